@@ -1,0 +1,764 @@
+//! The runtime behind the annotations, usable by hand: [`GenAiSpan`] describes a call,
+//! [`GenAiSpan::start`] opens its span and returns an [`ActiveCall`], which records the outcome,
+//! the duration and the token usage exactly once: when the call returns, fails, panics, or is
+//! dropped before completion.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::error::ErrorInfo;
+use crate::metrics::{self, Instruments};
+use crate::params::{BoolParam, FloatParam, IntParam, TextListParam, TextParam};
+use crate::semconv::{is_inference_operation, latest, tracing_names as tn, v1_41 as sc, Conventions};
+use crate::usage::{HasUsage, UsageReport};
+
+/// What kind of GenAI operation a span describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A model call (`chat`, `text_completion`, `generate_content`, `embeddings`, or a custom
+    /// operation): span kind CLIENT, named `{operation} {model}`.
+    Inference,
+    /// `execute_tool`: span kind INTERNAL, named `execute_tool {tool}`.
+    Tool,
+    /// `invoke_agent` (in-process): span kind INTERNAL, named `invoke_agent {agent}`.
+    Agent,
+}
+
+/// A description of one GenAI operation, built before the call. Every value is evaluated once,
+/// here, before the body runs.
+///
+/// ```
+/// # use genai_o11y::GenAiSpan;
+/// let call = GenAiSpan::inference("chat", "openai", "gpt-4o").temperature(0.2).max_tokens(256u32).start();
+/// let answer: Result<genai_o11y::Usage, std::io::Error> = Ok(genai_o11y::Usage::new().input(10).output(2));
+/// call.finish(genai_o11y::Outcome::from_result(&answer));
+/// ```
+#[derive(Clone, Debug)]
+pub struct GenAiSpan {
+    kind: Kind,
+    operation: StringValue,
+    name: Option<StringValue>,
+    provider: Option<StringValue>,
+    model: Option<StringValue>,
+    conversation_id: Option<StringValue>,
+    server_address: Option<StringValue>,
+    server_port: Option<i64>,
+    // request parameters
+    temperature: Option<f64>,
+    top_p: Option<f64>,
+    top_k: Option<i64>,
+    max_tokens: Option<i64>,
+    seed: Option<i64>,
+    frequency_penalty: Option<f64>,
+    presence_penalty: Option<f64>,
+    choice_count: Option<i64>,
+    output_type: Option<StringValue>,
+    stop_sequences: Option<Vec<StringValue>>,
+    stream: Option<bool>,
+    // tools
+    tool_type: Option<StringValue>,
+    tool_call_id: Option<StringValue>,
+    description: Option<StringValue>,
+    // agents
+    agent_id: Option<StringValue>,
+    agent_version: Option<StringValue>,
+    // everything else
+    extra: Vec<KeyValue>,
+}
+
+impl GenAiSpan {
+    fn new(kind: Kind, operation: StringValue) -> Self {
+        GenAiSpan {
+            kind,
+            operation,
+            name: None,
+            provider: None,
+            model: None,
+            conversation_id: None,
+            server_address: None,
+            server_port: None,
+            temperature: None,
+            top_p: None,
+            top_k: None,
+            max_tokens: None,
+            seed: None,
+            frequency_penalty: None,
+            presence_penalty: None,
+            choice_count: None,
+            output_type: None,
+            stop_sequences: None,
+            stream: None,
+            tool_type: None,
+            tool_call_id: None,
+            description: None,
+            agent_id: None,
+            agent_version: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// A model call. `operation` is usually one of `chat`, `text_completion`,
+    /// `generate_content`, `embeddings` (see [`crate::semconv::v1_41::INFERENCE_OPERATIONS`]).
+    pub fn inference(operation: impl TextParam, provider: impl TextParam, model: impl TextParam) -> Self {
+        let mut s = GenAiSpan::new(Kind::Inference, operation.into_text().unwrap_or_else(|| sc::OP_CHAT.into()));
+        s.provider = provider.into_text();
+        s.model = model.into_text();
+        s
+    }
+
+    /// A tool execution named `name` (`gen_ai.tool.name`).
+    pub fn tool(name: impl TextParam) -> Self {
+        let mut s = GenAiSpan::new(Kind::Tool, sc::OP_EXECUTE_TOOL.into());
+        s.name = name.into_text();
+        s
+    }
+
+    /// An in-process agent invocation named `name` (`gen_ai.agent.name`).
+    pub fn agent(name: impl TextParam) -> Self {
+        let mut s = GenAiSpan::new(Kind::Agent, sc::OP_INVOKE_AGENT.into());
+        s.name = name.into_text();
+        s
+    }
+
+    /// The kind of operation.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Overrides the span name (inference spans; tools and agents are named after their
+    /// `name`).
+    pub fn span_name(mut self, name: impl TextParam) -> Self {
+        if self.kind == Kind::Inference {
+            self.name = name.into_text();
+        }
+        self
+    }
+    /// `gen_ai.provider.name`.
+    pub fn provider(mut self, v: impl TextParam) -> Self {
+        self.provider = v.into_text();
+        self
+    }
+    /// `gen_ai.request.model`.
+    pub fn model(mut self, v: impl TextParam) -> Self {
+        self.model = v.into_text();
+        self
+    }
+    /// `gen_ai.conversation.id`.
+    pub fn conversation_id(mut self, v: impl TextParam) -> Self {
+        self.conversation_id = v.into_text();
+        self
+    }
+    /// `server.address`.
+    pub fn server_address(mut self, v: impl TextParam) -> Self {
+        self.server_address = v.into_text();
+        self
+    }
+    /// `server.port`.
+    pub fn server_port(mut self, v: impl IntParam) -> Self {
+        self.server_port = v.into_i64();
+        self
+    }
+    /// `gen_ai.request.temperature`.
+    pub fn temperature(mut self, v: impl FloatParam) -> Self {
+        self.temperature = v.into_f64();
+        self
+    }
+    /// `gen_ai.request.top_p`.
+    pub fn top_p(mut self, v: impl FloatParam) -> Self {
+        self.top_p = v.into_f64();
+        self
+    }
+    /// `gen_ai.request.top_k` (a double in v1.41, an int in the latest conventions).
+    pub fn top_k(mut self, v: impl IntParam) -> Self {
+        self.top_k = v.into_i64();
+        self
+    }
+    /// `gen_ai.request.max_tokens`.
+    pub fn max_tokens(mut self, v: impl IntParam) -> Self {
+        self.max_tokens = v.into_i64();
+        self
+    }
+    /// `gen_ai.request.seed`.
+    pub fn seed(mut self, v: impl IntParam) -> Self {
+        self.seed = v.into_i64();
+        self
+    }
+    /// `gen_ai.request.frequency_penalty`.
+    pub fn frequency_penalty(mut self, v: impl FloatParam) -> Self {
+        self.frequency_penalty = v.into_f64();
+        self
+    }
+    /// `gen_ai.request.presence_penalty`.
+    pub fn presence_penalty(mut self, v: impl FloatParam) -> Self {
+        self.presence_penalty = v.into_f64();
+        self
+    }
+    /// `gen_ai.request.choice.count` (recorded only when it is not 1, as the spec says).
+    pub fn choice_count(mut self, v: impl IntParam) -> Self {
+        self.choice_count = v.into_i64().filter(|n| *n != 1);
+        self
+    }
+    /// `gen_ai.output.type` (`text`, `json`, `image`, `speech`).
+    pub fn output_type(mut self, v: impl TextParam) -> Self {
+        self.output_type = v.into_text();
+        self
+    }
+    /// `gen_ai.request.stop_sequences`.
+    pub fn stop_sequences(mut self, v: impl TextListParam) -> Self {
+        self.stop_sequences = v.into_texts();
+        self
+    }
+    /// `gen_ai.request.stream` (set only when true, as the spec says).
+    pub fn stream(mut self, v: impl BoolParam) -> Self {
+        self.stream = v.into_bool().filter(|b| *b);
+        self
+    }
+    /// `gen_ai.tool.type` (default `function`).
+    pub fn tool_type(mut self, v: impl TextParam) -> Self {
+        self.tool_type = v.into_text();
+        self
+    }
+    /// `gen_ai.tool.call.id`.
+    pub fn tool_call_id(mut self, v: impl TextParam) -> Self {
+        self.tool_call_id = v.into_text();
+        self
+    }
+    /// `gen_ai.tool.description` or `gen_ai.agent.description`.
+    pub fn description(mut self, v: impl TextParam) -> Self {
+        self.description = v.into_text();
+        self
+    }
+    /// `gen_ai.agent.id`.
+    pub fn agent_id(mut self, v: impl TextParam) -> Self {
+        self.agent_id = v.into_text();
+        self
+    }
+    /// `gen_ai.agent.version`.
+    pub fn agent_version(mut self, v: impl TextParam) -> Self {
+        self.agent_version = v.into_text();
+        self
+    }
+    /// Any other span attribute (not a metric attribute: metrics keep low cardinality).
+    pub fn attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
+        self.extra.push(KeyValue::new(key, value));
+        self
+    }
+
+    /// Opens the span (a child of the current `tracing` span) and starts the clock.
+    pub fn start(self) -> ActiveCall {
+        let instruments = metrics::current();
+        let agent = current_agent();
+        let span = self.open_span(&agent, instruments.conventions);
+        let GenAiSpan { kind, operation, name, provider, model, server_address, server_port, tool_type, .. } = self;
+        let agent_scope = (kind == Kind::Agent).then(|| {
+            Arc::new(AgentScope { name: name.clone().unwrap_or_else(|| StringValue::from("")) })
+        });
+        ActiveCall {
+            span,
+            start: Instant::now(),
+            instruments,
+            meta: CallMeta {
+                kind,
+                operation,
+                name,
+                provider,
+                request_model: model,
+                server_address,
+                server_port,
+                tool_type,
+                parent_agent: agent.map(|a| a.name.clone()),
+            },
+            agent_scope,
+            done: false,
+        }
+    }
+
+    fn open_span(&self, agent: &Option<Arc<AgentScope>>, conventions: Conventions) -> tracing::Span {
+        let s = |v: &Option<StringValue>| v.as_ref().map(|v| v.as_str().to_owned());
+        let span = match self.kind {
+            Kind::Inference => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::INFERENCE_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_KIND } = "client",
+                { sc::GEN_AI_OPERATION_NAME } = self.operation.as_str(),
+                { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+                { sc::SERVER_ADDRESS } = s(&self.server_address),
+                { sc::SERVER_PORT } = self.server_port,
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                { sc::GEN_AI_REQUEST_MAX_TOKENS } = self.max_tokens,
+                { sc::GEN_AI_REQUEST_TEMPERATURE } = self.temperature,
+                { sc::GEN_AI_REQUEST_TOP_P } = self.top_p,
+                { sc::GEN_AI_REQUEST_SEED } = self.seed,
+                { sc::GEN_AI_REQUEST_FREQUENCY_PENALTY } = self.frequency_penalty,
+                { sc::GEN_AI_REQUEST_PRESENCE_PENALTY } = self.presence_penalty,
+                { sc::GEN_AI_REQUEST_CHOICE_COUNT } = self.choice_count,
+                { sc::GEN_AI_OUTPUT_TYPE } = s(&self.output_type),
+                { sc::GEN_AI_REQUEST_STREAM } = self.stream,
+            ),
+            Kind::Tool => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::TOOL_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { sc::GEN_AI_OPERATION_NAME } = sc::OP_EXECUTE_TOOL,
+                { sc::GEN_AI_TOOL_NAME } = s(&self.name),
+                { sc::GEN_AI_TOOL_TYPE } = self.tool_type.as_ref().map_or(sc::TOOL_TYPE_FUNCTION, |t| t.as_str()),
+                { sc::GEN_AI_TOOL_CALL_ID } = s(&self.tool_call_id),
+                { sc::GEN_AI_TOOL_DESCRIPTION } = s(&self.description),
+                { sc::GEN_AI_AGENT_NAME } = agent.as_ref().map(|a| a.name.as_str()),
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+            ),
+            Kind::Agent => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::AGENT_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { sc::GEN_AI_OPERATION_NAME } = sc::OP_INVOKE_AGENT,
+                { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                { sc::GEN_AI_AGENT_NAME } = s(&self.name),
+                { sc::GEN_AI_AGENT_ID } = s(&self.agent_id),
+                { sc::GEN_AI_AGENT_DESCRIPTION } = s(&self.description),
+                { sc::GEN_AI_AGENT_VERSION } = s(&self.agent_version),
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+            ),
+        };
+        if !span.is_disabled() {
+            // Attributes that are not plain `tracing` values (arrays, mode-dependent types, user
+            // keys). The OTel span is not started yet, so they land in its builder and samplers
+            // see them like the fields above.
+            if let Some(k) = self.top_k {
+                match conventions {
+                    Conventions::V1_41 => span.set_attribute(sc::GEN_AI_REQUEST_TOP_K, k as f64),
+                    Conventions::LatestExperimental => span.set_attribute(latest::GEN_AI_REQUEST_TOP_K, k),
+                }
+            }
+            if let Some(stop) = &self.stop_sequences {
+                span.set_attribute(sc::GEN_AI_REQUEST_STOP_SEQUENCES, Value::Array(Array::String(stop.clone())));
+            }
+            for kv in &self.extra {
+                span.set_attribute(kv.key.clone(), kv.value.clone());
+            }
+        }
+        span
+    }
+}
+
+/// `{operation} {model}`, `execute_tool {tool}`, `invoke_agent {agent}`: formatted only when
+/// the span is enabled.
+struct SpanName<'a>(&'a GenAiSpan);
+
+impl fmt::Display for SpanName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        match (s.kind, &s.name) {
+            (Kind::Inference, Some(name)) => f.write_str(name.as_str()),
+            (Kind::Inference, None) => match &s.model {
+                Some(m) => write!(f, "{} {}", s.operation.as_str(), m.as_str()),
+                None => f.write_str(s.operation.as_str()),
+            },
+            (_, Some(name)) if !name.as_str().is_empty() => write!(f, "{} {}", s.operation.as_str(), name.as_str()),
+            (_, _) => f.write_str(s.operation.as_str()),
+        }
+    }
+}
+
+/// What the metrics of a finished call need.
+#[derive(Debug)]
+struct CallMeta {
+    kind: Kind,
+    operation: StringValue,
+    name: Option<StringValue>,
+    provider: Option<StringValue>,
+    request_model: Option<StringValue>,
+    server_address: Option<StringValue>,
+    server_port: Option<i64>,
+    tool_type: Option<StringValue>,
+    parent_agent: Option<StringValue>,
+}
+
+/// How a call ended. Build one by hand with [`Outcome::from_result`], [`Outcome::success`],
+/// [`Outcome::with_usage`] or [`Outcome::failure`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Token usage and response metadata, when the call returned them.
+    pub usage: Option<UsageReport>,
+    /// The error, when the call failed.
+    pub error: Option<ErrorInfo>,
+}
+
+impl Outcome {
+    /// Success, nothing to report.
+    pub fn success() -> Self {
+        Outcome::default()
+    }
+    /// Success with the usage of `value`.
+    pub fn with_usage<T: HasUsage + ?Sized>(value: &T) -> Self {
+        Outcome { usage: Some(UsageReport::from_value(value)), error: None }
+    }
+    /// Failure.
+    pub fn failure(error: ErrorInfo) -> Self {
+        Outcome { usage: None, error: Some(error) }
+    }
+    /// From a `Result` whose success value reports usage and whose error is `Display`.
+    pub fn from_result<T: HasUsage, E: fmt::Display>(r: &Result<T, E>) -> Self {
+        match r {
+            Ok(v) => Outcome::with_usage(v),
+            Err(e) => Outcome::failure(ErrorInfo::from_display(e)),
+        }
+    }
+    #[doc(hidden)]
+    pub fn __new(usage: Option<UsageReport>, error: Option<ErrorInfo>) -> Self {
+        Outcome { usage, error }
+    }
+}
+
+/// A started call. Dropping it without [`ActiveCall::finish`] records the call as cancelled
+/// (or as a panic, when dropped during unwinding).
+#[must_use = "dropping an ActiveCall records the call as cancelled"]
+pub struct ActiveCall {
+    span: tracing::Span,
+    start: Instant,
+    instruments: Arc<Instruments>,
+    meta: CallMeta,
+    agent_scope: Option<Arc<AgentScope>>,
+    done: bool,
+}
+
+impl fmt::Debug for ActiveCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActiveCall").field("span", &self.span).field("meta", &self.meta).finish_non_exhaustive()
+    }
+}
+
+impl ActiveCall {
+    /// The `tracing` span of the call: enter it, record on it, or reach the OpenTelemetry span
+    /// through `tracing_opentelemetry::OpenTelemetrySpanExt`.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Records the outcome, ends the span, records the metrics.
+    pub fn finish(mut self, outcome: Outcome) {
+        self.record(outcome);
+    }
+
+    /// Runs `body` inside the span, then records what `classify` reads from its result. A panic
+    /// in `body` is recorded and then continues unchanged.
+    pub fn in_scope<R>(self, body: impl FnOnce() -> R, classify: impl FnOnce(&R) -> Outcome) -> R {
+        let result = {
+            let _entered = self.span.enter();
+            let _agent = AgentGuard::enter(&self.agent_scope);
+            catch_unwind(AssertUnwindSafe(body))
+        };
+        match result {
+            Ok(out) => {
+                let outcome = classify_safely(classify, &out);
+                self.finish(outcome);
+                out
+            }
+            Err(payload) => {
+                self.finish(Outcome::failure(ErrorInfo::panicked(Some(&*payload))));
+                resume_unwind(payload)
+            }
+        }
+    }
+
+    /// Wraps `fut`: the span is entered on every poll and ends when the future completes, panics
+    /// or is dropped (cancelled).
+    pub fn instrument<F, C>(self, fut: F, classify: C) -> Instrumented<F, C>
+    where
+        F: Future,
+        C: FnOnce(&F::Output) -> Outcome,
+    {
+        Instrumented { inner: fut, call: Some(self), classify: Some(classify) }
+    }
+
+    fn record(&mut self, outcome: Outcome) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        let elapsed = self.start.elapsed().as_secs_f64();
+        let conventions = self.instruments.conventions;
+        let cx = (!self.span.is_disabled()).then(|| self.span.context());
+        if let Some(cx) = &cx {
+            record_on_span(cx.span(), &self.meta, &outcome, conventions);
+        }
+        // Record the metrics in the span's context (exemplars, context-aware readers).
+        let _attached = cx.map(|cx| cx.attach());
+        record_metrics(&self.instruments, &self.meta, &outcome, elapsed);
+    }
+}
+
+impl Drop for ActiveCall {
+    fn drop(&mut self) {
+        if !self.done {
+            let error = if std::thread::panicking() { ErrorInfo::panicked(None) } else { ErrorInfo::cancelled() };
+            self.record(Outcome::failure(error));
+        }
+    }
+}
+
+fn classify_safely<R, C: FnOnce(&R) -> Outcome>(classify: C, out: &R) -> Outcome {
+    // The classifier may run user code (a `usage = ...` closure). Telemetry must not take the
+    // app down: a panic there costs the usage, not the call's value.
+    catch_unwind(AssertUnwindSafe(|| classify(out))).unwrap_or_default()
+}
+
+fn text(v: &str) -> Value {
+    Value::String(StringValue::from(v.to_owned()))
+}
+
+fn record_on_span(span: opentelemetry::trace::SpanRef<'_>, meta: &CallMeta, outcome: &Outcome, conventions: Conventions) {
+    let mut attrs: Vec<KeyValue> = Vec::with_capacity(10);
+    if let Some(report) = &outcome.usage {
+        if meta.kind == Kind::Inference {
+            let u = &report.usage;
+            let mut put = |key: &'static str, v: Option<u64>| {
+                if let Some(v) = v {
+                    attrs.push(KeyValue::new(key, i64::try_from(v).unwrap_or(i64::MAX)));
+                }
+            };
+            put(sc::GEN_AI_USAGE_INPUT_TOKENS, u.spec_input_tokens());
+            put(sc::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens);
+            put(sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, u.cache_read_input_tokens);
+            put(conventions.cache_write_key(), u.cache_write_input_tokens);
+            put(sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, u.reasoning_output_tokens);
+        }
+        if let Some(id) = &report.response_id {
+            attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_ID, text(id)));
+        }
+        if let Some(m) = &report.response_model {
+            attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
+        }
+        if !report.finish_reasons.is_empty() {
+            let reasons = report.finish_reasons.iter().map(|r| StringValue::from(r.clone())).collect();
+            attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_FINISH_REASONS, Value::Array(Array::String(reasons))));
+        }
+    }
+    if let Some(err) = &outcome.error {
+        attrs.push(KeyValue::new(sc::ERROR_TYPE, Value::String(cow_value(&err.error_type))));
+        let mut event = Vec::with_capacity(2);
+        event.push(KeyValue::new(sc::EXCEPTION_TYPE, Value::String(cow_value(&err.exception_type))));
+        if let Some(m) = &err.message {
+            event.push(KeyValue::new(sc::EXCEPTION_MESSAGE, text(m)));
+        }
+        span.add_event(sc::EXCEPTION_EVENT, event);
+        span.set_status(Status::error(err.message.clone().unwrap_or_default()));
+    }
+    if !attrs.is_empty() {
+        span.set_attributes(attrs);
+    }
+}
+
+fn cow_value(c: &Cow<'static, str>) -> StringValue {
+    match c {
+        Cow::Borrowed(s) => StringValue::from(*s),
+        Cow::Owned(s) => StringValue::from(s.clone()),
+    }
+}
+
+fn record_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome, elapsed: f64) {
+    let error_type = outcome.error.as_ref().map(|e| KeyValue::new(sc::ERROR_TYPE, Value::String(cow_value(&e.error_type))));
+    match meta.kind {
+        Kind::Tool => {
+            let mut attrs = Vec::with_capacity(4);
+            if let Some(name) = &meta.name {
+                attrs.push(KeyValue::new(sc::GEN_AI_TOOL_NAME, name.clone()));
+            }
+            attrs.push(KeyValue::new(sc::GEN_AI_TOOL_TYPE, meta.tool_type.clone().unwrap_or_else(|| sc::TOOL_TYPE_FUNCTION.into())));
+            if let Some(agent) = &meta.parent_agent {
+                attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, agent.clone()));
+            }
+            attrs.extend(error_type);
+            i.tool_duration.record(elapsed, &attrs);
+        }
+        Kind::Agent => {
+            let mut attrs = Vec::with_capacity(3);
+            if let Some(name) = &meta.name {
+                attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, name.clone()));
+            }
+            if let Some(m) = &meta.request_model {
+                attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
+            }
+            attrs.extend(error_type);
+            i.agent_duration.record(elapsed, &attrs);
+        }
+        Kind::Inference => record_inference_metrics(i, meta, outcome, elapsed, error_type),
+    }
+}
+
+fn record_inference_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome, elapsed: f64, error_type: Option<KeyValue>) {
+    // Common attributes, without error.type (which only duration and operation histograms carry).
+    let mut attrs: Vec<KeyValue> = Vec::with_capacity(8);
+    attrs.push(KeyValue::new(sc::GEN_AI_OPERATION_NAME, meta.operation.clone()));
+    if let Some(p) = &meta.provider {
+        attrs.push(KeyValue::new(sc::GEN_AI_PROVIDER_NAME, p.clone()));
+    }
+    if let Some(m) = &meta.request_model {
+        attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
+    }
+    if let Some(m) = outcome.usage.as_ref().and_then(|u| u.response_model.as_ref()) {
+        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
+    }
+    if let Some(a) = &meta.server_address {
+        attrs.push(KeyValue::new(sc::SERVER_ADDRESS, a.clone()));
+    }
+    if let Some(p) = meta.server_port {
+        attrs.push(KeyValue::new(sc::SERVER_PORT, p));
+    }
+    let common = attrs.len();
+    let usage = outcome.usage.as_ref().map(|u| u.usage).filter(|u| !u.is_empty());
+    let inference = is_inference_operation(meta.operation.as_str());
+
+    match (&i.v1_41, &i.latest) {
+        (Some(v), _) => {
+            attrs.extend(error_type);
+            i.operation_duration.record(elapsed, &attrs);
+            if let Some(u) = usage {
+                for (n, ty) in [(u.spec_input_tokens(), sc::GEN_AI_TOKEN_TYPE_INPUT), (u.output_tokens, sc::GEN_AI_TOKEN_TYPE_OUTPUT)] {
+                    if let Some(n) = n {
+                        attrs.push(KeyValue::new(sc::GEN_AI_TOKEN_TYPE, ty));
+                        v.token_usage.record(n, &attrs);
+                        attrs.pop();
+                    }
+                }
+            }
+        }
+        (None, Some(l)) if inference => {
+            // Usage counters: every inference operation, failed ones included, 0 when nothing
+            // came back; modality `unknown` (providers give no breakdown through `HasUsage`).
+            attrs.push(KeyValue::new(latest::GEN_AI_TOKEN_MODALITY, latest::GEN_AI_TOKEN_MODALITY_UNKNOWN));
+            let u = usage.unwrap_or_default();
+            l.usage_input.add(u.spec_input_tokens().unwrap_or(0), &attrs);
+            l.usage_output.add(u.output_tokens.unwrap_or(0), &attrs);
+            if let Some(n) = u.cache_read_input_tokens {
+                l.usage_cache_read.add(n, &attrs);
+            }
+            if let Some(n) = u.cache_write_input_tokens {
+                l.usage_cache_write.add(n, &attrs);
+            }
+            if let Some(n) = u.reasoning_output_tokens {
+                l.usage_reasoning.add(n, &attrs);
+            }
+            attrs.truncate(common);
+            attrs.extend(error_type);
+            l.inference_duration.record(elapsed, &attrs);
+            // Per-operation distributions: successful operations that reported usage.
+            if let Some(u) = usage.filter(|_| outcome.error.is_none()) {
+                if let Some(n) = u.spec_input_tokens() {
+                    l.operation_input_tokens.record(n, &attrs);
+                }
+                if let Some(n) = u.output_tokens {
+                    l.operation_output_tokens.record(n, &attrs);
+                }
+            }
+        }
+        _ => {
+            // Latest mode, non-inference operation (embeddings, custom): the generic duration.
+            attrs.extend(error_type);
+            i.operation_duration.record(elapsed, &attrs);
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future wrapped by [`ActiveCall::instrument`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Instrumented<F, C> {
+        #[pin]
+        inner: F,
+        call: Option<ActiveCall>,
+        classify: Option<C>,
+    }
+}
+
+impl<F, C> Future for Instrumented<F, C>
+where
+    F: Future,
+    C: FnOnce(&F::Output) -> Outcome,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(call) = this.call.as_ref() else {
+            // Completed already: polling again is the inner future's business.
+            return this.inner.poll(cx);
+        };
+        let inner = this.inner;
+        let polled = {
+            let _entered = call.span.enter();
+            let _agent = AgentGuard::enter(&call.agent_scope);
+            catch_unwind(AssertUnwindSafe(|| inner.poll(cx)))
+        };
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(out)) => {
+                let outcome = match this.classify.take() {
+                    Some(classify) => classify_safely(classify, &out),
+                    None => Outcome::default(),
+                };
+                if let Some(call) = this.call.take() {
+                    call.finish(outcome);
+                }
+                Poll::Ready(out)
+            }
+            Err(payload) => {
+                if let Some(call) = this.call.take() {
+                    call.finish(Outcome::failure(ErrorInfo::panicked(Some(&*payload))));
+                }
+                resume_unwind(payload)
+            }
+        }
+    }
+}
+
+/// The agent whose body is running on this thread (set while an agent future is polled, or while
+/// a sync agent runs). Tools record it as `gen_ai.agent.name`.
+#[derive(Debug)]
+pub(crate) struct AgentScope {
+    name: StringValue,
+}
+
+thread_local! {
+    static CURRENT_AGENT: RefCell<Option<Arc<AgentScope>>> = const { RefCell::new(None) };
+}
+
+fn current_agent() -> Option<Arc<AgentScope>> {
+    CURRENT_AGENT.try_with(|a| a.borrow().clone()).ok().flatten()
+}
+
+struct AgentGuard {
+    previous: Option<Option<Arc<AgentScope>>>,
+}
+
+impl AgentGuard {
+    fn enter(scope: &Option<Arc<AgentScope>>) -> AgentGuard {
+        let previous = scope
+            .as_ref()
+            .and_then(|s| CURRENT_AGENT.try_with(|a| a.borrow_mut().replace(s.clone())).ok());
+        AgentGuard { previous }
+    }
+}
+
+impl Drop for AgentGuard {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            let _ = CURRENT_AGENT.try_with(|a| *a.borrow_mut() = previous);
+        }
+    }
+}
+
+/// The name of the agent whose body is running on this thread, if any.
+pub fn current_agent_name() -> Option<String> {
+    current_agent().map(|a| a.name.as_str().to_owned())
+}

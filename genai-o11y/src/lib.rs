@@ -1,0 +1,157 @@
+//! # genai-o11y
+//!
+//! OpenTelemetry spans and metrics that follow the GenAI semantic conventions, by annotation.
+//!
+//! ```ignore
+//! use genai_o11y::{genai_span, genai_tool, genai_agent, HasUsage};
+//!
+//! #[derive(HasUsage)]
+//! struct ChatResponse { id: String, model: String, prompt_tokens: u32, completion_tokens: u32 }
+//!
+//! #[genai_span(operation = "chat", provider = "openai", model = req.model.clone())]
+//! async fn chat(req: &ChatRequest) -> Result<ChatResponse, ApiError> { /* call the model */ }
+//!
+//! /// Looks up the current weather for a city.
+//! #[genai_tool]
+//! async fn get_weather(city: &str) -> Result<Weather, ToolError> { /* ... */ }
+//!
+//! #[genai_agent(name = "researcher")]
+//! async fn research(q: &str) -> anyhow::Result<Answer> { /* chats and tools */ }
+//! ```
+//!
+//! * `chat` gets a CLIENT span `chat gpt-4o` with `gen_ai.operation.name`, `gen_ai.provider.name`,
+//!   `gen_ai.request.model` and the request parameters set at creation, then the token usage,
+//!   response id, model and finish reasons read from the return value through [`HasUsage`];
+//!   `gen_ai.client.operation.duration` and `gen_ai.client.token.usage` are recorded.
+//! * `get_weather` gets an INTERNAL span `execute_tool get_weather` (the doc comment becomes
+//!   `gen_ai.tool.description`) and `gen_ai.execute_tool.duration`.
+//! * `research` gets an INTERNAL span `invoke_agent researcher` and
+//!   `gen_ai.invoke_agent.duration`; the chats and tools it calls are its children.
+//!
+//! Errors (`Err(e)`, whatever the `Result` alias) set `error.type`, the span status and an
+//! `exception` event; a dropped future is recorded with `error.type = cancelled`, a panic with
+//! `error.type = panic` (and then continues unchanged).
+//!
+//! The spans are `tracing` spans: they reach OpenTelemetry through `tracing-opentelemetry`'s
+//! layer, which the application installs, and they nest under the application's own spans.
+//! Metrics go to the global OpenTelemetry meter provider.
+//!
+//! ## Convention modes
+//! The names of core semantic conventions v1.41 by default; with
+//! `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` (or [`set_conventions`]) the
+//! latest experimental names. All names live in [`semconv`].
+//!
+//! ## Without the macros
+//! [`GenAiSpan`] builds the same telemetry by hand, for closures, trait objects and code paths
+//! a macro cannot annotate.
+#![warn(missing_docs)]
+
+mod call;
+mod error;
+pub mod metrics;
+mod params;
+pub mod semconv;
+mod usage;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use call::{current_agent_name, ActiveCall, GenAiSpan, Instrumented, Kind, Outcome};
+pub use error::{ErrorInfo, ErrorType};
+pub use metrics::{refresh as refresh_instruments, set_conventions};
+pub use params::{BoolParam, FloatParam, IntParam, Static, TextListParam, TextParam};
+pub use semconv::Conventions;
+pub use usage::{HasUsage, InputTokens, ReportsUsage, Response, TextField, TokenCount, Usage, UsageReport};
+
+/// `#[genai_span(operation = "chat", provider = "openai", model = expr, ...)]` on a model call.
+/// See the crate documentation and the README for every argument.
+pub use genai_o11y_macros::genai_span;
+/// `#[genai_tool]` on a tool function: span `execute_tool {name}`.
+pub use genai_o11y_macros::genai_tool;
+/// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
+pub use genai_o11y_macros::genai_agent;
+/// `#[derive(HasUsage)]`: read token usage and response metadata from a response type.
+pub use genai_o11y_macros::HasUsage;
+
+/// What the generated code calls. Not a public API: no stability guarantee.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::call::{ActiveCall, GenAiSpan, Outcome};
+    pub use crate::error::spez;
+    pub use crate::params::Static;
+    pub use crate::usage::{HasUsage, ReportsUsage, TextField, TokenCount, Usage, UsageReport};
+    pub use std;
+
+    /// Usage of a return type that must report it (inference operations).
+    #[inline]
+    pub fn required_usage<T: ReportsUsage + ?Sized>(out: &T) -> Option<UsageReport> {
+        out.usage_source().map(UsageReport::from_value)
+    }
+
+    /// Usage read by the user's `usage = ...` closure from the success value.
+    #[inline]
+    pub fn usage_with<T: ?Sized, U: HasUsage>(ok: Option<&T>, f: impl FnOnce(&T) -> U) -> Option<UsageReport> {
+        ok.map(|v| UsageReport::from_value(&f(v)))
+    }
+
+    /// Checks at compile time that a field is a token count (spanned at the field's type).
+    #[inline]
+    pub fn token_count<T: TokenCount + ?Sized>(v: &T) -> Option<u64> {
+        v.token_count()
+    }
+
+    /// Checks at compile time that a field is text (spanned at the field's type).
+    #[inline]
+    pub fn texts<T: TextField + ?Sized>(v: &T) -> Vec<&str> {
+        v.texts()
+    }
+
+    /// The first text of a text field.
+    #[inline]
+    pub fn first_text<T: TextField + ?Sized>(v: &T) -> Option<&str> {
+        v.texts().into_iter().next()
+    }
+
+    /// Runs a sync body inside the span. The closure is passed straight to an `FnOnce` bound so
+    /// that it may return borrows of what it captured.
+    #[inline]
+    pub fn run_sync<R>(call: ActiveCall, body: impl FnOnce() -> R, classify: impl FnOnce(&R) -> Outcome) -> R {
+        call.in_scope(body, classify)
+    }
+
+    /// Wraps a future.
+    #[inline]
+    pub fn instrument<F, C>(call: ActiveCall, fut: F, classify: C) -> crate::Instrumented<F, C>
+    where
+        F: core::future::Future,
+        C: FnOnce(&F::Output) -> Outcome,
+    {
+        call.instrument(fut, classify)
+    }
+
+    /// Calls a closure once. Passing the closure straight to an `FnOnce` bound lets it return
+    /// borrows of what it captured (a `&mut self` method returning `&mut T`).
+    #[inline]
+    pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+
+    pub use crate::usage::InputTokens;
+
+    /// Compile-time check that a sync function's return type is not a future the macro cannot
+    /// see (for example a type alias of `Pin<Box<dyn Future>>`): such a type makes this trait
+    /// ambiguous ("type annotations needed"). Write `async fn`, or spell the return type as
+    /// `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> + Send>>`.
+    #[allow(non_camel_case_types)]
+    pub trait NotAFuture<A> {
+        /// Never called.
+        fn check() {}
+    }
+    impl<T: ?Sized> NotAFuture<()> for T {}
+    #[doc(hidden)]
+    #[allow(non_camel_case_types, dead_code)]
+    pub struct this_function_returns_a_future__write_async_fn_or_impl_Future_so_genai_o11y_can_instrument_it;
+    impl<T: ?Sized + core::future::Future>
+        NotAFuture<this_function_returns_a_future__write_async_fn_or_impl_Future_so_genai_o11y_can_instrument_it> for T
+    {
+    }
+}

@@ -1,0 +1,251 @@
+//! Every OpenTelemetry name this crate emits, in one place.
+//!
+//! Two convention modes exist (see [`Conventions`]):
+//!
+//! * [`v1_41`]: the names of the last core semantic-conventions release that carried the GenAI
+//!   text (v1.41.1). This is the default.
+//! * [`latest`]: the latest experimental names of the `semantic-conventions-genai` repository,
+//!   selected by `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`.
+//!
+//! Nothing else in the crate spells a `gen_ai.` string: code refers to these constants.
+
+/// Names of core semantic conventions v1.41 (the default mode).
+#[allow(missing_docs)]
+pub mod v1_41 {
+    // ---- attributes shared by every GenAI span ----
+    pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+    pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
+    pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
+    pub const GEN_AI_OUTPUT_TYPE: &str = "gen_ai.output.type";
+
+    // ---- request ----
+    pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
+    pub const GEN_AI_REQUEST_MAX_TOKENS: &str = "gen_ai.request.max_tokens";
+    pub const GEN_AI_REQUEST_TEMPERATURE: &str = "gen_ai.request.temperature";
+    pub const GEN_AI_REQUEST_TOP_P: &str = "gen_ai.request.top_p";
+    pub const GEN_AI_REQUEST_TOP_K: &str = "gen_ai.request.top_k";
+    pub const GEN_AI_REQUEST_SEED: &str = "gen_ai.request.seed";
+    pub const GEN_AI_REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
+    pub const GEN_AI_REQUEST_FREQUENCY_PENALTY: &str = "gen_ai.request.frequency_penalty";
+    pub const GEN_AI_REQUEST_PRESENCE_PENALTY: &str = "gen_ai.request.presence_penalty";
+    pub const GEN_AI_REQUEST_CHOICE_COUNT: &str = "gen_ai.request.choice.count";
+    pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
+
+    // ---- response ----
+    pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
+    pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+    pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+    pub const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
+
+    // ---- usage ----
+    pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+    pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+    pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+    /// The cache-write key. v1.41 calls it `cache_creation`; the latest conventions `cache_write`.
+    pub const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
+    pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+
+    // ---- tools ----
+    pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
+    pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
+    pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
+    pub const GEN_AI_TOOL_DESCRIPTION: &str = "gen_ai.tool.description";
+
+    // ---- agents ----
+    pub const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
+    pub const GEN_AI_AGENT_ID: &str = "gen_ai.agent.id";
+    pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
+    pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
+
+    // ---- metric attributes ----
+    pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+    pub const GEN_AI_TOKEN_TYPE_INPUT: &str = "input";
+    pub const GEN_AI_TOKEN_TYPE_OUTPUT: &str = "output";
+
+    // ---- core (stable) keys ----
+    pub const ERROR_TYPE: &str = "error.type";
+    pub const SERVER_ADDRESS: &str = "server.address";
+    pub const SERVER_PORT: &str = "server.port";
+    pub const EXCEPTION_EVENT: &str = "exception";
+    pub const EXCEPTION_TYPE: &str = "exception.type";
+    pub const EXCEPTION_MESSAGE: &str = "exception.message";
+
+    // ---- operation names (values of gen_ai.operation.name) ----
+    pub const OP_CHAT: &str = "chat";
+    pub const OP_TEXT_COMPLETION: &str = "text_completion";
+    pub const OP_GENERATE_CONTENT: &str = "generate_content";
+    pub const OP_EMBEDDINGS: &str = "embeddings";
+    pub const OP_EXECUTE_TOOL: &str = "execute_tool";
+    pub const OP_INVOKE_AGENT: &str = "invoke_agent";
+    /// The inference operations accepted by `#[genai_span(operation = ...)]`.
+    pub const INFERENCE_OPERATIONS: [&str; 4] = [OP_CHAT, OP_TEXT_COMPLETION, OP_GENERATE_CONTENT, OP_EMBEDDINGS];
+
+    /// Default `gen_ai.tool.type`.
+    pub const TOOL_TYPE_FUNCTION: &str = "function";
+
+    // ---- metrics ----
+    pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+    pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+    pub const GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str = "gen_ai.client.operation.time_to_first_chunk";
+    pub const GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str = "gen_ai.client.operation.time_per_output_chunk";
+    pub const GEN_AI_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
+    pub const GEN_AI_INVOKE_AGENT_DURATION: &str = "gen_ai.invoke_agent.duration";
+    /// The duration metric of inference operations (`chat`, `text_completion`, `generate_content`).
+    pub const INFERENCE_DURATION: &str = GEN_AI_CLIENT_OPERATION_DURATION;
+
+    pub const UNIT_SECONDS: &str = "s";
+    pub const UNIT_TOKEN: &str = "{token}";
+
+    /// Duration buckets of the GenAI client metrics (seconds).
+    pub const DURATION_BUCKETS: [f64; 14] =
+        [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+    /// Token-count buckets.
+    pub const TOKEN_BUCKETS: [f64; 14] = [
+        1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
+        16777216.0, 67108864.0,
+    ];
+    /// Buckets of `gen_ai.invoke_agent.duration` (seconds).
+    pub const AGENT_DURATION_BUCKETS: [f64; 13] =
+        [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6];
+
+    // ---- values this crate emits for error.type when the call did not return ----
+    /// `error.type` of a call whose future was dropped before it completed.
+    pub const ERROR_TYPE_CANCELLED: &str = "cancelled";
+    /// `error.type` of a call that panicked.
+    pub const ERROR_TYPE_PANIC: &str = "panic";
+    /// Fallback `error.type`.
+    pub const ERROR_TYPE_OTHER: &str = "_OTHER";
+}
+
+/// Names of the latest experimental GenAI conventions (`gen_ai_latest_experimental`).
+///
+/// Everything not redefined here is the same as in [`v1_41`].
+#[allow(missing_docs)]
+pub mod latest {
+    pub use super::v1_41::*;
+
+    pub const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.usage.cache_write.input_tokens";
+
+    pub const GEN_AI_TOKEN_MODALITY: &str = "gen_ai.token.modality";
+    pub const GEN_AI_TOKEN_MODALITY_UNKNOWN: &str = "unknown";
+
+    pub const GEN_AI_CLIENT_INFERENCE_DURATION: &str = "gen_ai.client.inference.duration";
+    pub const GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.client.inference.time_to_first_chunk";
+    pub const GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str = "gen_ai.client.inference.time_per_output_chunk";
+    pub const GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS: &str = "gen_ai.client.inference.usage.input_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS: &str = "gen_ai.client.inference.usage.output_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS: &str =
+        "gen_ai.client.inference.usage.cache_read.input_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS: &str =
+        "gen_ai.client.inference.usage.cache_write.input_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS: &str =
+        "gen_ai.client.inference.usage.reasoning.output_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS: &str = "gen_ai.client.inference.operation.input_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS: &str = "gen_ai.client.inference.operation.output_tokens";
+    /// The duration metric of inference operations in this mode.
+    pub const INFERENCE_DURATION: &str = GEN_AI_CLIENT_INFERENCE_DURATION;
+}
+
+/// Names of the `tracing` spans this crate creates, and their target. The OpenTelemetry span name
+/// is set separately through the `otel.name` field (`chat gpt-4o`, `execute_tool get_weather`).
+#[allow(missing_docs)]
+pub mod tracing_names {
+    /// Target of every span and event of this crate: filter with `RUST_LOG=genai_o11y=info`.
+    pub const TARGET: &str = "genai_o11y";
+    pub const INFERENCE_SPAN: &str = "gen_ai.inference";
+    pub const TOOL_SPAN: &str = "gen_ai.execute_tool";
+    pub const AGENT_SPAN: &str = "gen_ai.invoke_agent";
+    /// Special fields of `tracing-opentelemetry`.
+    pub const OTEL_NAME: &str = "otel.name";
+    pub const OTEL_KIND: &str = "otel.kind";
+}
+
+/// Which set of names is emitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Conventions {
+    /// Core semantic conventions v1.41 (default): `gen_ai.client.token.usage`,
+    /// `gen_ai.client.operation.duration`, `gen_ai.usage.cache_creation.input_tokens`.
+    #[default]
+    V1_41,
+    /// The latest experimental GenAI conventions: `gen_ai.client.inference.*` metrics with
+    /// `gen_ai.token.modality`, `gen_ai.usage.cache_write.input_tokens`.
+    LatestExperimental,
+}
+
+/// The environment variable that selects the convention mode.
+pub const STABILITY_OPT_IN_ENV: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
+/// The value of [`STABILITY_OPT_IN_ENV`] that selects [`Conventions::LatestExperimental`].
+pub const GEN_AI_LATEST_EXPERIMENTAL: &str = "gen_ai_latest_experimental";
+
+impl Conventions {
+    /// Parses the value of `OTEL_SEMCONV_STABILITY_OPT_IN` (a comma-separated list).
+    pub fn from_opt_in(value: &str) -> Self {
+        if value.split(',').any(|v| v.trim() == GEN_AI_LATEST_EXPERIMENTAL) {
+            Conventions::LatestExperimental
+        } else {
+            Conventions::V1_41
+        }
+    }
+
+    /// Reads `OTEL_SEMCONV_STABILITY_OPT_IN` from the environment.
+    pub fn from_env() -> Self {
+        std::env::var(STABILITY_OPT_IN_ENV).map(|v| Self::from_opt_in(&v)).unwrap_or_default()
+    }
+
+    /// The span attribute for cache-write input tokens.
+    pub fn cache_write_key(self) -> &'static str {
+        match self {
+            Conventions::V1_41 => v1_41::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+            Conventions::LatestExperimental => latest::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+        }
+    }
+
+    /// The duration metric of an inference operation (`chat`, `text_completion`, `generate_content`).
+    pub fn inference_duration_metric(self) -> &'static str {
+        match self {
+            Conventions::V1_41 => v1_41::INFERENCE_DURATION,
+            Conventions::LatestExperimental => latest::INFERENCE_DURATION,
+        }
+    }
+}
+
+/// Is `op` one of the inference operations whose metrics are the `gen_ai.client.inference.*`
+/// family in the latest conventions (`chat`, `text_completion`, `generate_content`)?
+pub fn is_inference_operation(op: &str) -> bool {
+    op == v1_41::OP_CHAT || op == v1_41::OP_TEXT_COMPLETION || op == v1_41::OP_GENERATE_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opt_in_parsing() {
+        assert_eq!(Conventions::from_opt_in(""), Conventions::V1_41);
+        assert_eq!(Conventions::from_opt_in("http"), Conventions::V1_41);
+        assert_eq!(Conventions::from_opt_in("http, gen_ai_latest_experimental"), Conventions::LatestExperimental);
+        assert_eq!(Conventions::from_opt_in("gen_ai_latest_experimental"), Conventions::LatestExperimental);
+        assert_eq!(Conventions::from_opt_in("gen_ai_latest_experimentalx"), Conventions::V1_41);
+    }
+
+    #[test]
+    fn latest_overrides_only_what_changed() {
+        assert_eq!(latest::GEN_AI_USAGE_INPUT_TOKENS, v1_41::GEN_AI_USAGE_INPUT_TOKENS);
+        assert_ne!(latest::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, v1_41::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS);
+        assert_eq!(Conventions::LatestExperimental.cache_write_key(), "gen_ai.usage.cache_write.input_tokens");
+        assert_eq!(Conventions::V1_41.cache_write_key(), "gen_ai.usage.cache_creation.input_tokens");
+    }
+
+    #[test]
+    fn buckets_are_the_spec_doubling_series() {
+        for w in v1_41::DURATION_BUCKETS.windows(2) {
+            assert!((w[1] / w[0] - 2.0).abs() < 1e-9);
+        }
+        for w in v1_41::TOKEN_BUCKETS.windows(2) {
+            assert_eq!(w[1] / w[0], 4.0);
+        }
+        for w in v1_41::AGENT_DURATION_BUCKETS.windows(2) {
+            assert!((w[1] / w[0] - 2.0).abs() < 1e-9);
+        }
+    }
+}

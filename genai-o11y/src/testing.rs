@@ -1,0 +1,184 @@
+//! Test helpers (feature `testing`): a real OpenTelemetry pipeline that keeps what it receives.
+//!
+//! [`TestTelemetry`] installs, **for the current thread**, a `tracing` subscriber with the
+//! `tracing-opentelemetry` layer over an SDK tracer provider that exports to an
+//! `InMemorySpanExporter`, and a meter provider with a manual reader. Run async tests on a
+//! current-thread runtime (`#[tokio::test]`'s default) so every poll happens on that thread.
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, HistogramDataPoint, Metric, MetricData, ResourceMetrics, SumDataPoint};
+
+/// A recorded metric: name, unit, data points.
+#[derive(Debug, Clone)]
+pub struct MetricInfo {
+    /// The metric name.
+    pub name: String,
+    /// The unit.
+    pub unit: String,
+    /// The data points.
+    pub points: Points,
+}
+
+/// The data points of a metric, by instrument type.
+#[derive(Debug, Clone)]
+pub enum Points {
+    /// An `f64` histogram.
+    F64Histogram(Vec<HistogramDataPoint<f64>>),
+    /// A `u64` histogram.
+    U64Histogram(Vec<HistogramDataPoint<u64>>),
+    /// A `u64` counter (monotonic sum).
+    U64Sum(Vec<SumDataPoint<u64>>),
+    /// Anything else, as debug text.
+    Other(String),
+}
+
+impl From<&Metric> for MetricInfo {
+    fn from(m: &Metric) -> Self {
+        let points = match m.data() {
+            AggregatedMetrics::F64(MetricData::Histogram(h)) => Points::F64Histogram(h.data_points().cloned().collect()),
+            AggregatedMetrics::U64(MetricData::Histogram(h)) => Points::U64Histogram(h.data_points().cloned().collect()),
+            AggregatedMetrics::U64(MetricData::Sum(s)) => Points::U64Sum(s.data_points().cloned().collect()),
+            other => Points::Other(format!("{other:?}")),
+        };
+        MetricInfo { name: m.name().to_owned(), unit: m.unit().to_owned(), points }
+    }
+}
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use tracing_subscriber::layer::SubscriberExt;
+
+use crate::metrics::ScopedGuard;
+use crate::semconv::Conventions;
+
+/// A per-thread OpenTelemetry pipeline whose output can be inspected.
+pub struct TestTelemetry {
+    exporter: InMemorySpanExporter,
+    tracer_provider: SdkTracerProvider,
+    meter_provider: SdkMeterProvider,
+    metrics: InMemoryMetricExporter,
+    _metrics: ScopedGuard,
+    _subscriber: tracing::subscriber::DefaultGuard,
+}
+
+impl Default for TestTelemetry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestTelemetry {
+    /// Default conventions (v1.41).
+    pub fn new() -> Self {
+        Self::with_conventions(Conventions::V1_41)
+    }
+
+    /// The given convention mode.
+    pub fn with_conventions(conventions: Conventions) -> Self {
+        let exporter = InMemorySpanExporter::default();
+        let tracer_provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
+        let metrics = InMemoryMetricExporter::default();
+        // Exports only on `force_flush` (the interval is longer than any test).
+        let reader = PeriodicReader::builder(metrics.clone()).with_interval(std::time::Duration::from_secs(3600)).build();
+        let meter_provider = SdkMeterProvider::builder().with_reader(reader).build();
+        let layer = tracing_opentelemetry::layer()
+            .with_tracer(tracer_provider.tracer("genai-o11y-test"))
+            .with_location(false)
+            .with_threads(false)
+            .with_tracked_inactivity(false)
+            .with_target(false);
+        let subscriber = tracing_subscriber::registry().with(layer);
+        let _subscriber = tracing::subscriber::set_default(subscriber);
+        let _metrics = crate::metrics::scoped(&meter_provider, conventions);
+        TestTelemetry { exporter, tracer_provider, meter_provider, metrics, _metrics, _subscriber }
+    }
+
+    /// Every span finished so far, in the order they ended.
+    pub fn spans(&self) -> Vec<SpanData> {
+        let _ = self.tracer_provider.force_flush();
+        self.exporter.get_finished_spans().unwrap_or_default()
+    }
+
+    /// The one finished span with this name. Panics (a test failure) if there is not exactly one.
+    pub fn span(&self, name: &str) -> SpanData {
+        let mut found: Vec<SpanData> = self.spans().into_iter().filter(|s| s.name == name).collect();
+        assert_eq!(found.len(), 1, "expected exactly one span named {name:?}, found {}: {:?}", found.len(), self.span_names());
+        found.remove(0)
+    }
+
+    /// The names of the finished spans.
+    pub fn span_names(&self) -> Vec<String> {
+        self.spans().into_iter().map(|s| s.name.into_owned()).collect()
+    }
+
+    /// Forgets the spans finished so far.
+    pub fn reset_spans(&self) {
+        self.exporter.reset();
+    }
+
+    /// Collects the metrics (cumulative temporality: totals since the start).
+    pub fn collect(&self) -> ResourceMetrics {
+        self.metrics.reset();
+        let _ = self.meter_provider.force_flush();
+        self.metrics.get_finished_metrics().ok().and_then(|mut v| v.pop()).unwrap_or_default()
+    }
+
+    /// The metric with this name, if any was recorded.
+    pub fn metric(&self, name: &str) -> Option<MetricInfo> {
+        let rm = self.collect();
+        let found = rm.scope_metrics().flat_map(|s| s.metrics()).find(|m| m.name() == name).map(MetricInfo::from);
+        found
+    }
+
+    /// The names of every recorded metric.
+    pub fn metric_names(&self) -> Vec<String> {
+        let rm = self.collect();
+        let mut names: Vec<String> = rm.scope_metrics().flat_map(|s| s.metrics()).map(|m| m.name().to_owned()).collect();
+        names.sort();
+        names
+    }
+
+    /// The data points of an `f64` histogram.
+    pub fn f64_histogram(&self, name: &str) -> Vec<HistogramDataPoint<f64>> {
+        match self.metric(name).map(|m| m.points) {
+            Some(Points::F64Histogram(p)) => p,
+            Some(other) => panic!("{name} is not an f64 histogram: {other:?}"),
+            None => Vec::new(),
+        }
+    }
+
+    /// The data points of a `u64` histogram.
+    pub fn u64_histogram(&self, name: &str) -> Vec<HistogramDataPoint<u64>> {
+        match self.metric(name).map(|m| m.points) {
+            Some(Points::U64Histogram(p)) => p,
+            Some(other) => panic!("{name} is not a u64 histogram: {other:?}"),
+            None => Vec::new(),
+        }
+    }
+
+    /// The data points of a `u64` counter.
+    pub fn u64_counter(&self, name: &str) -> Vec<SumDataPoint<u64>> {
+        match self.metric(name).map(|m| m.points) {
+            Some(Points::U64Sum(p)) => p,
+            Some(other) => panic!("{name} is not a u64 counter: {other:?}"),
+            None => Vec::new(),
+        }
+    }
+
+    /// The meter provider (to add instruments of your own).
+    pub fn meter_provider(&self) -> &SdkMeterProvider {
+        &self.meter_provider
+    }
+}
+
+/// The value of a span attribute.
+pub fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
+    span.attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)
+}
+
+/// The attributes of a metric data point as sorted `(key, value)` strings.
+pub fn point_attrs<'a>(attrs: impl Iterator<Item = &'a KeyValue>) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = attrs.map(|kv| (kv.key.to_string(), kv.value.to_string())).collect();
+    v.sort();
+    v
+}

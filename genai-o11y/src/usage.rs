@@ -1,0 +1,415 @@
+//! Token usage and response metadata, read from a call's return value.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// How a provider counts input tokens.
+///
+/// The semantic conventions define `gen_ai.usage.input_tokens` as **all** input tokens, cached ones
+/// included. Most providers report it that way. Anthropic reports `input_tokens` *excluding* the
+/// cache reads and writes; declare [`InputTokens::ExcludesCache`] for such a source and the
+/// emitted value is corrected to follow the spec.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum InputTokens {
+    /// `input_tokens` already includes cached tokens (OpenAI, Gemini, most providers).
+    #[default]
+    IncludesCache,
+    /// `input_tokens` excludes cache reads and writes (Anthropic): the spec value is
+    /// `input_tokens + cache_read + cache_write`.
+    ExcludesCache,
+}
+
+/// Token counts of one inference call, as the provider reported them.
+///
+/// Every count is an `Option`: `None` means *not reported*, which is recorded as an absent
+/// attribute, never as a silent zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Usage {
+    /// Input (prompt) tokens, as reported by the provider (see [`Usage::input_convention`]).
+    pub input_tokens: Option<u64>,
+    /// Output (completion) tokens, reasoning included.
+    pub output_tokens: Option<u64>,
+    /// Input tokens served from the provider's cache.
+    pub cache_read_input_tokens: Option<u64>,
+    /// Input tokens written to the provider's cache.
+    pub cache_write_input_tokens: Option<u64>,
+    /// Reasoning tokens (a subset of the output tokens).
+    pub reasoning_output_tokens: Option<u64>,
+    /// Whether `input_tokens` includes the cache counts.
+    pub input_convention: InputTokens,
+}
+
+impl Usage {
+    /// Nothing reported.
+    pub const fn new() -> Self {
+        Usage {
+            input_tokens: None,
+            output_tokens: None,
+            cache_read_input_tokens: None,
+            cache_write_input_tokens: None,
+            reasoning_output_tokens: None,
+            input_convention: InputTokens::IncludesCache,
+        }
+    }
+    /// Sets the input tokens.
+    pub fn input(mut self, n: u64) -> Self {
+        self.input_tokens = Some(n);
+        self
+    }
+    /// Sets the output tokens.
+    pub fn output(mut self, n: u64) -> Self {
+        self.output_tokens = Some(n);
+        self
+    }
+    /// Sets the cache-read input tokens.
+    pub fn cache_read(mut self, n: u64) -> Self {
+        self.cache_read_input_tokens = Some(n);
+        self
+    }
+    /// Sets the cache-write input tokens.
+    pub fn cache_write(mut self, n: u64) -> Self {
+        self.cache_write_input_tokens = Some(n);
+        self
+    }
+    /// Sets the reasoning output tokens.
+    pub fn reasoning(mut self, n: u64) -> Self {
+        self.reasoning_output_tokens = Some(n);
+        self
+    }
+    /// Declares how `input_tokens` counts the cache.
+    pub fn input_convention(mut self, convention: InputTokens) -> Self {
+        self.input_convention = convention;
+        self
+    }
+
+    /// True when no count was reported at all.
+    pub fn is_empty(&self) -> bool {
+        self.input_tokens.is_none()
+            && self.output_tokens.is_none()
+            && self.cache_read_input_tokens.is_none()
+            && self.cache_write_input_tokens.is_none()
+            && self.reasoning_output_tokens.is_none()
+    }
+
+    /// `gen_ai.usage.input_tokens` as the spec defines it: all input tokens, cache included.
+    pub fn spec_input_tokens(&self) -> Option<u64> {
+        match self.input_convention {
+            InputTokens::IncludesCache => self.input_tokens,
+            InputTokens::ExcludesCache => {
+                let cached = self.cache_read_input_tokens.unwrap_or(0) + self.cache_write_input_tokens.unwrap_or(0);
+                match self.input_tokens {
+                    Some(n) => Some(n.saturating_add(cached)),
+                    None if cached > 0 => Some(cached),
+                    None => None,
+                }
+            }
+        }
+    }
+
+    /// Fills every count that `self` does not report from `other` (used for nested usage).
+    pub fn or(self, other: Usage) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens.or(other.input_tokens),
+            output_tokens: self.output_tokens.or(other.output_tokens),
+            cache_read_input_tokens: self.cache_read_input_tokens.or(other.cache_read_input_tokens),
+            cache_write_input_tokens: self.cache_write_input_tokens.or(other.cache_write_input_tokens),
+            reasoning_output_tokens: self.reasoning_output_tokens.or(other.reasoning_output_tokens),
+            input_convention: if self.input_tokens.is_some() { self.input_convention } else { other.input_convention },
+        }
+    }
+}
+
+/// A value that reports the token usage of an inference call, and optionally the response id,
+/// the model that actually served it and its finish reasons.
+///
+/// Derive it with `#[derive(HasUsage)]`, or implement it by hand. For a type you do not own, pass
+/// `usage = |resp| ...` to `#[genai_span]` instead (the orphan rule forbids implementing it here).
+pub trait HasUsage {
+    /// The token counts.
+    fn usage(&self) -> Usage;
+    /// `gen_ai.response.id`.
+    fn response_id(&self) -> Option<&str> {
+        None
+    }
+    /// `gen_ai.response.model`: the exact model that served the request.
+    fn response_model(&self) -> Option<&str> {
+        None
+    }
+    /// `gen_ai.response.finish_reasons`, one per choice, in provider order.
+    fn finish_reasons(&self) -> Vec<&str> {
+        Vec::new()
+    }
+}
+
+impl HasUsage for Usage {
+    fn usage(&self) -> Usage {
+        *self
+    }
+}
+
+macro_rules! forward_has_usage {
+    ($($ty:ty),*) => {$(
+        impl<T: HasUsage + ?Sized> HasUsage for $ty {
+            fn usage(&self) -> Usage { (**self).usage() }
+            fn response_id(&self) -> Option<&str> { (**self).response_id() }
+            fn response_model(&self) -> Option<&str> { (**self).response_model() }
+            fn finish_reasons(&self) -> Vec<&str> { (**self).finish_reasons() }
+        }
+    )*};
+}
+forward_has_usage!(&T, &mut T, Box<T>, Arc<T>, Rc<T>);
+
+impl<T: HasUsage> HasUsage for Option<T> {
+    fn usage(&self) -> Usage {
+        self.as_ref().map(HasUsage::usage).unwrap_or_default()
+    }
+    fn response_id(&self) -> Option<&str> {
+        self.as_ref().and_then(HasUsage::response_id)
+    }
+    fn response_model(&self) -> Option<&str> {
+        self.as_ref().and_then(HasUsage::response_model)
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        self.as_ref().map(HasUsage::finish_reasons).unwrap_or_default()
+    }
+}
+
+/// A response summary built by hand: what a `usage = |resp| ...` closure can return when the
+/// response id, model or finish reasons should be recorded too.
+///
+/// ```
+/// # use genai_o11y::{Response, Usage};
+/// let r = Response::new(Usage::new().input(12).output(3)).id("chatcmpl-1").model("gpt-4o-2024-08-06").finish_reason("stop");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Response {
+    /// Token counts.
+    pub usage: Usage,
+    /// `gen_ai.response.id`.
+    pub id: Option<String>,
+    /// `gen_ai.response.model`.
+    pub model: Option<String>,
+    /// `gen_ai.response.finish_reasons`.
+    pub finish_reasons: Vec<String>,
+}
+
+impl Response {
+    /// A response with these counts and nothing else.
+    pub fn new(usage: Usage) -> Self {
+        Response { usage, ..Default::default() }
+    }
+    /// Sets the response id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+    /// Sets the response model.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+    /// Appends a finish reason.
+    pub fn finish_reason(mut self, reason: impl Into<String>) -> Self {
+        self.finish_reasons.push(reason.into());
+        self
+    }
+}
+
+impl HasUsage for Response {
+    fn usage(&self) -> Usage {
+        self.usage
+    }
+    fn response_id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    fn response_model(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        self.finish_reasons.iter().map(String::as_str).collect()
+    }
+}
+
+/// What an inference call returned, owned: the part of the return value the span and metrics need.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UsageReport {
+    /// Token counts.
+    pub usage: Usage,
+    /// `gen_ai.response.id`.
+    pub response_id: Option<String>,
+    /// `gen_ai.response.model`.
+    pub response_model: Option<String>,
+    /// `gen_ai.response.finish_reasons`.
+    pub finish_reasons: Vec<String>,
+}
+
+impl UsageReport {
+    /// Reads everything from a [`HasUsage`] value.
+    pub fn from_value<T: HasUsage + ?Sized>(value: &T) -> Self {
+        UsageReport {
+            usage: value.usage(),
+            response_id: value.response_id().map(str::to_owned),
+            response_model: value.response_model().map(str::to_owned),
+            finish_reasons: value.finish_reasons().into_iter().map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// The return types an inference span can read token usage from: any `T: HasUsage` (including
+/// `Option<T>`, `&T`, `Box<T>`, `Arc<T>`), and `Result<T, E>` with `T: HasUsage` (whatever the
+/// alias: `anyhow::Result<T>`, `io::Result<T>`, your own).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` reports no token usage, which an inference span (`chat`, `text_completion`, `generate_content`, `embeddings`) must record",
+    label = "this return type reports no token usage",
+    note = "fix it in one of three ways:\n  1. `#[derive(genai_o11y::HasUsage)]` (or `impl HasUsage`) on the response type;\n  2. pass `usage = |resp| genai_o11y::Usage::new().input(..).output(..)` to `#[genai_span]` to read it from a type you do not own;\n  3. write `usage = none` in `#[genai_span]` to record no token usage on purpose"
+)]
+pub trait ReportsUsage {
+    /// The value to read usage from: `None` for an `Err`.
+    fn usage_source(&self) -> Option<&dyn HasUsage>;
+}
+
+impl<T: HasUsage> ReportsUsage for T {
+    fn usage_source(&self) -> Option<&dyn HasUsage> {
+        Some(self)
+    }
+}
+
+impl<T: HasUsage, E> ReportsUsage for Result<T, E> {
+    fn usage_source(&self) -> Option<&dyn HasUsage> {
+        match self {
+            Ok(v) => Some(v),
+            Err(_) => None,
+        }
+    }
+}
+
+/// A type the `HasUsage` derive accepts for a token-count field: any integer type, or an
+/// `Option` of one. Negative values are treated as not reported.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a token count",
+    label = "token fields must be an integer type or an `Option` of one",
+    note = "use `#[usage(nested)]` for a field whose type implements `HasUsage`, or `#[usage(skip)]` to ignore it"
+)]
+pub trait TokenCount {
+    /// The count, if reported.
+    fn token_count(&self) -> Option<u64>;
+}
+
+macro_rules! token_count_unsigned {
+    ($($t:ty),*) => {$(
+        impl TokenCount for $t { fn token_count(&self) -> Option<u64> { Some(*self as u64) } }
+    )*};
+}
+macro_rules! token_count_signed {
+    ($($t:ty),*) => {$(
+        impl TokenCount for $t { fn token_count(&self) -> Option<u64> { u64::try_from(*self).ok() } }
+    )*};
+}
+token_count_unsigned!(u8, u16, u32, u64, usize);
+token_count_signed!(i8, i16, i32, i64, isize, i128, u128);
+impl<T: TokenCount> TokenCount for Option<T> {
+    fn token_count(&self) -> Option<u64> {
+        self.as_ref().and_then(TokenCount::token_count)
+    }
+}
+impl<T: TokenCount + ?Sized> TokenCount for &T {
+    fn token_count(&self) -> Option<u64> {
+        (**self).token_count()
+    }
+}
+
+/// A type the `HasUsage` derive accepts for a text field (`id`, `model`, `finish_reason`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a text field",
+    label = "`response_id`, `response_model` and `finish_reasons` fields must be `String`, `&str`, an `Option` of one, or (finish reasons) a `Vec` of them"
+)]
+pub trait TextField {
+    /// Calls `f` with each string in the field.
+    fn texts(&self) -> Vec<&str>;
+}
+impl TextField for String {
+    fn texts(&self) -> Vec<&str> {
+        vec![self.as_str()]
+    }
+}
+impl TextField for str {
+    fn texts(&self) -> Vec<&str> {
+        vec![self]
+    }
+}
+impl TextField for std::borrow::Cow<'_, str> {
+    fn texts(&self) -> Vec<&str> {
+        vec![self.as_ref()]
+    }
+}
+impl TextField for Arc<str> {
+    fn texts(&self) -> Vec<&str> {
+        vec![self.as_ref()]
+    }
+}
+impl<T: TextField + ?Sized> TextField for &T {
+    fn texts(&self) -> Vec<&str> {
+        (**self).texts()
+    }
+}
+impl<T: TextField> TextField for Option<T> {
+    fn texts(&self) -> Vec<&str> {
+        self.as_ref().map(TextField::texts).unwrap_or_default()
+    }
+}
+impl<T: TextField> TextField for Vec<T> {
+    fn texts(&self) -> Vec<&str> {
+        self.iter().flat_map(TextField::texts).collect()
+    }
+}
+impl<T: TextField> TextField for [T] {
+    fn texts(&self) -> Vec<&str> {
+        self.iter().flat_map(TextField::texts).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_cache_adds_cache_to_input() {
+        let u = Usage::new().input(100).cache_read(40).cache_write(10).input_convention(InputTokens::ExcludesCache);
+        assert_eq!(u.spec_input_tokens(), Some(150));
+        let u = Usage::new().input(100).cache_read(40);
+        assert_eq!(u.spec_input_tokens(), Some(100));
+        assert_eq!(Usage::new().spec_input_tokens(), None);
+        assert_eq!(Usage::new().cache_read(5).input_convention(InputTokens::ExcludesCache).spec_input_tokens(), Some(5));
+    }
+
+    #[test]
+    fn absent_counts_stay_absent() {
+        assert!(Usage::new().is_empty());
+        assert!(!Usage::new().output(0).is_empty());
+        let none: Option<Usage> = None;
+        assert_eq!(none.usage(), Usage::new());
+    }
+
+    #[test]
+    fn result_reports_usage_of_ok_only() {
+        let ok: Result<Usage, String> = Ok(Usage::new().input(3));
+        assert_eq!(ok.usage_source().unwrap().usage().input_tokens, Some(3));
+        let err: Result<Usage, String> = Err("x".into());
+        assert!(err.usage_source().is_none());
+    }
+
+    #[test]
+    fn token_counts() {
+        assert_eq!(5u8.token_count(), Some(5));
+        assert_eq!((-1i32).token_count(), None);
+        assert_eq!(Some(7usize).token_count(), Some(7));
+        assert_eq!(None::<u32>.token_count(), None);
+    }
+
+    #[test]
+    fn or_fills_gaps() {
+        let a = Usage::new().input(1);
+        let b = Usage::new().input(9).output(2);
+        assert_eq!(a.or(b), Usage::new().input(1).output(2));
+    }
+}
