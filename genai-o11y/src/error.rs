@@ -215,24 +215,24 @@ mod tests {
     #[test]
     fn dispatch_picks_the_most_specific_arm() {
         let r: Result<(), Mapped> = Err(Mapped);
-        let e = (&&&Probe(&r)).__genai_o11y_error().unwrap();
+        let e = (&&&&Probe(&r)).__genai_o11y_error().unwrap();
         assert_eq!(e.error_type, "429");
         assert_eq!(e.message.as_deref(), Some("rate limited"));
         assert!(e.exception_type.ends_with("Mapped"));
 
         let r: Result<(), String> = Err("boom".into());
-        let e = (&&&Probe(&r)).__genai_o11y_error().unwrap();
+        let e = (&&&&Probe(&r)).__genai_o11y_error().unwrap();
         assert_eq!(e.error_type, "alloc::string::String");
         assert_eq!(e.message.as_deref(), Some("boom"));
 
         let r: Result<(), Opaque> = Err(Opaque);
-        let e = (&&&Probe(&r)).__genai_o11y_error().unwrap();
+        let e = (&&&&Probe(&r)).__genai_o11y_error().unwrap();
         assert!(e.error_type.ends_with("Opaque"));
         assert_eq!(e.message, None);
 
         let r: Result<(), String> = Ok(());
-        assert_eq!((&&&Probe(&r)).__genai_o11y_error(), None);
-        assert_eq!((&&&Probe(&5u32)).__genai_o11y_error(), None);
+        assert_eq!((&&&&Probe(&r)).__genai_o11y_error(), None);
+        assert_eq!((&&&&Probe(&5u32)).__genai_o11y_error(), None);
     }
 
     #[test]
