@@ -452,7 +452,7 @@ fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span
                 #f,
             )
         },
-        _ => quote!(::core::option::Option::None),
+        _ => quote!(#p::UsageSource::None),
     };
     quote!(#p::Outcome::__new(#usage, #error))
 }

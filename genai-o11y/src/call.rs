@@ -21,7 +21,7 @@ use crate::error::ErrorInfo;
 use crate::metrics::{self, Instruments};
 use crate::params::{BoolParam, FloatParam, IntParam, TextListParam, TextParam};
 use crate::semconv::{is_inference_operation, latest, tracing_names as tn, v1_41 as sc, Conventions};
-use crate::usage::{HasUsage, UsageReport};
+use crate::usage::HasUsage;
 
 /// What kind of GenAI operation a span describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -386,38 +386,91 @@ struct CallMeta {
 }
 
 /// How a call ended. Build one by hand with [`Outcome::from_result`], [`Outcome::success`],
-/// [`Outcome::with_usage`] or [`Outcome::failure`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Outcome {
-    /// Token usage and response metadata, when the call returned them.
-    pub usage: Option<UsageReport>,
-    /// The error, when the call failed.
-    pub error: Option<ErrorInfo>,
+/// [`Outcome::with_usage`] or [`Outcome::failure`]. It borrows the call's return value, so
+/// nothing is copied unless an attribute or a metric needs it.
+#[derive(Default)]
+pub struct Outcome<'a> {
+    usage: UsageSource<'a>,
+    error: Option<ErrorInfo>,
 }
 
-impl Outcome {
+/// Where the usage of a finished call is read from.
+#[derive(Default)]
+#[doc(hidden)]
+pub enum UsageSource<'a> {
+    /// Nothing reported.
+    #[default]
+    None,
+    /// The return value itself (or its `Ok`).
+    Borrowed(&'a dyn HasUsage),
+    /// Computed by a `usage = ...` closure.
+    Owned(Box<dyn HasUsage + 'a>),
+}
+
+impl<'a> UsageSource<'a> {
+    fn get(&self) -> Option<&dyn HasUsage> {
+        match self {
+            UsageSource::None => None,
+            UsageSource::Borrowed(u) => Some(*u),
+            UsageSource::Owned(u) => Some(&**u),
+        }
+    }
+}
+
+impl<'a> From<Option<&'a dyn HasUsage>> for UsageSource<'a> {
+    fn from(v: Option<&'a dyn HasUsage>) -> Self {
+        v.map_or(UsageSource::None, UsageSource::Borrowed)
+    }
+}
+
+impl<'a> From<Option<Box<dyn HasUsage + 'a>>> for UsageSource<'a> {
+    fn from(v: Option<Box<dyn HasUsage + 'a>>) -> Self {
+        v.map_or(UsageSource::None, UsageSource::Owned)
+    }
+}
+
+impl fmt::Debug for Outcome<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outcome").field("usage", &self.usage().map(|u| u.usage())).field("error", &self.error).finish()
+    }
+}
+
+impl<'a> Outcome<'a> {
     /// Success, nothing to report.
     pub fn success() -> Self {
         Outcome::default()
     }
     /// Success with the usage of `value`.
-    pub fn with_usage<T: HasUsage + ?Sized>(value: &T) -> Self {
-        Outcome { usage: Some(UsageReport::from_value(value)), error: None }
+    pub fn with_usage<T: HasUsage>(value: &'a T) -> Self {
+        Outcome { usage: UsageSource::Borrowed(value), error: None }
+    }
+    /// Success with an owned usage value (for example a [`Usage`](crate::Usage) or a
+    /// [`Response`](crate::Response)).
+    pub fn with_owned_usage<T: HasUsage + 'a>(value: T) -> Self {
+        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None }
     }
     /// Failure.
     pub fn failure(error: ErrorInfo) -> Self {
-        Outcome { usage: None, error: Some(error) }
+        Outcome { usage: UsageSource::None, error: Some(error) }
     }
     /// From a `Result` whose success value reports usage and whose error is `Display`.
-    pub fn from_result<T: HasUsage, E: fmt::Display>(r: &Result<T, E>) -> Self {
+    pub fn from_result<T: HasUsage, E: fmt::Display>(r: &'a Result<T, E>) -> Self {
         match r {
             Ok(v) => Outcome::with_usage(v),
             Err(e) => Outcome::failure(ErrorInfo::from_display(e)),
         }
     }
+    /// The usage, if any.
+    pub fn usage(&self) -> Option<&dyn HasUsage> {
+        self.usage.get()
+    }
+    /// The error, if any.
+    pub fn error(&self) -> Option<&ErrorInfo> {
+        self.error.as_ref()
+    }
     #[doc(hidden)]
-    pub fn __new(usage: Option<UsageReport>, error: Option<ErrorInfo>) -> Self {
-        Outcome { usage, error }
+    pub fn __new(usage: impl Into<UsageSource<'a>>, error: Option<ErrorInfo>) -> Self {
+        Outcome { usage: usage.into(), error }
     }
 }
 
@@ -447,13 +500,13 @@ impl ActiveCall {
     }
 
     /// Records the outcome, ends the span, records the metrics.
-    pub fn finish(mut self, outcome: Outcome) {
+    pub fn finish(mut self, outcome: Outcome<'_>) {
         self.record(outcome);
     }
 
     /// Runs `body` inside the span, then records what `classify` reads from its result. A panic
     /// in `body` is recorded and then continues unchanged.
-    pub fn in_scope<R>(self, body: impl FnOnce() -> R, classify: impl FnOnce(&R) -> Outcome) -> R {
+    pub fn in_scope<R>(self, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R) -> Outcome<'a>) -> R {
         let result = {
             let _entered = self.span.enter();
             let _agent = AgentGuard::enter(&self.agent_scope);
@@ -477,12 +530,12 @@ impl ActiveCall {
     pub fn instrument<F, C>(self, fut: F, classify: C) -> Instrumented<F, C>
     where
         F: Future,
-        C: FnOnce(&F::Output) -> Outcome,
+        C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
     {
         Instrumented { inner: fut, call: Some(self), classify: Some(classify) }
     }
 
-    fn record(&mut self, outcome: Outcome) {
+    fn record(&mut self, outcome: Outcome<'_>) {
         if std::mem::replace(&mut self.done, true) {
             return;
         }
@@ -507,7 +560,7 @@ impl Drop for ActiveCall {
     }
 }
 
-fn classify_safely<R, C: FnOnce(&R) -> Outcome>(classify: C, out: &R) -> Outcome {
+fn classify_safely<'a, R, C: FnOnce(&'a R) -> Outcome<'a>>(classify: C, out: &'a R) -> Outcome<'a> {
     // The classifier may run user code (a `usage = ...` closure). Telemetry must not take the
     // app down: a panic there costs the usage, not the call's value.
     catch_unwind(AssertUnwindSafe(|| classify(out))).unwrap_or_default()
@@ -517,11 +570,11 @@ fn text(v: &str) -> Value {
     Value::String(StringValue::from(v.to_owned()))
 }
 
-fn record_on_span(span: opentelemetry::trace::SpanRef<'_>, meta: &CallMeta, outcome: &Outcome, conventions: Conventions) {
+fn record_on_span(span: opentelemetry::trace::SpanRef<'_>, meta: &CallMeta, outcome: &Outcome<'_>, conventions: Conventions) {
     let mut attrs: Vec<KeyValue> = Vec::with_capacity(10);
-    if let Some(report) = &outcome.usage {
+    if let Some(report) = outcome.usage() {
         if meta.kind == Kind::Inference {
-            let u = &report.usage;
+            let u = &report.usage();
             let mut put = |key: &'static str, v: Option<u64>| {
                 if let Some(v) = v {
                     attrs.push(KeyValue::new(key, i64::try_from(v).unwrap_or(i64::MAX)));
@@ -533,14 +586,15 @@ fn record_on_span(span: opentelemetry::trace::SpanRef<'_>, meta: &CallMeta, outc
             put(conventions.cache_write_key(), u.cache_write_input_tokens);
             put(sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, u.reasoning_output_tokens);
         }
-        if let Some(id) = &report.response_id {
+        if let Some(id) = report.response_id() {
             attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_ID, text(id)));
         }
-        if let Some(m) = &report.response_model {
+        if let Some(m) = report.response_model() {
             attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
         }
-        if !report.finish_reasons.is_empty() {
-            let reasons = report.finish_reasons.iter().map(|r| StringValue::from(r.clone())).collect();
+        let finish_reasons = report.finish_reasons();
+        if !finish_reasons.is_empty() {
+            let reasons = finish_reasons.into_iter().map(|r| StringValue::from(r.to_owned())).collect();
             attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_FINISH_REASONS, Value::Array(Array::String(reasons))));
         }
     }
@@ -566,7 +620,7 @@ fn cow_value(c: &Cow<'static, str>) -> StringValue {
     }
 }
 
-fn record_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome, elapsed: f64) {
+fn record_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<'_>, elapsed: f64) {
     let error_type = outcome.error.as_ref().map(|e| KeyValue::new(sc::ERROR_TYPE, Value::String(cow_value(&e.error_type))));
     match meta.kind {
         Kind::Tool => {
@@ -596,7 +650,7 @@ fn record_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome, elapsed: 
     }
 }
 
-fn record_inference_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome, elapsed: f64, error_type: Option<KeyValue>) {
+fn record_inference_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<'_>, elapsed: f64, error_type: Option<KeyValue>) {
     // Common attributes, without error.type (which only duration and operation histograms carry).
     let mut attrs: Vec<KeyValue> = Vec::with_capacity(8);
     attrs.push(KeyValue::new(sc::GEN_AI_OPERATION_NAME, meta.operation.clone()));
@@ -606,7 +660,7 @@ fn record_inference_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome,
     if let Some(m) = &meta.request_model {
         attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
     }
-    if let Some(m) = outcome.usage.as_ref().and_then(|u| u.response_model.as_ref()) {
+    if let Some(m) = outcome.usage().and_then(|u| u.response_model()) {
         attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
     }
     if let Some(a) = &meta.server_address {
@@ -616,7 +670,7 @@ fn record_inference_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome,
         attrs.push(KeyValue::new(sc::SERVER_PORT, p));
     }
     let common = attrs.len();
-    let usage = outcome.usage.as_ref().map(|u| u.usage).filter(|u| !u.is_empty());
+    let usage = outcome.usage().map(|u| u.usage()).filter(|u| !u.is_empty());
     let inference = is_inference_operation(meta.operation.as_str());
 
     match (&i.v1_41, &i.latest) {
@@ -684,7 +738,7 @@ pin_project_lite::pin_project! {
 impl<F, C> Future for Instrumented<F, C>
 where
     F: Future,
-    C: FnOnce(&F::Output) -> Outcome,
+    C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
 {
     type Output = F::Output;
 
@@ -703,11 +757,11 @@ where
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(out)) => {
-                let outcome = match this.classify.take() {
-                    Some(classify) => classify_safely(classify, &out),
-                    None => Outcome::default(),
-                };
                 if let Some(call) = this.call.take() {
+                    let outcome = match this.classify.take() {
+                        Some(classify) => classify_safely(classify, &out),
+                        None => Outcome::default(),
+                    };
                     call.finish(outcome);
                 }
                 Poll::Ready(out)

@@ -153,41 +153,41 @@ pub mod spez {
     }
 
     // The success value: `&T` of `Ok(T)`, or the value itself.
-    pub trait OkOfResult {
+    pub trait OkOfResult<'a> {
         type Ok: ?Sized;
-        fn __genai_o11y_ok(&self) -> Option<&Self::Ok>;
+        fn __genai_o11y_ok(&self) -> Option<&'a Self::Ok>;
     }
-    impl<'a, T, E> OkOfResult for &Probe<'a, Result<T, E>> {
+    impl<'a, T, E> OkOfResult<'a> for &Probe<'a, Result<T, E>> {
         type Ok = T;
-        fn __genai_o11y_ok(&self) -> Option<&T> {
+        fn __genai_o11y_ok(&self) -> Option<&'a T> {
             self.0.as_ref().ok()
         }
     }
-    pub trait OkOfValue {
+    pub trait OkOfValue<'a> {
         type Ok: ?Sized;
-        fn __genai_o11y_ok(&self) -> Option<&Self::Ok>;
+        fn __genai_o11y_ok(&self) -> Option<&'a Self::Ok>;
     }
-    impl<'a, T: ?Sized> OkOfValue for Probe<'a, T> {
+    impl<'a, T: ?Sized> OkOfValue<'a> for Probe<'a, T> {
         type Ok = T;
-        fn __genai_o11y_ok(&self) -> Option<&T> {
+        fn __genai_o11y_ok(&self) -> Option<&'a T> {
             Some(self.0)
         }
     }
 
     // Optional usage: where the type reports usage, read it; otherwise none.
-    pub trait UsageSome {
-        fn __genai_o11y_usage(&self) -> Option<crate::UsageReport>;
+    pub trait UsageSome<'a> {
+        fn __genai_o11y_usage(&self) -> Option<&'a dyn crate::HasUsage>;
     }
-    impl<T: crate::usage::ReportsUsage + ?Sized> UsageSome for &Probe<'_, T> {
-        fn __genai_o11y_usage(&self) -> Option<crate::UsageReport> {
-            self.0.usage_source().map(crate::UsageReport::from_value)
+    impl<'a, T: crate::usage::ReportsUsage + ?Sized> UsageSome<'a> for &Probe<'a, T> {
+        fn __genai_o11y_usage(&self) -> Option<&'a dyn crate::HasUsage> {
+            self.0.usage_source()
         }
     }
-    pub trait UsageNone {
-        fn __genai_o11y_usage(&self) -> Option<crate::UsageReport>;
+    pub trait UsageNone<'a> {
+        fn __genai_o11y_usage(&self) -> Option<&'a dyn crate::HasUsage>;
     }
-    impl<T: ?Sized> UsageNone for Probe<'_, T> {
-        fn __genai_o11y_usage(&self) -> Option<crate::UsageReport> {
+    impl<'a, T: ?Sized> UsageNone<'a> for Probe<'a, T> {
+        fn __genai_o11y_usage(&self) -> Option<&'a dyn crate::HasUsage> {
             None
         }
     }

@@ -56,11 +56,13 @@ mod usage;
 pub mod testing;
 
 pub use call::{current_agent_name, ActiveCall, GenAiSpan, Instrumented, Kind, Outcome};
+#[doc(hidden)]
+pub use call::UsageSource;
 pub use error::{ErrorInfo, ErrorType};
 pub use metrics::{refresh as refresh_instruments, set_conventions};
 pub use params::{BoolParam, FloatParam, IntParam, Static, TextListParam, TextParam};
 pub use semconv::Conventions;
-pub use usage::{HasUsage, InputTokens, ReportsUsage, Response, TextField, TokenCount, Usage, UsageReport};
+pub use usage::{HasUsage, InputTokens, ReportsUsage, Response, TextField, TokenCount, Usage};
 
 /// `#[genai_span(operation = "chat", provider = "openai", model = expr, ...)]` on a model call.
 /// See the crate documentation and the README for every argument.
@@ -75,22 +77,25 @@ pub use genai_o11y_macros::HasUsage;
 /// What the generated code calls. Not a public API: no stability guarantee.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::call::{ActiveCall, GenAiSpan, Outcome};
+    pub use crate::call::{ActiveCall, GenAiSpan, Outcome, UsageSource};
     pub use crate::error::spez;
     pub use crate::params::Static;
-    pub use crate::usage::{HasUsage, ReportsUsage, TextField, TokenCount, Usage, UsageReport};
+    pub use crate::usage::{HasUsage, ReportsUsage, TextField, TokenCount, Usage};
     pub use std;
 
     /// Usage of a return type that must report it (inference operations).
     #[inline]
-    pub fn required_usage<T: ReportsUsage + ?Sized>(out: &T) -> Option<UsageReport> {
-        out.usage_source().map(UsageReport::from_value)
+    pub fn required_usage<T: ReportsUsage + ?Sized>(out: &T) -> Option<&dyn HasUsage> {
+        out.usage_source()
     }
 
     /// Usage read by the user's `usage = ...` closure from the success value.
     #[inline]
-    pub fn usage_with<T: ?Sized, U: HasUsage>(ok: Option<&T>, f: impl FnOnce(&T) -> U) -> Option<UsageReport> {
-        ok.map(|v| UsageReport::from_value(&f(v)))
+    pub fn usage_with<'a, T: ?Sized, U: HasUsage + 'a>(
+        ok: Option<&'a T>,
+        f: impl FnOnce(&'a T) -> U,
+    ) -> Option<::std::boxed::Box<dyn HasUsage + 'a>> {
+        ok.map(|v| ::std::boxed::Box::new(f(v)) as ::std::boxed::Box<dyn HasUsage + 'a>)
     }
 
     /// Checks at compile time that a field is a token count (spanned at the field's type).
@@ -114,7 +119,7 @@ pub mod __private {
     /// Runs a sync body inside the span. The closure is passed straight to an `FnOnce` bound so
     /// that it may return borrows of what it captured.
     #[inline]
-    pub fn run_sync<R>(call: ActiveCall, body: impl FnOnce() -> R, classify: impl FnOnce(&R) -> Outcome) -> R {
+    pub fn run_sync<R>(call: ActiveCall, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R) -> Outcome<'a>) -> R {
         call.in_scope(body, classify)
     }
 
@@ -123,7 +128,7 @@ pub mod __private {
     pub fn instrument<F, C>(call: ActiveCall, fut: F, classify: C) -> crate::Instrumented<F, C>
     where
         F: core::future::Future,
-        C: FnOnce(&F::Output) -> Outcome,
+        C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
     {
         call.instrument(fut, classify)
     }

@@ -230,31 +230,6 @@ impl HasUsage for Response {
     }
 }
 
-/// What an inference call returned, owned: the part of the return value the span and metrics need.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UsageReport {
-    /// Token counts.
-    pub usage: Usage,
-    /// `gen_ai.response.id`.
-    pub response_id: Option<String>,
-    /// `gen_ai.response.model`.
-    pub response_model: Option<String>,
-    /// `gen_ai.response.finish_reasons`.
-    pub finish_reasons: Vec<String>,
-}
-
-impl UsageReport {
-    /// Reads everything from a [`HasUsage`] value.
-    pub fn from_value<T: HasUsage + ?Sized>(value: &T) -> Self {
-        UsageReport {
-            usage: value.usage(),
-            response_id: value.response_id().map(str::to_owned),
-            response_model: value.response_model().map(str::to_owned),
-            finish_reasons: value.finish_reasons().into_iter().map(str::to_owned).collect(),
-        }
-    }
-}
-
 /// The return types an inference span can read token usage from: any `T: HasUsage` (including
 /// `Option<T>`, `&T`, `Box<T>`, `Arc<T>`), and `Result<T, E>` with `T: HasUsage` (whatever the
 /// alias: `anyhow::Result<T>`, `io::Result<T>`, your own).

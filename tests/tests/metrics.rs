@@ -1,0 +1,205 @@
+//! Metric names, units, bucket boundaries and attributes, in both convention modes, read from
+//! the SDK's in-memory metric exporter.
+
+mod common;
+
+use common::*;
+use genai_o11y::semconv::v1_41::{AGENT_DURATION_BUCKETS, DURATION_BUCKETS, TOKEN_BUCKETS};
+use genai_o11y::testing::{point_attrs, Points, TestTelemetry};
+use genai_o11y::{genai_agent, genai_span, genai_tool, Conventions, Usage};
+
+#[genai_span(operation = "chat", provider = "openai", model = req.model.clone(), server_address = "api.openai.com", server_port = 443, fields(user.id = "u-1"))]
+async fn chat(req: &ChatRequest, fail: bool) -> Result<ChatResponse, ApiError> {
+    if fail {
+        return Err(ApiError::RateLimited);
+    }
+    Ok(response(&req.model, "x"))
+}
+
+#[genai_span(operation = "embeddings", provider = "openai", model = "text-embedding-3-small")]
+fn embed() -> Usage {
+    Usage::new().input(30)
+}
+
+#[genai_tool]
+fn lookup() -> u8 {
+    1
+}
+
+#[genai_agent(name = "helper", model = "gpt-4o")]
+async fn agent() -> Result<u8, ApiError> {
+    chat(&request("gpt-4o"), false).await?;
+    Ok(lookup())
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    v.sort();
+    v
+}
+
+async fn workload() {
+    agent().await.unwrap();
+    chat(&request("gpt-4o"), true).await.unwrap_err();
+    embed();
+}
+
+#[tokio::test]
+async fn v1_41_metrics() {
+    let t = TestTelemetry::new();
+    workload().await;
+    assert_eq!(
+        t.metric_names(),
+        [
+            "gen_ai.client.operation.duration",
+            "gen_ai.client.token.usage",
+            "gen_ai.execute_tool.duration",
+            "gen_ai.invoke_agent.duration"
+        ]
+    );
+    let m = t.metric("gen_ai.client.operation.duration").unwrap();
+    assert_eq!(m.unit, "s");
+    let m = t.metric("gen_ai.client.token.usage").unwrap();
+    assert_eq!(m.unit, "{token}");
+    assert!(matches!(m.points, Points::U64Histogram(_)), "token usage is an integer histogram");
+
+    let chat_common = [
+        ("gen_ai.operation.name", "chat"),
+        ("gen_ai.provider.name", "openai"),
+        ("gen_ai.request.model", "gpt-4o"),
+        ("server.address", "api.openai.com"),
+        ("server.port", "443"),
+    ];
+    let durations = t.f64_histogram("gen_ai.client.operation.duration");
+    let mut got: Vec<Vec<(String, String)>> = durations.iter().map(|p| point_attrs(p.attributes())).collect();
+    got.sort();
+    let mut ok = chat_common.to_vec();
+    ok.push(("gen_ai.response.model", "gpt-4o-2024-08-06"));
+    let mut failed = chat_common.to_vec();
+    failed.push(("error.type", "429"));
+    let embeddings = [
+        ("gen_ai.operation.name", "embeddings"),
+        ("gen_ai.provider.name", "openai"),
+        ("gen_ai.request.model", "text-embedding-3-small"),
+    ];
+    let mut want = vec![pairs(&ok), pairs(&failed), pairs(&embeddings)];
+    want.sort();
+    assert_eq!(got, want, "high-cardinality span fields (user.id) never reach metrics");
+    for p in &durations {
+        assert_eq!(p.bounds().collect::<Vec<_>>(), DURATION_BUCKETS);
+        assert_eq!(p.count(), 1);
+    }
+
+    let tokens = t.u64_histogram("gen_ai.client.token.usage");
+    let mut got: Vec<(Vec<(String, String)>, u64)> = tokens.iter().map(|p| (point_attrs(p.attributes()), p.sum())).collect();
+    got.sort();
+    let with = |ty: &'static str, base: &[(&'static str, &'static str)]| {
+        let mut v = base.to_vec();
+        v.push(("gen_ai.token.type", ty));
+        pairs(&v)
+    };
+    let mut want = vec![
+        (with("input", &ok), 107),
+        (with("output", &ok), 42),
+        (with("input", &embeddings), 30),
+    ];
+    want.sort();
+    assert_eq!(got, want, "one record per token type; none for the failed call");
+    for p in &tokens {
+        assert_eq!(p.bounds().collect::<Vec<_>>(), TOKEN_BUCKETS);
+    }
+    // 107 input tokens fall in the (64, 256] bucket.
+    let input = tokens.iter().find(|p| p.sum() == 107).unwrap();
+    let counts: Vec<u64> = input.bucket_counts().collect();
+    assert_eq!(counts.len(), 15, "14 boundaries + overflow");
+    assert_eq!(counts[4], 1);
+
+    let agent = t.f64_histogram("gen_ai.invoke_agent.duration");
+    assert_eq!(agent.len(), 1);
+    assert_eq!(agent[0].bounds().collect::<Vec<_>>(), AGENT_DURATION_BUCKETS);
+    assert_eq!(point_attrs(agent[0].attributes()), pairs(&[("gen_ai.agent.name", "helper"), ("gen_ai.request.model", "gpt-4o")]));
+    let tool = t.f64_histogram("gen_ai.execute_tool.duration");
+    assert_eq!(tool[0].bounds().collect::<Vec<_>>(), DURATION_BUCKETS);
+    assert_eq!(
+        point_attrs(tool[0].attributes()),
+        pairs(&[("gen_ai.agent.name", "helper"), ("gen_ai.tool.name", "lookup"), ("gen_ai.tool.type", "function")])
+    );
+}
+
+#[tokio::test]
+async fn latest_experimental_metrics() {
+    let t = TestTelemetry::with_conventions(Conventions::LatestExperimental);
+    workload().await;
+    assert_eq!(
+        t.metric_names(),
+        [
+            "gen_ai.client.inference.duration",
+            "gen_ai.client.inference.operation.input_tokens",
+            "gen_ai.client.inference.operation.output_tokens",
+            "gen_ai.client.inference.usage.cache_read.input_tokens",
+            "gen_ai.client.inference.usage.input_tokens",
+            "gen_ai.client.inference.usage.output_tokens",
+            "gen_ai.client.operation.duration",
+            "gen_ai.execute_tool.duration",
+            "gen_ai.invoke_agent.duration",
+        ],
+        "no gen_ai.client.token.usage in this mode; operation.duration only for embeddings"
+    );
+    let base = [
+        ("gen_ai.operation.name", "chat"),
+        ("gen_ai.provider.name", "openai"),
+        ("gen_ai.request.model", "gpt-4o"),
+        ("server.address", "api.openai.com"),
+        ("server.port", "443"),
+    ];
+    let mut ok = base.to_vec();
+    ok.push(("gen_ai.response.model", "gpt-4o-2024-08-06"));
+
+    // Counters: every inference call, the failed one with 0, modality unknown, no error.type.
+    let input = t.u64_counter("gen_ai.client.inference.usage.input_tokens");
+    let mut got: Vec<(Vec<(String, String)>, u64)> = input.iter().map(|p| (point_attrs(p.attributes()), p.value())).collect();
+    got.sort();
+    let with_modality = |v: &[(&'static str, &'static str)]| {
+        let mut v = v.to_vec();
+        v.push(("gen_ai.token.modality", "unknown"));
+        pairs(&v)
+    };
+    let mut want = vec![(with_modality(&ok), 107), (with_modality(&base), 0)];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(t.metric("gen_ai.client.inference.usage.input_tokens").unwrap().unit, "{token}");
+    let cache = t.u64_counter("gen_ai.client.inference.usage.cache_read.input_tokens");
+    assert_eq!(cache.len(), 1);
+    assert_eq!(cache[0].value(), 100);
+
+    // Duration: error.type on the failed call.
+    let durations = t.f64_histogram("gen_ai.client.inference.duration");
+    let mut got: Vec<Vec<(String, String)>> = durations.iter().map(|p| point_attrs(p.attributes())).collect();
+    got.sort();
+    let mut failed = base.to_vec();
+    failed.push(("error.type", "429"));
+    let mut want = vec![pairs(&ok), pairs(&failed)];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(t.metric("gen_ai.client.inference.duration").unwrap().unit, "s");
+    assert!(durations.iter().all(|p| p.bounds().collect::<Vec<_>>() == DURATION_BUCKETS));
+
+    // Operation histograms: successful calls only.
+    let op_in = t.u64_histogram("gen_ai.client.inference.operation.input_tokens");
+    assert_eq!(op_in.len(), 1);
+    assert_eq!(op_in[0].sum(), 107);
+    assert_eq!(point_attrs(op_in[0].attributes()), pairs(&ok));
+    assert_eq!(op_in[0].bounds().collect::<Vec<_>>(), TOKEN_BUCKETS);
+    assert_eq!(t.u64_histogram("gen_ai.client.inference.operation.output_tokens")[0].sum(), 42);
+
+    // Embeddings keep the generic duration.
+    let emb = t.f64_histogram("gen_ai.client.operation.duration");
+    assert_eq!(emb.len(), 1);
+    assert!(emb[0].attributes().any(|kv| kv.key.as_str() == "gen_ai.operation.name" && kv.value.as_str() == "embeddings"));
+}
+
+#[test]
+fn the_mode_is_read_from_the_standard_variable() {
+    assert_eq!(Conventions::from_opt_in("http,gen_ai_latest_experimental"), Conventions::LatestExperimental);
+    assert_eq!(Conventions::from_opt_in("database"), Conventions::V1_41);
+}
