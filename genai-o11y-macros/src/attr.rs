@@ -234,7 +234,7 @@ impl Args {
             }
         }
         if kind == MacroKind::Span {
-            if args.operation.is_none() {
+            if !seen.iter().any(|k| k == "operation") {
                 push(syn::Error::new(
                     Span::call_site(),
                     "missing `operation`: write `#[genai_span(operation = \"chat\", provider = \"...\")]` (one of `chat`, `text_completion`, `generate_content`, `embeddings`, or `custom(\"...\")`)",
@@ -360,7 +360,7 @@ fn check_literal(key: &str, kind: ValueKind, e: &Expr) -> syn::Result<()> {
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => match &*u.expr {
             Expr::Lit(ExprLit { lit: lit @ (Lit::Int(_) | Lit::Float(_)), .. }) => {
                 if matches!(key, "max_tokens" | "choice_count" | "server_port" | "top_k") {
-                    return Err(syn::Error::new(e.span(), format!("`{key}` must not be negative")));
+                    return Err(syn::Error::new_spanned(e, format!("`{key}` must not be negative")));
                 }
                 lit
             }

@@ -336,6 +336,24 @@ fn is_concrete(ty: &Type, sig: &Signature) -> bool {
     !f.generic
 }
 
+/// The same tokens, every one of them at `span`: lets rustc blame the user's token (the return
+/// type, the `usage` closure) for an error in a call the macro generated.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut ng = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                ng.set_span(span);
+                tt = TokenTree::Group(ng);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
 /// A value as the builder takes it: string literals are not copied.
 fn value(expr: &Expr, krate: &TokenStream) -> TokenStream {
     match expr {
@@ -369,13 +387,9 @@ fn builder(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenStream) -> 
     let mut b = match kind {
         MacroKind::Span => {
             let op = args.operation.as_ref().map(Operation::lit).expect("validated: operation is present");
-            let provider = args.get("provider").map(|e| value(e, krate)).expect("validated: provider is present");
-            let model = match args.get("model") {
-                Some(e) => value(e, krate),
-                None => quote!(::core::option::Option::None::<#p::Static>),
-            };
-            let provider = quote_spanned!(provider.span()=> #provider);
-            quote!(#p::GenAiSpan::inference(#p::Static(#op), #provider, #model))
+            // Provider and model are set through their own method calls (below), so that a
+            // type error is blamed on the argument, not on the whole attribute.
+            quote!(#p::GenAiSpan::inference(#p::Static(#op), ::core::option::Option::None::<#p::Static>, ::core::option::Option::None::<#p::Static>))
         }
         MacroKind::Tool | MacroKind::Agent => {
             let name = match &args.name {
@@ -400,14 +414,14 @@ fn builder(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenStream) -> 
     }
     for (key, expr) in &args.values {
         let method = match (kind, key.to_string().as_str()) {
-            (MacroKind::Span, "provider" | "model") => continue,
             (_, "call_id") => format_ident!("tool_call_id", span = key.span()),
             (_, "id") => format_ident!("agent_id", span = key.span()),
             (_, "version") => format_ident!("agent_version", span = key.span()),
             _ => key.clone(),
         };
         let v = value(expr, krate);
-        b = quote_spanned!(expr.span()=> #b.#method(#v));
+        let dot = respan(quote!(.), key.span());
+        b = quote_spanned!(expr.span()=> #b #dot #method(#v));
     }
     if kind != MacroKind::Span && args.get("description").is_none() {
         if let Some(doc) = doc_comment(&item.attrs) {
@@ -433,7 +447,9 @@ fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span
     let usage = match (kind, &args.usage) {
         (MacroKind::Span, UsageArg::FromReturn) => {
             if args.operation.as_ref().is_some_and(Operation::requires_usage) {
-                quote_spanned!(output_span=> #p::required_usage(#out))
+                let call = respan(quote!(#p::required_usage), output_span);
+                let arg = syn::Ident::new("__genai_o11y_out", output_span);
+                quote_spanned!(output_span=> #call(#arg))
             } else {
                 quote! {{
                     #[allow(unused_imports)]
@@ -442,8 +458,10 @@ fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span
                 }}
             }
         }
-        (MacroKind::Span, UsageArg::With(f)) => quote_spanned! {f.span()=>
-            #p::usage_with(
+        (MacroKind::Span, UsageArg::With(f)) => {
+            let call = respan(quote!(#p::usage_with), f.span());
+            quote_spanned! {f.span()=>
+            #call(
                 {
                     #[allow(unused_imports)]
                     use #p::spez::{OkOfResult as _, OkOfValue as _};
@@ -451,7 +469,7 @@ fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span
                 },
                 #f,
             )
-        },
+        }}
         _ => quote!(#p::UsageSource::None),
     };
     quote!(#p::Outcome::__new(#usage, #error))

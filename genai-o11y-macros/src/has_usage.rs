@@ -159,7 +159,7 @@ fn map_fields(fields: &Fields) -> syn::Result<Vec<Mapped>> {
                 Member::Unnamed(i) => i.index.to_string(),
             };
             let e = syn::Error::new(
-                field.span(),
+                role.1,
                 format!(
                     "two fields for `{}`: `{prev_name}` already provides it; mark one of them `#[usage(skip)]`",
                     role.0.name()
@@ -269,6 +269,51 @@ fn has_counts(mapped: &[Mapped]) -> bool {
     mapped.iter().any(|m| m.role.is_token() || m.role == Role::Nested)
 }
 
+/// Does `ty` mention one of the type's generic parameters? Only then is a where-predicate
+/// needed (and a predicate on a concrete type would be reported at the derive, not the field).
+fn mentions_generics(ty: &syn::Type, generics: &syn::Generics) -> bool {
+    use syn::visit::Visit;
+    struct Finder<'g> {
+        names: Vec<&'g Ident>,
+        found: bool,
+    }
+    impl<'a> Visit<'a> for Finder<'_> {
+        fn visit_path(&mut self, p: &'a syn::Path) {
+            if let Some(first) = p.segments.first() {
+                if self.names.iter().any(|n| **n == first.ident) {
+                    self.found = true;
+                }
+            }
+            syn::visit::visit_path(self, p);
+        }
+    }
+    let names = generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            syn::GenericParam::Type(t) => Some(&t.ident),
+            _ => None,
+        })
+        .collect();
+    let mut f = Finder { names, found: false };
+    f.visit_type(ty);
+    f.found
+}
+
+/// Where-predicates for fields whose type is generic: `T: HasUsage` for nested fields,
+/// `T: TokenCount` for counts, `T: TextField` for text.
+fn predicates(mapped: &[Mapped], generics: &syn::Generics, p: &TokenStream, where_clause: &mut syn::WhereClause) {
+    for m in mapped.iter().filter(|m| mentions_generics(&m.ty, generics)) {
+        let ty = &m.ty;
+        let bound = match m.role {
+            Role::Nested => quote!(#p::HasUsage),
+            r if r.is_token() => quote!(#p::TokenCount),
+            _ => quote!(#p::TextField),
+        };
+        where_clause.predicates.push(syn::parse_quote_spanned!(ty.span()=> #ty: #bound));
+    }
+}
+
 pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
     let opts = container_opts(&input)?;
     let p = match &opts.krate {
@@ -288,10 +333,7 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
                     format!("`{name}` has no token usage field: `HasUsage` needs at least one token count\n{NAMES_HELP}"),
                 ));
             }
-            for m in mapped.iter().filter(|m| m.role == Role::Nested) {
-                let ty = &m.ty;
-                where_clause.predicates.push(syn::parse_quote_spanned!(ty.span()=> #ty: #p::HasUsage));
-            }
+            predicates(&mapped, &input.generics, &p, &mut where_clause);
             let b = bodies(&mapped, &|m: &Member| quote!(&self.#m), &p, opts.excludes_cache);
             (b.usage, b.id, b.model, b.reasons)
         }
@@ -314,10 +356,7 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
                     }
                 };
                 any |= has_counts(&mapped);
-                for m in mapped.iter().filter(|m| m.role == Role::Nested) {
-                    let ty = &m.ty;
-                    where_clause.predicates.push(syn::parse_quote_spanned!(ty.span()=> #ty: #p::HasUsage));
-                }
+                predicates(&mapped, &input.generics, &p, &mut where_clause);
                 let vname = &v.ident;
                 let binding = |m: &Member| -> Ident {
                     match m {

@@ -3,7 +3,8 @@
 //! [`TestTelemetry`] installs, **for the current thread**, a `tracing` subscriber with the
 //! `tracing-opentelemetry` layer over an SDK tracer provider that exports to an
 //! `InMemorySpanExporter`, and a meter provider with a manual reader. Run async tests on a
-//! current-thread runtime (`#[tokio::test]`'s default) so every poll happens on that thread.
+//! current-thread runtime (`#[tokio::test]`'s default) or `futures::executor::block_on`, so every
+//! poll happens on that thread.
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{KeyValue, Value};
@@ -76,7 +77,10 @@ impl TestTelemetry {
     /// The given convention mode.
     pub fn with_conventions(conventions: Conventions) -> Self {
         let exporter = InMemorySpanExporter::default();
-        let tracer_provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
+        // A batch processor, flushed before every read: unlike the simple processor it does not call
+        // `futures::executor::block_on` on the thread that ends the span, so tests may drive their
+        // futures with any executor.
+        let tracer_provider = SdkTracerProvider::builder().with_batch_exporter(exporter.clone()).build();
         let metrics = InMemoryMetricExporter::default();
         // Exports only on `force_flush` (the interval is longer than any test).
         let reader = PeriodicReader::builder(metrics.clone()).with_interval(std::time::Duration::from_secs(3600)).build();

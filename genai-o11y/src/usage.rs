@@ -124,6 +124,11 @@ impl Usage {
 ///
 /// Derive it with `#[derive(HasUsage)]`, or implement it by hand. For a type you do not own, pass
 /// `usage = |resp| ...` to `#[genai_span]` instead (the orphan rule forbids implementing it here).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not report token usage (it does not implement `HasUsage`)",
+    label = "expected a value that implements `genai_o11y::HasUsage`",
+    note = "return `genai_o11y::Usage::new().input(..).output(..)`, a `genai_o11y::Response`, or a type with `#[derive(genai_o11y::HasUsage)]`"
+)]
 pub trait HasUsage {
     /// The token counts.
     fn usage(&self) -> Usage;
@@ -236,7 +241,8 @@ impl HasUsage for Response {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` reports no token usage, which an inference span (`chat`, `text_completion`, `generate_content`, `embeddings`) must record",
     label = "this return type reports no token usage",
-    note = "fix it in one of three ways:\n  1. `#[derive(genai_o11y::HasUsage)]` (or `impl HasUsage`) on the response type;\n  2. pass `usage = |resp| genai_o11y::Usage::new().input(..).output(..)` to `#[genai_span]` to read it from a type you do not own;\n  3. write `usage = none` in `#[genai_span]` to record no token usage on purpose"
+    note = "fix it in one of three ways:\n  1. `#[derive(genai_o11y::HasUsage)]` (or `impl HasUsage`) on the response type;\n  2. pass `usage = |resp| genai_o11y::Usage::new().input(..).output(..)` to `#[genai_span]` to read it from a type you do not own;\n  3. write `usage = none` in `#[genai_span]` to record no token usage on purpose",
+    note = "if this function returns a future, write `async fn` or spell the return type `impl Future<Output = T>`: the span must cover the future, not its creation"
 )]
 pub trait ReportsUsage {
     /// The value to read usage from: `None` for an `Err`.

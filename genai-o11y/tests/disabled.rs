@@ -1,0 +1,38 @@
+//! With the `disabled` feature every annotation is the identity: the function is emitted
+//! unchanged (zero cost) while its arguments are still validated at compile time.
+//!
+//! Run on its own (cargo unifies features across a workspace build):
+//! `cargo test -p genai-o11y --features disabled,testing --test disabled`
+//! (the workspace test `feature_disabled` does exactly that).
+#![cfg(all(feature = "disabled", feature = "testing"))]
+
+use genai_o11y::testing::TestTelemetry;
+use genai_o11y::{genai_agent, genai_span, genai_tool, Usage};
+
+#[genai_span(operation = "chat", provider = "openai", model = model.to_owned(), temperature = 0.2)]
+fn chat(model: &str) -> Result<Usage, String> {
+    Ok(Usage::new().input(model.len() as u64))
+}
+
+#[genai_tool]
+async fn tool() -> u8 {
+    7
+}
+
+#[genai_agent(name = "a")]
+fn agent() -> Result<u64, String> {
+    Ok(chat("gpt-4o")?.input_tokens.unwrap_or(0))
+}
+
+#[test]
+fn annotations_are_the_identity() {
+    let t = TestTelemetry::new();
+    assert_eq!(agent(), Ok(6));
+    assert_eq!(futures_lite_block_on(tool()), 7);
+    assert!(t.spans().is_empty(), "no span at all: {:?}", t.span_names());
+    assert!(t.metric_names().is_empty(), "no metric at all: {:?}", t.metric_names());
+}
+
+fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+}

@@ -1,0 +1,227 @@
+//! What `#[genai_span]` costs, against the same instrumentation written by hand and against no
+//! instrumentation, with the pipeline enabled (tracing-opentelemetry layer in its lean settings,
+//! SDK tracer with a simple processor and a no-op exporter, SDK meter provider) and disabled (no
+//! subscriber, no-op meter provider).
+//!
+//! Run: `cargo bench -p genai-o11y-tests --bench overhead`, then
+//! `python3 scripts/bench_ratios.py` prints the ratios.
+
+use std::cell::RefCell;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use futures::FutureExt;
+use genai_o11y::{genai_span, Conventions, HasUsage};
+use opentelemetry::metrics::{Histogram, MeterProvider as _};
+use opentelemetry::trace::{Status, TraceContextExt, TracerProvider as _};
+use opentelemetry::{Array, KeyValue, StringValue, Value};
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+
+// ---------------------------------------------------------------- the fake model call
+
+#[derive(HasUsage, Debug)]
+struct Resp {
+    id: String,
+    model: String,
+    prompt_tokens: u32,
+    completion_tokens: u32,
+    cached_tokens: Option<u32>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Debug)]
+struct ApiError;
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("api error")
+    }
+}
+
+struct Req {
+    model: String,
+    temperature: Option<f64>,
+    max_tokens: Option<i64>,
+}
+
+#[inline(never)]
+async fn body(req: &Req) -> Result<Resp, ApiError> {
+    Ok(Resp {
+        id: "chatcmpl-1".to_owned(),
+        model: req.model.clone(),
+        prompt_tokens: black_box(107),
+        completion_tokens: 42,
+        cached_tokens: Some(100),
+        finish_reason: Some("stop".to_owned()),
+    })
+}
+
+async fn plain(req: &Req) -> Result<Resp, ApiError> {
+    body(req).await
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = req.model.as_str(), temperature = req.temperature, max_tokens = req.max_tokens)]
+async fn annotated(req: &Req) -> Result<Resp, ApiError> {
+    body(req).await
+}
+
+// ---------------------------------------------------------------- the same, by hand
+
+struct HandInstruments {
+    duration: Histogram<f64>,
+    tokens: Histogram<u64>,
+}
+
+thread_local! {
+    static HAND: RefCell<Option<Arc<HandInstruments>>> = const { RefCell::new(None) };
+}
+
+fn hand_instruments(provider: &dyn opentelemetry::metrics::MeterProvider) -> Arc<HandInstruments> {
+    let meter = provider.meter("hand");
+    Arc::new(HandInstruments {
+        duration: meter
+            .f64_histogram("gen_ai.client.operation.duration")
+            .with_unit("s")
+            .with_boundaries(genai_o11y::semconv::v1_41::DURATION_BUCKETS.to_vec())
+            .build(),
+        tokens: meter
+            .u64_histogram("gen_ai.client.token.usage")
+            .with_unit("{token}")
+            .with_boundaries(genai_o11y::semconv::v1_41::TOKEN_BUCKETS.to_vec())
+            .build(),
+    })
+}
+
+async fn hand(req: &Req) -> Result<Resp, ApiError> {
+    let span = tracing::info_span!(
+        target: "genai_o11y", "gen_ai.inference",
+        otel.name = %format_args!("chat {}", req.model),
+        otel.kind = "client",
+        gen_ai.operation.name = "chat",
+        gen_ai.provider.name = "openai",
+        gen_ai.request.model = req.model.as_str(),
+        gen_ai.request.temperature = req.temperature,
+        gen_ai.request.max_tokens = req.max_tokens,
+    );
+    let start = Instant::now();
+    let result = body(req).instrument(span.clone()).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    let cx = (!span.is_disabled()).then(|| span.context());
+    if let Some(cx) = &cx {
+        let s = cx.span();
+        match &result {
+            Ok(r) => s.set_attributes([
+                KeyValue::new("gen_ai.usage.input_tokens", r.prompt_tokens as i64),
+                KeyValue::new("gen_ai.usage.output_tokens", r.completion_tokens as i64),
+                KeyValue::new("gen_ai.usage.cache_read.input_tokens", r.cached_tokens.unwrap_or(0) as i64),
+                KeyValue::new("gen_ai.response.id", r.id.clone()),
+                KeyValue::new("gen_ai.response.model", r.model.clone()),
+                KeyValue::new(
+                    "gen_ai.response.finish_reasons",
+                    Value::Array(Array::String(r.finish_reason.iter().map(|f| StringValue::from(f.clone())).collect())),
+                ),
+            ]),
+            Err(e) => {
+                s.set_attribute(KeyValue::new("error.type", std::any::type_name::<ApiError>()));
+                s.set_status(Status::error(e.to_string()));
+            }
+        }
+    }
+    let _attached = cx.map(|cx| cx.attach());
+    let instruments = HAND.with(|h| h.borrow().clone()).expect("installed by the bench");
+    let mut attrs = vec![
+        KeyValue::new("gen_ai.operation.name", "chat"),
+        KeyValue::new("gen_ai.provider.name", "openai"),
+        KeyValue::new("gen_ai.request.model", req.model.clone()),
+    ];
+    if let Ok(r) = &result {
+        attrs.push(KeyValue::new("gen_ai.response.model", r.model.clone()));
+    }
+    instruments.duration.record(elapsed, &attrs);
+    if let Ok(r) = &result {
+        attrs.push(KeyValue::new("gen_ai.token.type", "input"));
+        instruments.tokens.record(r.prompt_tokens as u64, &attrs);
+        attrs.pop();
+        attrs.push(KeyValue::new("gen_ai.token.type", "output"));
+        instruments.tokens.record(r.completion_tokens as u64, &attrs);
+    }
+    result
+}
+
+// ---------------------------------------------------------------- pipelines
+
+#[derive(Debug, Default, Clone)]
+struct CountingExporter(Arc<AtomicU64>);
+impl SpanExporter for CountingExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+struct Enabled {
+    _tracer: SdkTracerProvider,
+    _meter: SdkMeterProvider,
+    _sub: tracing::subscriber::DefaultGuard,
+    _scoped: genai_o11y::metrics::ScopedGuard,
+}
+
+fn enable() -> Enabled {
+    let tracer = SdkTracerProvider::builder().with_simple_exporter(CountingExporter::default()).build();
+    let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
+    let meter = SdkMeterProvider::builder().with_reader(reader).build();
+    let layer = tracing_opentelemetry::layer()
+        .with_tracer(tracer.tracer("bench"))
+        .with_location(false)
+        .with_threads(false)
+        .with_tracked_inactivity(false)
+        .with_target(false);
+    let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    let scoped = genai_o11y::metrics::scoped(&meter, Conventions::V1_41);
+    HAND.with(|h| *h.borrow_mut() = Some(hand_instruments(&meter)));
+    Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
+}
+
+fn disable() -> genai_o11y::metrics::ScopedGuard {
+    let noop = opentelemetry::metrics::noop::NoopMeterProvider::new();
+    HAND.with(|h| *h.borrow_mut() = Some(hand_instruments(&noop)));
+    genai_o11y::metrics::scoped(&noop, Conventions::V1_41)
+}
+
+fn run<F: std::future::Future>(f: F) -> F::Output {
+    f.now_or_never().expect("the fake model completes on first poll")
+}
+
+fn benches(c: &mut Criterion) {
+    let req = Req { model: "gpt-4o".to_owned(), temperature: Some(0.7), max_tokens: Some(256) };
+
+    {
+        let _off = disable();
+        let mut g = c.benchmark_group("disabled");
+        g.bench_function("uninstrumented", |b| b.iter(|| run(plain(black_box(&req)))));
+        g.bench_function("hand_written", |b| b.iter(|| run(hand(black_box(&req)))));
+        g.bench_function("annotated", |b| b.iter(|| run(annotated(black_box(&req)))));
+        g.finish();
+    }
+    {
+        let _on = enable();
+        let mut g = c.benchmark_group("enabled");
+        g.bench_function("uninstrumented", |b| b.iter(|| run(plain(black_box(&req)))));
+        g.bench_function("hand_written", |b| b.iter(|| run(hand(black_box(&req)))));
+        g.bench_function("annotated", |b| b.iter(|| run(annotated(black_box(&req)))));
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = overhead;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = benches
+}
+criterion_main!(overhead);

@@ -1,0 +1,8 @@
+use genai_o11y::genai_agent;
+
+#[genai_agent(name = "planner", operation = "invoke_agent")]
+fn plan() -> Vec<String> {
+    Vec::new()
+}
+
+fn main() {}

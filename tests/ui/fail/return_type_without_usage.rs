@@ -1,0 +1,16 @@
+use genai_o11y::genai_span;
+
+#[derive(Debug)]
+struct ApiError;
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("api error")
+    }
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o")]
+async fn chat(prompt: &str) -> Result<String, ApiError> {
+    Ok(prompt.to_owned())
+}
+
+fn main() {}
