@@ -48,10 +48,14 @@ impl MacroKind {
                 "server_address",
                 "server_port",
                 "usage",
+                "input_messages",
+                "system_instructions",
+                "tool_definitions",
+                "output_messages",
                 "fields",
                 "crate",
             ],
-            MacroKind::Tool => &["name", "tool_type", "call_id", "description", "conversation_id", "fields", "crate"],
+            MacroKind::Tool => &["name", "tool_type", "call_id", "description", "conversation_id", "arguments", "fields", "crate"],
             MacroKind::Agent => {
                 &["name", "id", "description", "version", "conversation_id", "provider", "model", "fields", "crate"]
             }
@@ -72,6 +76,8 @@ enum ValueKind {
     TextList,
     /// A string literal only.
     LitText,
+    /// A closure (or any callable expression), never a literal.
+    Closure,
     Any,
 }
 
@@ -82,6 +88,8 @@ fn value_kind(key: &str) -> ValueKind {
         "stop_sequences" => ValueKind::TextList,
         "tool_type" => ValueKind::LitText,
         "usage" => ValueKind::Any,
+        "input_messages" | "system_instructions" | "tool_definitions" | "arguments" => ValueKind::Any,
+        "output_messages" => ValueKind::Closure,
         _ => ValueKind::Text,
     }
 }
@@ -355,6 +363,15 @@ fn check_name(kind: MacroKind, e: Expr) -> syn::Result<Expr> {
 }
 
 fn check_literal(key: &str, kind: ValueKind, e: &Expr) -> syn::Result<()> {
+    if kind == ValueKind::Closure {
+        return match e {
+            Expr::Lit(l) => Err(syn::Error::new(
+                l.span(),
+                format!("`{key}` takes a closure from the response to its messages, e.g. `{key} = |resp| resp.choices.clone()`"),
+            )),
+            _ => Ok(()),
+        };
+    }
     let lit = match e {
         Expr::Lit(ExprLit { lit, .. }) => lit,
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => match &*u.expr {
@@ -381,6 +398,7 @@ fn check_literal(key: &str, kind: ValueKind, e: &Expr) -> syn::Result<()> {
             true
         }
         (ValueKind::Any, _) => true,
+        (ValueKind::Closure, _) => false,
         _ => false,
     };
     if ok {
@@ -396,7 +414,7 @@ fn check_literal(key: &str, kind: ValueKind, e: &Expr) -> syn::Result<()> {
         ValueKind::Int => "an integer",
         ValueKind::Text | ValueKind::LitText => "a string",
         ValueKind::TextList => "a list of strings (e.g. `[\"\\n\\n\"]` or `req.stop.clone()`)",
-        ValueKind::Any => unreachable!(),
+        ValueKind::Any | ValueKind::Closure => unreachable!(),
     };
     let found = match lit {
         Lit::Str(_) => "a string literal",

@@ -8,6 +8,7 @@
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::parse::{Parse, ParseStream};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -69,6 +70,90 @@ enum Shape {
     Sync,
 }
 
+/// A stream the function returns (directly or as the `Ok` of a `Result`).
+struct StreamOut {
+    item: Type,
+    boxed: bool,
+    in_result: bool,
+}
+
+/// `impl Stream<Item = X>`, `Pin<Box<dyn Stream<Item = X> ..>>`, `BoxStream<'_, X>`,
+/// `LocalBoxStream<'_, X>`, or any of them as the first type argument of a `...Result<..>`.
+fn stream_out(ty: &Type) -> Option<StreamOut> {
+    if let Some((item, boxed)) = stream_item(ty) {
+        return Some(StreamOut { item, boxed, in_result: false });
+    }
+    if let Type::Path(p) = ty {
+        let last = p.path.segments.last()?;
+        if last.ident == "Result" {
+            if let PathArguments::AngleBracketed(a) = &last.arguments {
+                if let Some(GenericArgument::Type(first)) = a.args.first() {
+                    let (item, boxed) = stream_item(first)?;
+                    return Some(StreamOut { item, boxed, in_result: true });
+                }
+            }
+        }
+    }
+    None
+}
+
+fn stream_item(ty: &Type) -> Option<(Type, bool)> {
+    let item_of = |bounds: &mut dyn Iterator<Item = &TypeParamBound>| -> Option<Type> {
+        for b in bounds {
+            if let TypeParamBound::Trait(t) = b {
+                let last = t.path.segments.last()?;
+                if last.ident != "Stream" {
+                    continue;
+                }
+                if let PathArguments::AngleBracketed(a) = &last.arguments {
+                    for arg in &a.args {
+                        if let GenericArgument::AssocType(at) = arg {
+                            if at.ident == "Item" {
+                                return Some(at.ty.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        None
+    };
+    match ty {
+        Type::ImplTrait(it) => item_of(&mut it.bounds.iter()).map(|i| (i, false)),
+        Type::Paren(p) => stream_item(&p.elem),
+        Type::Group(g) => stream_item(&g.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+            let types: Vec<&Type> = args
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            match last.ident.to_string().as_str() {
+                "Pin" => {
+                    let boxed = match types.as_slice() {
+                        [Type::Path(b)] => b.path.segments.last().filter(|s| s.ident == "Box")?,
+                        _ => return None,
+                    };
+                    let PathArguments::AngleBracketed(a) = &boxed.arguments else { return None };
+                    let obj = a.args.iter().find_map(|a| match a {
+                        GenericArgument::Type(Type::TraitObject(o)) => Some(o),
+                        _ => None,
+                    })?;
+                    item_of(&mut obj.bounds.iter()).map(|i| (i, true))
+                }
+                "BoxStream" | "LocalBoxStream" => types.first().map(|t| ((*t).clone(), true)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Validates the item against the arguments; returns the item unchanged or an error.
 pub fn validate(kind: MacroKind, item: &FnItem) -> syn::Result<()> {
     if let Some(c) = &item.sig.constness {
@@ -115,9 +200,11 @@ pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
         _ => ret_span,
     };
     let output_erased = erase_impl_trait(&output_ty);
+    let stream = if kind == MacroKind::Span { stream_out(&output_ty) } else { None };
 
-    let builder = builder(kind, args, &item, &krate);
+    let builder = builder(kind, args, &item, &krate, stream.is_some());
     let classify = classify(kind, args, &krate, output_span);
+    let capture_in = capture_at_entry(kind, args, &item, &krate);
     let body = item.body.clone().expect("validated: the function has a body");
     let call = format_ident!("__genai_o11y_call");
     let out = format_ident!("__genai_o11y_out");
@@ -133,6 +220,10 @@ pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
         clippy::redundant_closure_call
     )]);
 
+    if let Some(st) = &stream {
+        return expand_stream(item, st, &shape, &ret_ty, ret_span, &output_erased, builder, capture_in, args, &krate, allow);
+    }
+
     let new_body = match shape {
         Shape::Async => {
             // The fake return pins the block's type to the declared one, so a type error in the
@@ -145,14 +236,16 @@ pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
                 }
             };
             quote! {
-                let #call = #builder.start();
+                #[allow(unused_mut)]
+                let mut #call = #builder.start();
+                #capture_in
                 #krate::__private::instrument(
                     #call,
                     async move {
                         #fake
                         #body
                     },
-                    #allow move |#out: &#output_erased| #classify,
+                    #allow move |#out: &#output_erased, __genai_o11y_capturing: bool| #classify,
                 ).await
             }
         }
@@ -162,10 +255,12 @@ pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
             } else {
                 quote!(#krate::__private::call_once(move || -> #ret_ty #body))
             };
-            let wrapped = quote!(#krate::__private::instrument(#call, __genai_o11y_future, #allow move |#out: &#output_erased| #classify));
+            let wrapped = quote!(#krate::__private::instrument(#call, __genai_o11y_future, #allow move |#out: &#output_erased, __genai_o11y_capturing: bool| #classify));
             let wrapped = if boxed { quote!(#krate::__private::std::boxed::Box::pin(#wrapped)) } else { wrapped };
             quote! {
-                let #call = #builder.start();
+                #[allow(unused_mut)]
+                let mut #call = #builder.start();
+                #capture_in
                 let __genai_o11y_future = #inner;
                 #wrapped
             }
@@ -185,8 +280,10 @@ pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
             };
             quote! {
                 #not_a_future
-                let #call = #builder.start();
-                #krate::__private::run_sync(#call, #closure, #allow move |#out: &#output_erased| #classify)
+                #[allow(unused_mut)]
+                let mut #call = #builder.start();
+                #capture_in
+                #krate::__private::run_sync(#call, #closure, #allow move |#out: &#output_erased, __genai_o11y_capturing: bool| #classify)
             }
         }
     };
@@ -196,6 +293,173 @@ pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
         #(#attrs)*
         #vis #defaultness #sig {
             #new_body
+        }
+    }
+}
+
+/// A function returning a stream: the body runs inside the span (it may connect, and fail), then
+/// the stream it returns is wrapped so the span lasts until the stream ends or is dropped.
+#[allow(clippy::too_many_arguments)]
+fn expand_stream(
+    item: FnItem,
+    st: &StreamOut,
+    shape: &Shape,
+    ret_ty: &Type,
+    ret_span: Span,
+    output_erased: &Type,
+    builder: TokenStream,
+    capture_in: TokenStream,
+    args: &Args,
+    krate: &TokenStream,
+    allow: TokenStream,
+) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let body = item.body.clone().expect("validated: the function has a body");
+    let item_erased = erase_impl_trait(&st.item);
+    let chunk_classify = classify(MacroKind::Span, args, krate, st.item.span());
+    let out = format_ident!("__genai_o11y_out");
+    let classify_fn = quote!(#allow move |#out: &#item_erased, __genai_o11y_capturing: bool| #chunk_classify);
+    let wrap_one = |stream: TokenStream| {
+        let w = quote!(#p::instrument_stream(__genai_o11y_call, #stream, #classify_fn));
+        if st.boxed {
+            quote!(#p::std::boxed::Box::pin(#w))
+        } else {
+            w
+        }
+    };
+    let wrap = if st.in_result {
+        let ok = wrap_one(quote!(__genai_o11y_stream));
+        quote! {{
+            let __genai_o11y_error = {
+                #[allow(unused_imports)]
+                use #p::spez::{ErrorNone as _, ErrorViaDisplay as _, ErrorViaErrorType as _, ErrorViaResult as _};
+                (&&&&#p::spez::Probe(&__genai_o11y_body_out)).__genai_o11y_error()
+            };
+            match __genai_o11y_body_out {
+                ::core::result::Result::Ok(__genai_o11y_stream) => ::core::result::Result::Ok(#ok),
+                ::core::result::Result::Err(__genai_o11y_e) => {
+                    #p::fail(__genai_o11y_call, __genai_o11y_error);
+                    ::core::result::Result::Err(__genai_o11y_e)
+                }
+            }
+        }}
+    } else {
+        wrap_one(quote!(__genai_o11y_body_out))
+    };
+    let new_body = match shape {
+        Shape::Async => {
+            let fake = quote_spanned! {ret_span=>
+                #allow
+                if false {
+                    let __genai_o11y_fake_return: #output_erased = loop {};
+                    return __genai_o11y_fake_return;
+                }
+            };
+            quote! {
+                #[allow(unused_mut)]
+                let mut __genai_o11y_call = #builder.start();
+                #capture_in
+                let (__genai_o11y_call, __genai_o11y_body_out) = #p::run_body(__genai_o11y_call, async move {
+                    #fake
+                    #body
+                }).await;
+                #wrap
+            }
+        }
+        Shape::Sync => {
+            let closure = if has_impl_trait(ret_ty) { quote!(move || #body) } else { quote_spanned!(ret_span=> move || -> #ret_ty #body) };
+            quote! {
+                #[allow(unused_mut)]
+                let mut __genai_o11y_call = #builder.start();
+                #capture_in
+                let (__genai_o11y_call, __genai_o11y_body_out) = #p::run_sync_body(__genai_o11y_call, #closure);
+                #wrap
+            }
+        }
+        Shape::ReturnsFuture { boxed, .. } => {
+            let inner = if has_impl_trait(ret_ty) {
+                quote!(#p::call_once(move || #body))
+            } else {
+                quote!(#p::call_once(move || -> #ret_ty #body))
+            };
+            let fut = quote! {
+                async move {
+                    let (__genai_o11y_call, __genai_o11y_body_out) = #p::run_body(__genai_o11y_call, __genai_o11y_future).await;
+                    #wrap
+                }
+            };
+            let fut = if *boxed { quote!(#p::std::boxed::Box::pin(#fut)) } else { fut };
+            quote! {
+                #[allow(unused_mut)]
+                let mut __genai_o11y_call = #builder.start();
+                #capture_in
+                let __genai_o11y_future = #inner;
+                #fut
+            }
+        }
+    };
+    let FnItem { attrs, vis, defaultness, sig, .. } = item;
+    quote! {
+        #(#attrs)*
+        #vis #defaultness #sig {
+            #new_body
+        }
+    }
+}
+
+/// Content captured at entry (before the body moves anything): the expressions are evaluated
+/// and serialized only when capture is on for this call.
+fn capture_at_entry(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenStream) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let mut out = TokenStream::new();
+    let keys: &[(&str, &str)] = match kind {
+        MacroKind::Span => &[
+            ("input_messages", "InputMessages"),
+            ("system_instructions", "SystemInstructions"),
+            ("tool_definitions", "ToolDefinitions"),
+        ],
+        MacroKind::Tool => &[("arguments", "ToolCallArguments")],
+        MacroKind::Agent => &[],
+    };
+    for (key, variant) in keys {
+        if let Some(e) = args.get(key) {
+            let variant = format_ident!("{}", variant);
+            let call = respan(quote!(#p::to_json), e.span());
+            out.extend(quote_spanned! {e.span()=>
+                __genai_o11y_call.capture(#p::ContentKind::#variant, #call(&(#e)));
+            });
+        }
+    }
+    if kind == MacroKind::Tool && args.get("arguments").is_none() {
+        // The tool's parameters, each captured if it is serializable.
+        let mut inserts = TokenStream::new();
+        for input in &item.sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                if let syn::Pat::Ident(pi) = &*pt.pat {
+                    let ident = &pi.ident;
+                    let name = ident.unraw().to_string();
+                    inserts.extend(quote! {
+                        if let ::core::option::Option::Some(v) = (&&#p::capture_spez::JsonProbe(&#ident)).__genai_o11y_json() {
+                            __genai_o11y_args.insert(::std::string::String::from(#name), v);
+                        }
+                    });
+                }
+            }
+        }
+        out.extend(quote! {
+            #[allow(unused_imports)]
+            use #p::capture_spez::{JsonNone as _, JsonSome as _};
+            let mut __genai_o11y_args = #p::serde_json::Map::new();
+            #inserts
+            __genai_o11y_call.capture(#p::ContentKind::ToolCallArguments, ::core::option::Option::Some(#p::serde_json::Value::Object(__genai_o11y_args)));
+        });
+    }
+    if out.is_empty() {
+        return out;
+    }
+    quote! {
+        if __genai_o11y_call.capturing() {
+            #out
         }
     }
 }
@@ -381,7 +645,7 @@ fn doc_comment(attrs: &[Attribute]) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-fn builder(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenStream) -> TokenStream {
+fn builder(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenStream, stream: bool) -> TokenStream {
     let fn_name = item.sig.ident.to_string();
     let p = quote!(#krate::__private);
     let mut b = match kind {
@@ -414,6 +678,7 @@ fn builder(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenStream) -> 
     }
     for (key, expr) in &args.values {
         let method = match (kind, key.to_string().as_str()) {
+            (_, "input_messages" | "system_instructions" | "tool_definitions" | "output_messages" | "arguments") => continue,
             (_, "call_id") => format_ident!("tool_call_id", span = key.span()),
             (_, "id") => format_ident!("agent_id", span = key.span()),
             (_, "version") => format_ident!("agent_version", span = key.span()),
@@ -422,6 +687,15 @@ fn builder(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenStream) -> 
         let v = value(expr, krate);
         let dot = respan(quote!(.), key.span());
         b = quote_spanned!(expr.span()=> #b #dot #method(#v));
+    }
+    if stream {
+        b = quote!(#b.stream(true));
+    }
+    if kind == MacroKind::Span {
+        let expects = !matches!(args.usage, UsageArg::Off) && args.operation.as_ref().is_some_and(Operation::requires_usage);
+        if !expects {
+            b = quote!(#b.expects_usage(false));
+        }
     }
     if kind != MacroKind::Span && args.get("description").is_none() {
         if let Some(doc) = doc_comment(&item.attrs) {
@@ -472,5 +746,26 @@ fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span
         }}
         _ => quote!(#p::UsageSource::None),
     };
-    quote!(#p::Outcome::__new(#usage, #error))
+    let ok = quote! {{
+        #[allow(unused_imports)]
+        use #p::spez::{OkOfResult as _, OkOfValue as _};
+        (&&#p::spez::Probe(#out)).__genai_o11y_ok()
+    }};
+    let output = match (kind, args.get("output_messages")) {
+        (MacroKind::Span, Some(f)) => {
+            let call = respan(quote!(#p::output_with), f.span());
+            quote_spanned!(f.span()=> if __genai_o11y_capturing { #call(#ok, #f) } else { ::core::option::Option::None })
+        }
+        (MacroKind::Tool, _) => quote! {
+            if __genai_o11y_capturing {
+                #[allow(unused_imports)]
+                use #p::capture_spez::{OkJsonResult as _, OkJsonSome as _, OkJsonValue as _, ValueJsonSome as _};
+                (&&&#p::capture_spez::JsonProbe(#out)).__genai_o11y_ok_json()
+            } else {
+                ::core::option::Option::None
+            }
+        },
+        _ => return quote!(#p::Outcome::__new(#usage, #error)),
+    };
+    quote!(#p::Outcome::__new(#usage, #error).with_output(#output))
 }

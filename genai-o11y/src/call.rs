@@ -4,7 +4,6 @@
 //! dropped before completion.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -17,10 +16,15 @@ use opentelemetry::trace::{Status, TraceContextExt};
 use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use serde_json::Value as Json;
+
+use crate::capture::ContentKind;
 use crate::error::ErrorInfo;
 use crate::metrics::{self, Instruments};
 use crate::params::{BoolParam, FloatParam, IntParam, TextListParam, TextParam};
-use crate::semconv::{is_inference_operation, latest, tracing_names as tn, v1_41 as sc, Conventions};
+use crate::pricing::CostSource;
+use crate::scope::{self, Scope, ScopeGuard, ScopeKind};
+use crate::semconv::{is_inference_operation, latest, tracing_names as tn, v1_41 as sc, vendor, Conventions};
 use crate::usage::HasUsage;
 
 /// What kind of GenAI operation a span describes.
@@ -75,6 +79,7 @@ pub struct GenAiSpan {
     agent_version: Option<StringValue>,
     // everything else
     extra: Vec<KeyValue>,
+    expects_usage: bool,
 }
 
 impl GenAiSpan {
@@ -105,6 +110,7 @@ impl GenAiSpan {
             agent_id: None,
             agent_version: None,
             extra: Vec::new(),
+            expects_usage: kind == Kind::Inference,
         }
     }
 
@@ -249,6 +255,12 @@ impl GenAiSpan {
         self.agent_version = v.into_text();
         self
     }
+    /// Whether the call is expected to report token usage (inference: yes). A call that was
+    /// expected to and did not is marked `genai_o11y.usage.missing = true` and counted.
+    pub fn expects_usage(mut self, v: bool) -> Self {
+        self.expects_usage = v;
+        self
+    }
     /// Any other span attribute (not a metric attribute: metrics keep low cardinality).
     pub fn attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
         self.extra.push(KeyValue::new(key, value));
@@ -258,12 +270,15 @@ impl GenAiSpan {
     /// Opens the span (a child of the current `tracing` span) and starts the clock.
     pub fn start(self) -> ActiveCall {
         let instruments = metrics::current();
-        let agent = current_agent();
-        let span = self.open_span(&agent, instruments.conventions);
-        let GenAiSpan { kind, operation, name, provider, model, server_address, server_port, tool_type, .. } = self;
-        let agent_scope = (kind == Kind::Agent).then(|| {
-            Arc::new(AgentScope { name: name.clone().unwrap_or_else(|| StringValue::from("")) })
-        });
+        let scope = scope::current();
+        let agent_name = scope.as_ref().and_then(|s| s.agent()).and_then(|a| a.name.clone());
+        let span = self.open_span(agent_name.as_ref(), instruments.conventions);
+        let capturing = instruments.settings.capture.mode.is_on()
+            && !span.is_disabled()
+            && span.context().span().span_context().is_sampled();
+        let GenAiSpan { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } =
+            self;
+        let own_scope = (kind == Kind::Agent).then(|| Scope::new(ScopeKind::Agent, name.clone(), scope.clone()));
         ActiveCall {
             span,
             start: Instant::now(),
@@ -277,14 +292,19 @@ impl GenAiSpan {
                 server_address,
                 server_port,
                 tool_type,
-                parent_agent: agent.map(|a| a.name.clone()),
+                agent_name,
+                scope,
+                expects_usage,
+                streaming: stream.unwrap_or(false),
             },
-            agent_scope,
+            own_scope,
+            capturing,
+            captured: Vec::new(),
             done: false,
         }
     }
 
-    fn open_span(&self, agent: &Option<Arc<AgentScope>>, conventions: Conventions) -> tracing::Span {
+    fn open_span(&self, agent: Option<&StringValue>, conventions: Conventions) -> tracing::Span {
         let s = |v: &Option<StringValue>| v.as_ref().map(|v| v.as_str().to_owned());
         let span = match self.kind {
             Kind::Inference => tracing::span!(
@@ -315,7 +335,7 @@ impl GenAiSpan {
                 { sc::GEN_AI_TOOL_TYPE } = self.tool_type.as_ref().map_or(sc::TOOL_TYPE_FUNCTION, |t| t.as_str()),
                 { sc::GEN_AI_TOOL_CALL_ID } = s(&self.tool_call_id),
                 { sc::GEN_AI_TOOL_DESCRIPTION } = s(&self.description),
-                { sc::GEN_AI_AGENT_NAME } = agent.as_ref().map(|a| a.name.as_str()),
+                { sc::GEN_AI_AGENT_NAME } = agent.map(|a| a.as_str()),
                 { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
             ),
             Kind::Agent => tracing::span!(
@@ -373,7 +393,7 @@ impl fmt::Display for SpanName<'_> {
 
 /// What the metrics of a finished call need.
 #[derive(Debug)]
-struct CallMeta {
+pub(crate) struct CallMeta {
     kind: Kind,
     operation: StringValue,
     name: Option<StringValue>,
@@ -382,7 +402,36 @@ struct CallMeta {
     server_address: Option<StringValue>,
     server_port: Option<i64>,
     tool_type: Option<StringValue>,
-    parent_agent: Option<StringValue>,
+    /// The nearest enclosing agent's name (tools record it).
+    agent_name: Option<StringValue>,
+    /// The scope the call runs in (totals go there).
+    scope: Option<Arc<Scope>>,
+    expects_usage: bool,
+    streaming: bool,
+}
+
+impl CallMeta {
+    /// The common low-cardinality attributes of the inference metrics (no error.type).
+    pub(crate) fn inference_attrs(&self, response_model: Option<&str>) -> Vec<KeyValue> {
+        let mut attrs: Vec<KeyValue> = Vec::with_capacity(8);
+        attrs.push(KeyValue::new(sc::GEN_AI_OPERATION_NAME, self.operation.clone()));
+        if let Some(p) = &self.provider {
+            attrs.push(KeyValue::new(sc::GEN_AI_PROVIDER_NAME, p.clone()));
+        }
+        if let Some(m) = &self.request_model {
+            attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
+        }
+        if let Some(m) = response_model {
+            attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
+        }
+        if let Some(a) = &self.server_address {
+            attrs.push(KeyValue::new(sc::SERVER_ADDRESS, a.clone()));
+        }
+        if let Some(p) = self.server_port {
+            attrs.push(KeyValue::new(sc::SERVER_PORT, p));
+        }
+        attrs
+    }
 }
 
 /// How a call ended. Build one by hand with [`Outcome::from_result`], [`Outcome::success`],
@@ -392,6 +441,7 @@ struct CallMeta {
 pub struct Outcome<'a> {
     usage: UsageSource<'a>,
     error: Option<ErrorInfo>,
+    output: Option<Json>,
 }
 
 /// Where the usage of a finished call is read from.
@@ -442,16 +492,16 @@ impl<'a> Outcome<'a> {
     }
     /// Success with the usage of `value`.
     pub fn with_usage<T: HasUsage>(value: &'a T) -> Self {
-        Outcome { usage: UsageSource::Borrowed(value), error: None }
+        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None }
     }
     /// Success with an owned usage value (for example a [`Usage`](crate::Usage) or a
     /// [`Response`](crate::Response)).
     pub fn with_owned_usage<T: HasUsage + 'a>(value: T) -> Self {
-        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None }
+        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None }
     }
     /// Failure.
     pub fn failure(error: ErrorInfo) -> Self {
-        Outcome { usage: UsageSource::None, error: Some(error) }
+        Outcome { usage: UsageSource::None, error: Some(error), output: None }
     }
     /// From a `Result` whose success value reports usage and whose error is `Display`.
     pub fn from_result<T: HasUsage, E: fmt::Display>(r: &'a Result<T, E>) -> Self {
@@ -468,9 +518,20 @@ impl<'a> Outcome<'a> {
     pub fn error(&self) -> Option<&ErrorInfo> {
         self.error.as_ref()
     }
+    /// Captured output content (output messages of a model call, the result of a tool): recorded
+    /// only when capture is on. Build it only when the classifier is told capture is on.
+    pub fn with_output(mut self, output: Option<Json>) -> Self {
+        self.output = output;
+        self
+    }
+    #[doc(hidden)]
+    pub fn __with_error(mut base: Self, error: ErrorInfo) -> Self {
+        base.error = Some(error);
+        base
+    }
     #[doc(hidden)]
     pub fn __new(usage: impl Into<UsageSource<'a>>, error: Option<ErrorInfo>) -> Self {
-        Outcome { usage: usage.into(), error }
+        Outcome { usage: usage.into(), error, output: None }
     }
 }
 
@@ -478,11 +539,16 @@ impl<'a> Outcome<'a> {
 /// (or as a panic, when dropped during unwinding).
 #[must_use = "dropping an ActiveCall records the call as cancelled"]
 pub struct ActiveCall {
-    span: tracing::Span,
-    start: Instant,
-    instruments: Arc<Instruments>,
-    meta: CallMeta,
-    agent_scope: Option<Arc<AgentScope>>,
+    pub(crate) span: tracing::Span,
+    pub(crate) start: Instant,
+    pub(crate) instruments: Arc<Instruments>,
+    pub(crate) meta: CallMeta,
+    /// The scope an agent opens for its body.
+    own_scope: Option<Arc<Scope>>,
+    /// Content capture is on and this span is recorded and sampled.
+    capturing: bool,
+    /// Content captured at entry, kept for the details event.
+    captured: Vec<(ContentKind, String)>,
     done: bool,
 }
 
@@ -506,15 +572,17 @@ impl ActiveCall {
 
     /// Runs `body` inside the span, then records what `classify` reads from its result. A panic
     /// in `body` is recorded and then continues unchanged.
-    pub fn in_scope<R>(self, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R) -> Outcome<'a>) -> R {
+    ///
+    /// `classify` gets the result and whether content capture is on for this call.
+    pub fn in_scope<R>(self, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R, bool) -> Outcome<'a>) -> R {
         let result = {
             let _entered = self.span.enter();
-            let _agent = AgentGuard::enter(&self.agent_scope);
+            let _scope = ScopeGuard::enter(self.own_scope.as_ref());
             catch_unwind(AssertUnwindSafe(body))
         };
         match result {
             Ok(out) => {
-                let outcome = classify_safely(classify, &out);
+                let outcome = classify_safely(classify, &out, self.capturing);
                 self.finish(outcome);
                 out
             }
@@ -526,29 +594,199 @@ impl ActiveCall {
     }
 
     /// Wraps `fut`: the span is entered on every poll and ends when the future completes, panics
-    /// or is dropped (cancelled).
+    /// or is dropped (cancelled). `classify` gets the output and whether capture is on.
     pub fn instrument<F, C>(self, fut: F, classify: C) -> Instrumented<F, C>
     where
         F: Future,
-        C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
+        C: for<'a> FnOnce(&'a F::Output, bool) -> Outcome<'a>,
     {
         Instrumented { inner: fut, call: Some(self), classify: Some(classify) }
     }
 
-    fn record(&mut self, outcome: Outcome<'_>) {
+    /// Is content captured for this call (capture on, span recorded and sampled)? Serialize
+    /// nothing when it is not.
+    pub fn capturing(&self) -> bool {
+        self.capturing
+    }
+
+    /// Records a piece of content (normalized, redacted, truncated) on the span and keeps it for
+    /// the details event. Does nothing unless [`ActiveCall::capturing`].
+    pub fn capture(&mut self, kind: ContentKind, value: Option<Json>) {
+        if !self.capturing {
+            return;
+        }
+        let Some(value) = value else { return };
+        let config = &self.instruments.settings.capture;
+        let Some((text, truncated)) = config.prepare(kind, value) else { return };
+        if config.mode.on_spans() {
+            self.span.set_attribute(kind.key(), text.clone());
+            if truncated {
+                self.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
+            }
+        }
+        if config.mode.in_events() {
+            self.captured.push((kind, text));
+        }
+    }
+
+    /// Runs `f` with the span entered and (for agents) the agent's scope current.
+    pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = self.span.enter();
+        let _scope = ScopeGuard::enter(self.own_scope.as_ref());
+        f()
+    }
+
+    pub(crate) fn record(&mut self, mut outcome: Outcome<'_>) {
         if std::mem::replace(&mut self.done, true) {
             return;
         }
         let elapsed = self.start.elapsed().as_secs_f64();
+        // Error messages may echo content: without capture, only a content-free description.
+        let error_messages = self.instruments.settings.capture.error_messages;
+        if let Some(e) = &mut outcome.error {
+            let safe = e.safe_message.take();
+            if !error_messages {
+                e.message = safe;
+            }
+        }
+        // Output content (present only when the classifier was told capture is on).
+        if let Some(output) = outcome.output.take() {
+            let kind = if self.meta.kind == Kind::Tool { ContentKind::ToolCallResult } else { ContentKind::OutputMessages };
+            self.capture(kind, Some(output));
+        }
+        let settings = &self.instruments.settings;
+        let meta = &self.meta;
+        let usage = outcome.usage().map(|u| u.usage()).filter(|u| !u.is_empty());
+        let response_model = outcome.usage().and_then(|u| u.response_model());
+        // Cost: what the provider reported, else the pricing table.
+        let mut unpriced = false;
+        let cost = match (meta.kind, usage) {
+            (Kind::Inference, Some(u)) => outcome.usage().and_then(|r| r.cost()).or_else(|| {
+                let table = settings.pricing.as_ref()?;
+                let c = table.cost(meta.provider.as_ref().map(|p| p.as_str()), &[response_model, meta.request_model.as_ref().map(|m| m.as_str())], &u);
+                unpriced = c.is_none();
+                c
+            }),
+            _ => None,
+        };
+        let usage_missing = meta.kind == Kind::Inference && meta.expects_usage && usage.is_none() && outcome.error.is_none();
+
+        // Totals for the enclosing agent / rollup.
+        match meta.kind {
+            Kind::Inference => {
+                if let Some(scope) = &meta.scope {
+                    if let Some(u) = &usage {
+                        scope.totals.add_usage(u);
+                    }
+                    if let Some(c) = &cost {
+                        scope.totals.add_cost(c.amount, &c.currency);
+                    }
+                    if let Some(agent) = scope.agent() {
+                        agent.totals.inference_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+            Kind::Tool => {
+                if let Some(agent) = meta.scope.as_ref().and_then(|s| s.agent()) {
+                    agent.totals.tool_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            Kind::Agent => {
+                if let Some(own) = &self.own_scope {
+                    own.close();
+                }
+            }
+        }
+
         let conventions = self.instruments.conventions;
         let cx = (!self.span.is_disabled()).then(|| self.span.context());
         if let Some(cx) = &cx {
-            record_on_span(cx.span(), &self.meta, &outcome, conventions);
+            let span = cx.span();
+            record_on_span(&span, meta, &outcome, conventions);
+            let mut extra: Vec<KeyValue> = Vec::new();
+            if let Some(c) = &cost {
+                extra.push(KeyValue::new(vendor::COST_AMOUNT, c.amount));
+                extra.push(KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()));
+                match &c.source {
+                    CostSource::Provider => extra.push(KeyValue::new(vendor::COST_SOURCE, vendor::COST_SOURCE_PROVIDER)),
+                    CostSource::Table(v) => {
+                        extra.push(KeyValue::new(vendor::COST_SOURCE, vendor::COST_SOURCE_TABLE));
+                        extra.push(KeyValue::new(vendor::COST_PRICING_VERSION, v.clone()));
+                    }
+                }
+            }
+            if unpriced {
+                extra.push(KeyValue::new(vendor::COST_UNPRICED, true));
+            }
+            if usage_missing {
+                extra.push(KeyValue::new(vendor::USAGE_MISSING, true));
+            }
+            if let Some(own) = &self.own_scope {
+                extra.extend(own.totals.attributes(ScopeKind::Agent));
+            }
+            if !extra.is_empty() {
+                span.set_attributes(extra);
+            }
+        }
+        if self.capturing && self.meta.kind == Kind::Inference && self.instruments.settings.capture.mode.in_events() && self.instruments.settings.capture.emit_event {
+            emit_details_event(&self.span, &self.meta, &self.captured, &outcome);
         }
         // Record the metrics in the span's context (exemplars, context-aware readers).
         let _attached = cx.map(|cx| cx.attach());
-        record_metrics(&self.instruments, &self.meta, &outcome, elapsed);
+        let i = &self.instruments;
+        record_metrics(i, &self.meta, &outcome, elapsed);
+        if self.meta.kind == Kind::Inference {
+            let attrs = self.meta.inference_attrs(response_model);
+            if let Some(c) = &cost {
+                let mut a = attrs.clone();
+                a.push(KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()));
+                a.push(KeyValue::new(
+                    vendor::COST_SOURCE,
+                    if c.source == CostSource::Provider { vendor::COST_SOURCE_PROVIDER } else { vendor::COST_SOURCE_TABLE },
+                ));
+                i.cost.add(c.amount, &a);
+            }
+            if unpriced {
+                i.unpriced.add(1, &attrs);
+            }
+            if usage_missing {
+                i.usage_missing.add(1, &attrs);
+            }
+        }
+        if let (Kind::Agent, Some(l), Some(own)) = (self.meta.kind, &i.latest, &self.own_scope) {
+            let mut attrs = Vec::with_capacity(1);
+            if let Some(name) = &self.meta.name {
+                attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, name.clone()));
+            }
+            l.agent_inference_calls.record(own.totals.inference_calls.load(std::sync::atomic::Ordering::Relaxed), &attrs);
+            l.agent_tool_calls.record(own.totals.tool_calls.load(std::sync::atomic::Ordering::Relaxed), &attrs);
+        }
     }
+}
+
+/// The `gen_ai.client.inference.operation.details` event, inside the call's span.
+fn emit_details_event(span: &tracing::Span, meta: &CallMeta, captured: &[(ContentKind, String)], outcome: &Outcome<'_>) {
+    let get = |k: ContentKind| captured.iter().rev().find(|(kind, _)| *kind == k).map(|(_, t)| t.as_str());
+    let usage = outcome.usage().map(|u| u.usage()).unwrap_or_default();
+    let i64_of = |v: Option<u64>| v.map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+    tracing::event!(
+        name: sc::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+        target: tn::TARGET,
+        parent: span,
+        tracing::Level::DEBUG,
+        { sc::GEN_AI_OPERATION_NAME } = meta.operation.as_str(),
+        { sc::GEN_AI_PROVIDER_NAME } = meta.provider.as_ref().map(|p| p.as_str()),
+        { sc::GEN_AI_REQUEST_MODEL } = meta.request_model.as_ref().map(|p| p.as_str()),
+        { sc::GEN_AI_RESPONSE_ID } = outcome.usage().and_then(|u| u.response_id()),
+        { sc::GEN_AI_RESPONSE_MODEL } = outcome.usage().and_then(|u| u.response_model()),
+        { sc::GEN_AI_USAGE_INPUT_TOKENS } = i64_of(usage.spec_input_tokens()),
+        { sc::GEN_AI_USAGE_OUTPUT_TOKENS } = i64_of(usage.output_tokens),
+        { sc::ERROR_TYPE } = outcome.error.as_ref().map(|e| e.error_type.as_ref()),
+        { sc::GEN_AI_SYSTEM_INSTRUCTIONS } = get(ContentKind::SystemInstructions),
+        { sc::GEN_AI_INPUT_MESSAGES } = get(ContentKind::InputMessages),
+        { sc::GEN_AI_OUTPUT_MESSAGES } = get(ContentKind::OutputMessages),
+        { sc::GEN_AI_TOOL_DEFINITIONS } = get(ContentKind::ToolDefinitions),
+    );
 }
 
 impl Drop for ActiveCall {
@@ -560,17 +798,17 @@ impl Drop for ActiveCall {
     }
 }
 
-fn classify_safely<'a, R, C: FnOnce(&'a R) -> Outcome<'a>>(classify: C, out: &'a R) -> Outcome<'a> {
+fn classify_safely<'a, R, C: FnOnce(&'a R, bool) -> Outcome<'a>>(classify: C, out: &'a R, capturing: bool) -> Outcome<'a> {
     // The classifier may run user code (a `usage = ...` closure). Telemetry must not take the
     // app down: a panic there costs the usage, not the call's value.
-    catch_unwind(AssertUnwindSafe(|| classify(out))).unwrap_or_default()
+    catch_unwind(AssertUnwindSafe(|| classify(out, capturing))).unwrap_or_default()
 }
 
 fn text(v: &str) -> Value {
     Value::String(StringValue::from(v.to_owned()))
 }
 
-fn record_on_span(span: opentelemetry::trace::SpanRef<'_>, meta: &CallMeta, outcome: &Outcome<'_>, conventions: Conventions) {
+fn record_on_span(span: &opentelemetry::trace::SpanRef<'_>, meta: &CallMeta, outcome: &Outcome<'_>, conventions: Conventions) {
     let mut attrs: Vec<KeyValue> = Vec::with_capacity(10);
     if let Some(report) = outcome.usage() {
         if meta.kind == Kind::Inference {
@@ -592,11 +830,15 @@ fn record_on_span(span: opentelemetry::trace::SpanRef<'_>, meta: &CallMeta, outc
         if let Some(m) = report.response_model() {
             attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
         }
-        let finish_reasons = report.finish_reasons();
-        if !finish_reasons.is_empty() {
-            let reasons = finish_reasons.into_iter().map(|r| StringValue::from(r.to_owned())).collect();
-            attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_FINISH_REASONS, Value::Array(Array::String(reasons))));
-        }
+    }
+    let mut finish_reasons = outcome.usage().map(|r| r.finish_reasons()).unwrap_or_default();
+    if finish_reasons.is_empty() && meta.streaming && outcome.error.is_some() {
+        // A finish reason was expected but never arrived (the stream was cut short).
+        finish_reasons.push(sc::FINISH_REASON_ERROR);
+    }
+    if !finish_reasons.is_empty() {
+        let reasons = finish_reasons.into_iter().map(|r| StringValue::from(r.to_owned())).collect();
+        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_FINISH_REASONS, Value::Array(Array::String(reasons))));
     }
     if let Some(err) = &outcome.error {
         attrs.push(KeyValue::new(sc::ERROR_TYPE, Value::String(cow_value(&err.error_type))));
@@ -629,7 +871,7 @@ fn record_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<'_>, elaps
                 attrs.push(KeyValue::new(sc::GEN_AI_TOOL_NAME, name.clone()));
             }
             attrs.push(KeyValue::new(sc::GEN_AI_TOOL_TYPE, meta.tool_type.clone().unwrap_or_else(|| sc::TOOL_TYPE_FUNCTION.into())));
-            if let Some(agent) = &meta.parent_agent {
+            if let Some(agent) = &meta.agent_name {
                 attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, agent.clone()));
             }
             attrs.extend(error_type);
@@ -652,23 +894,7 @@ fn record_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<'_>, elaps
 
 fn record_inference_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<'_>, elapsed: f64, error_type: Option<KeyValue>) {
     // Common attributes, without error.type (which only duration and operation histograms carry).
-    let mut attrs: Vec<KeyValue> = Vec::with_capacity(8);
-    attrs.push(KeyValue::new(sc::GEN_AI_OPERATION_NAME, meta.operation.clone()));
-    if let Some(p) = &meta.provider {
-        attrs.push(KeyValue::new(sc::GEN_AI_PROVIDER_NAME, p.clone()));
-    }
-    if let Some(m) = &meta.request_model {
-        attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
-    }
-    if let Some(m) = outcome.usage().and_then(|u| u.response_model()) {
-        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
-    }
-    if let Some(a) = &meta.server_address {
-        attrs.push(KeyValue::new(sc::SERVER_ADDRESS, a.clone()));
-    }
-    if let Some(p) = meta.server_port {
-        attrs.push(KeyValue::new(sc::SERVER_PORT, p));
-    }
+    let mut attrs = meta.inference_attrs(outcome.usage().and_then(|u| u.response_model()));
     let common = attrs.len();
     let usage = outcome.usage().map(|u| u.usage()).filter(|u| !u.is_empty());
     let inference = is_inference_operation(meta.operation.as_str());
@@ -738,7 +964,7 @@ pin_project_lite::pin_project! {
 impl<F, C> Future for Instrumented<F, C>
 where
     F: Future,
-    C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
+    C: for<'a> FnOnce(&'a F::Output, bool) -> Outcome<'a>,
 {
     type Output = F::Output;
 
@@ -749,17 +975,13 @@ where
             return this.inner.poll(cx);
         };
         let inner = this.inner;
-        let polled = {
-            let _entered = call.span.enter();
-            let _agent = AgentGuard::enter(&call.agent_scope);
-            catch_unwind(AssertUnwindSafe(|| inner.poll(cx)))
-        };
+        let polled = call.enter(|| catch_unwind(AssertUnwindSafe(|| inner.poll(cx))));
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(out)) => {
                 if let Some(call) = this.call.take() {
                     let outcome = match this.classify.take() {
-                        Some(classify) => classify_safely(classify, &out),
+                        Some(classify) => classify_safely(classify, &out, call.capturing),
                         None => Outcome::default(),
                     };
                     call.finish(outcome);
@@ -774,45 +996,4 @@ where
             }
         }
     }
-}
-
-/// The agent whose body is running on this thread (set while an agent future is polled, or while
-/// a sync agent runs). Tools record it as `gen_ai.agent.name`.
-#[derive(Debug)]
-pub(crate) struct AgentScope {
-    name: StringValue,
-}
-
-thread_local! {
-    static CURRENT_AGENT: RefCell<Option<Arc<AgentScope>>> = const { RefCell::new(None) };
-}
-
-fn current_agent() -> Option<Arc<AgentScope>> {
-    CURRENT_AGENT.try_with(|a| a.borrow().clone()).ok().flatten()
-}
-
-struct AgentGuard {
-    previous: Option<Option<Arc<AgentScope>>>,
-}
-
-impl AgentGuard {
-    fn enter(scope: &Option<Arc<AgentScope>>) -> AgentGuard {
-        let previous = scope
-            .as_ref()
-            .and_then(|s| CURRENT_AGENT.try_with(|a| a.borrow_mut().replace(s.clone())).ok());
-        AgentGuard { previous }
-    }
-}
-
-impl Drop for AgentGuard {
-    fn drop(&mut self) {
-        if let Some(previous) = self.previous.take() {
-            let _ = CURRENT_AGENT.try_with(|a| *a.borrow_mut() = previous);
-        }
-    }
-}
-
-/// The name of the agent whose body is running on this thread, if any.
-pub fn current_agent_name() -> Option<String> {
-    current_agent().map(|a| a.name.as_str().to_owned())
 }

@@ -25,6 +25,13 @@ use crate::semconv::v1_41 as sc;
 pub trait ErrorType: fmt::Display {
     /// The `error.type` value. Keep the set of values small: it is a metric attribute.
     fn error_type(&self) -> Cow<'static, str>;
+
+    /// A description that is safe to record even when content capture is off (it must not echo
+    /// prompts or completions). Without it, the span status description and `exception.message`
+    /// (the error's `Display`) are recorded only when content capture is on.
+    fn description(&self) -> Option<Cow<'static, str>> {
+        None
+    }
 }
 
 /// What is recorded for a failed call.
@@ -35,25 +42,34 @@ pub struct ErrorInfo {
     /// `exception.type`: the error's Rust type name.
     pub exception_type: Cow<'static, str>,
     /// The status description and `exception.message` (the error's `Display`), if any.
+    /// Recorded only when content capture is on (error messages may echo content).
     pub message: Option<String>,
+    /// A content-free description, recorded whatever the capture setting
+    /// ([`ErrorType::description`]).
+    pub safe_message: Option<String>,
 }
 
 impl ErrorInfo {
     /// An error of this `error.type` with a message.
     pub fn new(error_type: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         let error_type = error_type.into();
-        ErrorInfo { exception_type: error_type.clone(), error_type, message: Some(message.into()) }
+        ErrorInfo { exception_type: error_type.clone(), error_type, message: Some(message.into()), safe_message: None }
     }
 
     /// From any `Display` error: `error.type` is the type name.
     pub fn from_display<E: fmt::Display + ?Sized>(e: &E) -> Self {
         let name = type_name_of::<E>();
-        ErrorInfo { error_type: name.clone(), exception_type: name, message: Some(e.to_string()) }
+        ErrorInfo { error_type: name.clone(), exception_type: name, message: Some(e.to_string()), safe_message: None }
     }
 
     /// From an error that maps itself with [`ErrorType`].
     pub fn from_error_type<E: ErrorType + ?Sized>(e: &E) -> Self {
-        ErrorInfo { error_type: e.error_type(), exception_type: type_name_of::<E>(), message: Some(e.to_string()) }
+        ErrorInfo {
+            error_type: e.error_type(),
+            exception_type: type_name_of::<E>(),
+            message: Some(e.to_string()),
+            safe_message: e.description().map(Cow::into_owned),
+        }
     }
 
     /// The future was dropped before it completed.
@@ -61,7 +77,8 @@ impl ErrorInfo {
         ErrorInfo {
             error_type: Cow::Borrowed(sc::ERROR_TYPE_CANCELLED),
             exception_type: Cow::Borrowed(sc::ERROR_TYPE_CANCELLED),
-            message: Some("the operation was cancelled (its future was dropped before completion)".to_owned()),
+            message: Some(CANCELLED.to_owned()),
+            safe_message: Some(CANCELLED.to_owned()),
         }
     }
 
@@ -76,9 +93,12 @@ impl ErrorInfo {
                 Some(m) => format!("panicked: {m}"),
                 None => "panicked".to_owned(),
             }),
+            safe_message: Some("panicked".to_owned()),
         }
     }
 }
+
+const CANCELLED: &str = "the operation was cancelled (its future was dropped before completion)";
 
 fn type_name_of<E: ?Sized>() -> Cow<'static, str> {
     Cow::Borrowed(std::any::type_name::<E>())
@@ -138,7 +158,7 @@ pub mod spez {
         fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
             self.0.as_ref().err().map(|_| {
                 let name = type_name_of::<E>();
-                ErrorInfo { error_type: name.clone(), exception_type: name, message: None }
+                ErrorInfo { error_type: name.clone(), exception_type: name, message: None, safe_message: None }
             })
         }
     }

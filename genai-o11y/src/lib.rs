@@ -47,15 +47,25 @@
 #![warn(missing_docs)]
 
 mod call;
+pub mod capture;
 mod error;
 pub mod metrics;
 mod params;
+pub mod pricing;
+mod scope;
 pub mod semconv;
+mod stream;
+pub mod task;
 mod usage;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use call::{current_agent_name, ActiveCall, GenAiSpan, Instrumented, Kind, Outcome};
+pub use call::{ActiveCall, GenAiSpan, Instrumented, Kind, Outcome};
+pub use capture::{set_capture, CaptureConfig, CaptureMode, ContentKind, Sensitive};
+pub use metrics::{set_pricing, Settings};
+pub use pricing::{Cost, CostSource, ModelPrice, PricingTable};
+pub use scope::{current_agent_name, Rollup, RollupFuture};
+pub use stream::InstrumentedStream;
 #[doc(hidden)]
 pub use call::UsageSource;
 pub use error::{ErrorInfo, ErrorType};
@@ -78,6 +88,15 @@ pub use genai_o11y_macros::HasUsage;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::call::{ActiveCall, GenAiSpan, Outcome, UsageSource};
+    pub use crate::capture::{self, spez as capture_spez, to_json, ContentKind};
+    pub use crate::error::ErrorInfo;
+    pub use serde_json;
+
+    /// Output content read by the user's `output_messages = ...` closure from the success value.
+    #[inline]
+    pub fn output_with<'a, T: ?Sized, U: serde::Serialize>(ok: Option<&'a T>, f: impl FnOnce(&'a T) -> U) -> Option<serde_json::Value> {
+        ok.and_then(|v| to_json(&f(v)))
+    }
     pub use crate::error::spez;
     pub use crate::params::Static;
     pub use crate::usage::{HasUsage, ReportsUsage, TextField, TokenCount, Usage};
@@ -119,7 +138,7 @@ pub mod __private {
     /// Runs a sync body inside the span. The closure is passed straight to an `FnOnce` bound so
     /// that it may return borrows of what it captured.
     #[inline]
-    pub fn run_sync<R>(call: ActiveCall, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R) -> Outcome<'a>) -> R {
+    pub fn run_sync<R>(call: ActiveCall, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R, bool) -> Outcome<'a>) -> R {
         call.in_scope(body, classify)
     }
 
@@ -128,9 +147,37 @@ pub mod __private {
     pub fn instrument<F, C>(call: ActiveCall, fut: F, classify: C) -> crate::Instrumented<F, C>
     where
         F: core::future::Future,
-        C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
+        C: for<'a> FnOnce(&'a F::Output, bool) -> Outcome<'a>,
     {
         call.instrument(fut, classify)
+    }
+
+    /// Wraps a stream.
+    #[inline]
+    pub fn instrument_stream<S, C>(call: ActiveCall, stream: S, classify: C) -> crate::InstrumentedStream<S, C>
+    where
+        S: futures_core::Stream,
+        C: for<'a> FnMut(&'a S::Item, bool) -> Outcome<'a>,
+    {
+        call.instrument_stream(stream, classify)
+    }
+
+    /// Runs the body of a stream-returning async fn; hands the call back.
+    #[inline]
+    pub fn run_body<F: core::future::Future>(call: ActiveCall, fut: F) -> crate::stream::Body<F> {
+        call.__run_body(fut)
+    }
+
+    /// Runs the body of a stream-returning sync fn; hands the call back.
+    #[inline]
+    pub fn run_sync_body<R>(call: ActiveCall, body: impl FnOnce() -> R) -> (ActiveCall, R) {
+        call.__run_sync_body(body)
+    }
+
+    /// Ends a stream call that failed before its stream existed.
+    #[inline]
+    pub fn fail(call: ActiveCall, error: Option<ErrorInfo>) {
+        call.finish(Outcome::__new(UsageSource::None, error));
     }
 
     /// Calls a closure once. Passing the closure straight to an `FnOnce` bound lets it return

@@ -1,22 +1,90 @@
-//! The metric instruments, created once per meter provider and convention mode.
+//! The metric instruments and the settings of a call (convention mode, pricing, content capture),
+//! created once per meter provider and settings.
 //!
 //! Instruments come from the global meter provider (`opentelemetry::global`). They are created on
-//! first use and cached; after installing a new global meter provider, call [`refresh`] (the
-//! setup helpers do it for you). A thread can use its own provider with [`scoped`], which is what
-//! the test helpers do.
+//! first use and cached per thread; after installing a new global meter provider, call
+//! [`refresh`]. [`set_conventions`], [`crate::set_pricing`] and [`crate::capture::set_capture`]
+//! refresh by themselves. A thread can use its own provider and settings with [`scoped_with`],
+//! which is what the test helpers do.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider};
 use opentelemetry::InstrumentationScope;
 
-use crate::semconv::{latest, v1_41 as sc, Conventions};
+use crate::capture::CaptureConfig;
+use crate::pricing::PricingTable;
+use crate::semconv::{latest, v1_41 as sc, vendor, Conventions};
+
+/// Everything a call needs to know besides its own description.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Which names are emitted.
+    pub conventions: Conventions,
+    /// Prices for cost estimation; `None` turns cost off entirely (no cost, no unpriced signal).
+    pub pricing: Option<Arc<PricingTable>>,
+    /// Content capture.
+    pub capture: CaptureConfig,
+}
+
+impl Default for Settings {
+    /// v1.41 names, the built-in pricing table, no content capture.
+    fn default() -> Self {
+        Settings { conventions: Conventions::V1_41, pricing: Some(Arc::new(PricingTable::builtin())), capture: CaptureConfig::default() }
+    }
+}
+
+impl Settings {
+    /// With these conventions.
+    pub fn conventions(mut self, c: Conventions) -> Self {
+        self.conventions = c;
+        self
+    }
+    /// With this pricing table (`None`: no cost).
+    pub fn pricing(mut self, p: Option<PricingTable>) -> Self {
+        self.pricing = p.map(Arc::new);
+        self
+    }
+    /// With this capture configuration.
+    pub fn capture(mut self, c: CaptureConfig) -> Self {
+        self.capture = c;
+        self
+    }
+    /// The process-wide settings now in force.
+    pub fn global() -> Self {
+        Settings {
+            conventions: conventions(),
+            pricing: PRICING.read().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(|| Some(Arc::new(PricingTable::builtin()))),
+            capture: CAPTURE.read().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(CaptureConfig::from_env),
+        }
+    }
+}
+
+static PRICING: RwLock<Option<Option<Arc<PricingTable>>>> = RwLock::new(None);
+static CAPTURE: RwLock<Option<CaptureConfig>> = RwLock::new(None);
+
+/// Sets the pricing table for the whole process (`None`: no cost estimation).
+pub fn set_pricing(table: Option<PricingTable>) {
+    *PRICING.write().unwrap_or_else(|p| p.into_inner()) = Some(table.map(Arc::new));
+    refresh();
+}
+
+pub(crate) fn set_capture(config: CaptureConfig) {
+    *CAPTURE.write().unwrap_or_else(|p| p.into_inner()) = Some(config);
+    refresh();
+}
 
 /// Every instrument this crate records, for one meter and one convention mode.
 pub(crate) struct Instruments {
     pub conventions: Conventions,
+    pub settings: Settings,
+    pub time_to_first_chunk: Histogram<f64>,
+    pub time_per_output_chunk: Histogram<f64>,
+    pub cost: Counter<f64>,
+    pub unpriced: Counter<u64>,
+    pub usage_missing: Counter<u64>,
     /// `gen_ai.client.operation.duration`: every inference operation in v1.41; in the latest mode,
     /// the operations that are not `chat`/`text_completion`/`generate_content`.
     pub operation_duration: Histogram<f64>,
@@ -39,6 +107,8 @@ pub(crate) struct LatestInstruments {
     pub usage_reasoning: Counter<u64>,
     pub operation_input_tokens: Histogram<u64>,
     pub operation_output_tokens: Histogram<u64>,
+    pub agent_inference_calls: Histogram<u64>,
+    pub agent_tool_calls: Histogram<u64>,
 }
 
 fn duration(meter: &Meter, name: &'static str, buckets: &[f64]) -> Histogram<f64> {
@@ -54,7 +124,15 @@ fn tokens_counter(meter: &Meter, name: &'static str) -> Counter<u64> {
 }
 
 impl Instruments {
-    pub(crate) fn new(meter: &Meter, conventions: Conventions) -> Self {
+    pub(crate) fn new(meter: &Meter, settings: Settings) -> Self {
+        let conventions = settings.conventions;
+        let calls = |name: &'static str, unit: &'static str| {
+            meter.u64_histogram(name).with_unit(unit).with_boundaries(latest::AGENT_CALLS_BUCKETS.to_vec()).build()
+        };
+        let (ttfc, tpoc) = match conventions {
+            Conventions::V1_41 => (sc::INFERENCE_TIME_TO_FIRST_CHUNK, sc::INFERENCE_TIME_PER_OUTPUT_CHUNK),
+            Conventions::LatestExperimental => (latest::INFERENCE_TIME_TO_FIRST_CHUNK, latest::INFERENCE_TIME_PER_OUTPUT_CHUNK),
+        };
         let v1_41 = (conventions == Conventions::V1_41)
             .then(|| V141Instruments { token_usage: tokens_histogram(meter, sc::GEN_AI_CLIENT_TOKEN_USAGE) });
         let latest = (conventions == Conventions::LatestExperimental).then(|| LatestInstruments {
@@ -66,9 +144,17 @@ impl Instruments {
             usage_reasoning: tokens_counter(meter, latest::GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS),
             operation_input_tokens: tokens_histogram(meter, latest::GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS),
             operation_output_tokens: tokens_histogram(meter, latest::GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS),
+            agent_inference_calls: calls(latest::GEN_AI_INVOKE_AGENT_INFERENCE_CALLS, latest::UNIT_INFERENCE_CALL),
+            agent_tool_calls: calls(latest::GEN_AI_INVOKE_AGENT_TOOL_CALLS, latest::UNIT_TOOL_CALL),
         });
         Instruments {
             conventions,
+            time_to_first_chunk: duration(meter, ttfc, &sc::DURATION_BUCKETS),
+            time_per_output_chunk: duration(meter, tpoc, &sc::DURATION_BUCKETS),
+            cost: meter.f64_counter(vendor::COST_METRIC).with_unit(vendor::UNIT_COST).build(),
+            unpriced: meter.u64_counter(vendor::UNPRICED_METRIC).with_unit(vendor::UNIT_CALL).build(),
+            usage_missing: meter.u64_counter(vendor::USAGE_MISSING_METRIC).with_unit(vendor::UNIT_CALL).build(),
+            settings,
             operation_duration: duration(meter, sc::GEN_AI_CLIENT_OPERATION_DURATION, &sc::DURATION_BUCKETS),
             tool_duration: duration(meter, sc::GEN_AI_EXECUTE_TOOL_DURATION, &sc::DURATION_BUCKETS),
             agent_duration: duration(meter, sc::GEN_AI_INVOKE_AGENT_DURATION, &sc::AGENT_DURATION_BUCKETS),
@@ -77,8 +163,8 @@ impl Instruments {
         }
     }
 
-    pub(crate) fn from_provider(provider: &dyn MeterProvider, conventions: Conventions) -> Self {
-        Self::new(&provider.meter_with_scope(scope()), conventions)
+    pub(crate) fn from_provider(provider: &dyn MeterProvider, settings: Settings) -> Self {
+        Self::new(&provider.meter_with_scope(scope()), settings)
     }
 }
 
@@ -148,16 +234,22 @@ pub(crate) fn current() -> Arc<Instruments> {
             }
         }
         let provider = opentelemetry::global::meter_provider();
-        let fresh = Arc::new(Instruments::from_provider(&*provider, conventions()));
+        let fresh = Arc::new(Instruments::from_provider(&*provider, Settings::global()));
         s.cached = Some((generation, fresh.clone()));
         fresh
     })
 }
 
-/// Use `provider` and `conventions` for the calls made **on this thread** until the guard drops.
-/// For tests and for embedding several pipelines in one process.
+/// Use `provider` and `conventions` (and the global pricing and capture settings) for the calls
+/// made **on this thread** until the guard drops. For tests and for embedding several pipelines
+/// in one process.
 pub fn scoped(provider: &dyn MeterProvider, conventions: Conventions) -> ScopedGuard {
-    let i = Arc::new(Instruments::from_provider(provider, conventions));
+    scoped_with(provider, Settings::global().conventions(conventions))
+}
+
+/// Use `provider` and `settings` for the calls made **on this thread** until the guard drops.
+pub fn scoped_with(provider: &dyn MeterProvider, settings: Settings) -> ScopedGuard {
+    let i = Arc::new(Instruments::from_provider(provider, settings));
     STATE.with(|s| s.borrow_mut().scoped.push(i));
     ScopedGuard { _not_send: std::marker::PhantomData }
 }

@@ -57,6 +57,18 @@ pub mod v1_41 {
     pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
     pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
 
+    // ---- content (opt-in) ----
+    pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
+    pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+    pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
+    pub const GEN_AI_TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
+    pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
+    pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
+    /// The log-based event that carries an inference call's content.
+    pub const GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS: &str = "gen_ai.client.inference.operation.details";
+    /// The finish reason reported in place of one that was expected but never arrived.
+    pub const FINISH_REASON_ERROR: &str = "error";
+
     // ---- metric attributes ----
     pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
     pub const GEN_AI_TOKEN_TYPE_INPUT: &str = "input";
@@ -92,6 +104,9 @@ pub mod v1_41 {
     pub const GEN_AI_INVOKE_AGENT_DURATION: &str = "gen_ai.invoke_agent.duration";
     /// The duration metric of inference operations (`chat`, `text_completion`, `generate_content`).
     pub const INFERENCE_DURATION: &str = GEN_AI_CLIENT_OPERATION_DURATION;
+    /// Streaming metrics of inference operations.
+    pub const INFERENCE_TIME_TO_FIRST_CHUNK: &str = GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK;
+    pub const INFERENCE_TIME_PER_OUTPUT_CHUNK: &str = GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK;
 
     pub const UNIT_SECONDS: &str = "s";
     pub const UNIT_TOKEN: &str = "{token}";
@@ -144,6 +159,57 @@ pub mod latest {
     pub const GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS: &str = "gen_ai.client.inference.operation.output_tokens";
     /// The duration metric of inference operations in this mode.
     pub const INFERENCE_DURATION: &str = GEN_AI_CLIENT_INFERENCE_DURATION;
+    pub const INFERENCE_TIME_TO_FIRST_CHUNK: &str = GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK;
+    pub const INFERENCE_TIME_PER_OUTPUT_CHUNK: &str = GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK;
+
+    pub const GEN_AI_INVOKE_AGENT_INFERENCE_CALLS: &str = "gen_ai.invoke_agent.inference_calls";
+    pub const GEN_AI_INVOKE_AGENT_TOOL_CALLS: &str = "gen_ai.invoke_agent.tool_calls";
+    pub const UNIT_INFERENCE_CALL: &str = "{inference_call}";
+    pub const UNIT_TOOL_CALL: &str = "{tool_call}";
+    /// Buckets of the agent call-count histograms.
+    pub const AGENT_CALLS_BUCKETS: [f64; 8] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+}
+
+/// Names in this crate's own namespace (`genai_o11y.*`): what the conventions do not define.
+#[allow(missing_docs)]
+pub mod vendor {
+    /// Totals of the inference calls beneath an agent (or rollup) span. A separate namespace from
+    /// `gen_ai.usage.*`, so backends that sum `gen_ai.usage.*` over a trace never count twice.
+    pub const AGGREGATED_INPUT_TOKENS: &str = "genai_o11y.aggregated_usage.input_tokens";
+    pub const AGGREGATED_OUTPUT_TOKENS: &str = "genai_o11y.aggregated_usage.output_tokens";
+    pub const AGGREGATED_CACHE_READ_INPUT_TOKENS: &str = "genai_o11y.aggregated_usage.cache_read.input_tokens";
+    pub const AGGREGATED_CACHE_WRITE_INPUT_TOKENS: &str = "genai_o11y.aggregated_usage.cache_write.input_tokens";
+    pub const AGGREGATED_REASONING_OUTPUT_TOKENS: &str = "genai_o11y.aggregated_usage.reasoning.output_tokens";
+    pub const AGGREGATED_COST_AMOUNT: &str = "genai_o11y.aggregated_cost.amount";
+    pub const AGGREGATED_COST_CURRENCY: &str = "genai_o11y.aggregated_cost.currency";
+    /// The agent's own inference and tool calls (span attributes, in both modes).
+    pub const AGENT_INFERENCE_CALLS: &str = "genai_o11y.agent.inference_calls";
+    pub const AGENT_TOOL_CALLS: &str = "genai_o11y.agent.tool_calls";
+
+    /// Set to `true` on an inference span whose response (or stream) reported no usage at all.
+    pub const USAGE_MISSING: &str = "genai_o11y.usage.missing";
+    /// Counter of such calls.
+    pub const USAGE_MISSING_METRIC: &str = "genai_o11y.client.usage.missing";
+
+    /// Estimated cost of an inference call.
+    pub const COST_AMOUNT: &str = "genai_o11y.cost.amount";
+    pub const COST_CURRENCY: &str = "genai_o11y.cost.currency";
+    /// `provider` (reported in the response) or `table` (computed from a pricing table).
+    pub const COST_SOURCE: &str = "genai_o11y.cost.source";
+    pub const COST_SOURCE_PROVIDER: &str = "provider";
+    pub const COST_SOURCE_TABLE: &str = "table";
+    pub const COST_PRICING_VERSION: &str = "genai_o11y.cost.pricing_version";
+    /// `true` when the model is not in the pricing table.
+    pub const COST_UNPRICED: &str = "genai_o11y.cost.unpriced";
+    /// Counter of cost (unit: the currency, given by the `genai_o11y.cost.currency` attribute).
+    pub const COST_METRIC: &str = "genai_o11y.client.cost";
+    pub const UNIT_COST: &str = "{currency}";
+    /// Counter of inference calls that could not be priced.
+    pub const UNPRICED_METRIC: &str = "genai_o11y.client.cost.unpriced";
+    pub const UNIT_CALL: &str = "{call}";
+
+    /// `true` when captured content was truncated to the size limit.
+    pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
 }
 
 /// Names of the `tracing` spans this crate creates, and their target. The OpenTelemetry span name

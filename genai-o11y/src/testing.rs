@@ -30,6 +30,8 @@ pub enum Points {
     U64Histogram(Vec<HistogramDataPoint<u64>>),
     /// A `u64` counter (monotonic sum).
     U64Sum(Vec<SumDataPoint<u64>>),
+    /// An `f64` counter (monotonic sum).
+    F64Sum(Vec<SumDataPoint<f64>>),
     /// Anything else, as debug text.
     Other(String),
 }
@@ -40,6 +42,7 @@ impl From<&Metric> for MetricInfo {
             AggregatedMetrics::F64(MetricData::Histogram(h)) => Points::F64Histogram(h.data_points().cloned().collect()),
             AggregatedMetrics::U64(MetricData::Histogram(h)) => Points::U64Histogram(h.data_points().cloned().collect()),
             AggregatedMetrics::U64(MetricData::Sum(s)) => Points::U64Sum(s.data_points().cloned().collect()),
+            AggregatedMetrics::F64(MetricData::Sum(s)) => Points::F64Sum(s.data_points().cloned().collect()),
             other => Points::Other(format!("{other:?}")),
         };
         MetricInfo { name: m.name().to_owned(), unit: m.unit().to_owned(), points }
@@ -50,6 +53,7 @@ use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::metrics::ScopedGuard;
+use crate::metrics::Settings;
 use crate::semconv::Conventions;
 
 /// A per-thread OpenTelemetry pipeline whose output can be inspected.
@@ -69,13 +73,18 @@ impl Default for TestTelemetry {
 }
 
 impl TestTelemetry {
-    /// Default conventions (v1.41).
+    /// Default settings: v1.41 names, the built-in pricing table, no content capture.
     pub fn new() -> Self {
-        Self::with_conventions(Conventions::V1_41)
+        Self::with_settings(Settings::default())
     }
 
-    /// The given convention mode.
+    /// The given convention mode (and the defaults for the rest: built-in pricing, no capture).
     pub fn with_conventions(conventions: Conventions) -> Self {
+        Self::with_settings(Settings::default().conventions(conventions))
+    }
+
+    /// The given settings (conventions, pricing, capture) for the calls made on this thread.
+    pub fn with_settings(settings: Settings) -> Self {
         let exporter = InMemorySpanExporter::default();
         // A batch processor, flushed before every read: unlike the simple processor it does not call
         // `futures::executor::block_on` on the thread that ends the span, so tests may drive their
@@ -93,7 +102,7 @@ impl TestTelemetry {
             .with_target(false);
         let subscriber = tracing_subscriber::registry().with(layer);
         let _subscriber = tracing::subscriber::set_default(subscriber);
-        let _metrics = crate::metrics::scoped(&meter_provider, conventions);
+        let _metrics = crate::metrics::scoped_with(&meter_provider, settings);
         TestTelemetry { exporter, tracer_provider, meter_provider, metrics, _metrics, _subscriber }
     }
 
@@ -165,6 +174,15 @@ impl TestTelemetry {
         match self.metric(name).map(|m| m.points) {
             Some(Points::U64Sum(p)) => p,
             Some(other) => panic!("{name} is not a u64 counter: {other:?}"),
+            None => Vec::new(),
+        }
+    }
+
+    /// The data points of an `f64` counter.
+    pub fn f64_counter(&self, name: &str) -> Vec<SumDataPoint<f64>> {
+        match self.metric(name).map(|m| m.points) {
+            Some(Points::F64Sum(p)) => p,
+            Some(other) => panic!("{name} is not an f64 counter: {other:?}"),
             None => Vec::new(),
         }
     }

@@ -144,6 +144,11 @@ pub trait HasUsage {
     fn finish_reasons(&self) -> Vec<&str> {
         Vec::new()
     }
+    /// The cost the provider reported for this call, if it does (some gateways do). It takes
+    /// precedence over the pricing table.
+    fn cost(&self) -> Option<crate::Cost> {
+        None
+    }
 }
 
 impl HasUsage for Usage {
@@ -159,6 +164,7 @@ macro_rules! forward_has_usage {
             fn response_id(&self) -> Option<&str> { (**self).response_id() }
             fn response_model(&self) -> Option<&str> { (**self).response_model() }
             fn finish_reasons(&self) -> Vec<&str> { (**self).finish_reasons() }
+            fn cost(&self) -> Option<crate::Cost> { (**self).cost() }
         }
     )*};
 }
@@ -177,6 +183,9 @@ impl<T: HasUsage> HasUsage for Option<T> {
     fn finish_reasons(&self) -> Vec<&str> {
         self.as_ref().map(HasUsage::finish_reasons).unwrap_or_default()
     }
+    fn cost(&self) -> Option<crate::Cost> {
+        self.as_ref().and_then(HasUsage::cost)
+    }
 }
 
 /// A response summary built by hand: what a `usage = |resp| ...` closure can return when the
@@ -186,7 +195,7 @@ impl<T: HasUsage> HasUsage for Option<T> {
 /// # use genai_o11y::{Response, Usage};
 /// let r = Response::new(Usage::new().input(12).output(3)).id("chatcmpl-1").model("gpt-4o-2024-08-06").finish_reason("stop");
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Response {
     /// Token counts.
     pub usage: Usage,
@@ -196,6 +205,8 @@ pub struct Response {
     pub model: Option<String>,
     /// `gen_ai.response.finish_reasons`.
     pub finish_reasons: Vec<String>,
+    /// The cost the provider reported.
+    pub cost: Option<crate::Cost>,
 }
 
 impl Response {
@@ -218,6 +229,11 @@ impl Response {
         self.finish_reasons.push(reason.into());
         self
     }
+    /// Sets the cost the provider reported.
+    pub fn cost(mut self, cost: crate::Cost) -> Self {
+        self.cost = Some(cost);
+        self
+    }
 }
 
 impl HasUsage for Response {
@@ -232,6 +248,9 @@ impl HasUsage for Response {
     }
     fn finish_reasons(&self) -> Vec<&str> {
         self.finish_reasons.iter().map(String::as_str).collect()
+    }
+    fn cost(&self) -> Option<crate::Cost> {
+        self.cost.clone()
     }
 }
 

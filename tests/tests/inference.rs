@@ -107,10 +107,18 @@ async fn chat_span_has_name_kind_and_creation_attributes() {
             "gen_ai.usage.cache_read.input_tokens",
             "gen_ai.usage.input_tokens",
             "gen_ai.usage.output_tokens",
+            "genai_o11y.cost.amount",
+            "genai_o11y.cost.currency",
+            "genai_o11y.cost.pricing_version",
+            "genai_o11y.cost.source",
             "server.address",
             "server.port",
         ]
     );
+    // 107 input of which 100 cached, 42 output, at the built-in gpt-4o prices.
+    let want = (7.0 * 2.5 + 100.0 * 1.25 + 42.0 * 10.0) / 1e6;
+    assert!(matches!(attr(&span, "genai_o11y.cost.amount"), Some(Value::F64(c)) if (c - want).abs() < 1e-12));
+    assert_eq!(attr(&span, "genai_o11y.cost.source"), Some(&s("table")));
     assert!(span.events.is_empty());
 }
 
@@ -132,7 +140,7 @@ async fn the_span_name_uses_the_evaluated_model() {
 
 #[tokio::test]
 async fn errors_set_status_error_type_and_one_exception_event() {
-    let t = TestTelemetry::new();
+    let t = with_error_messages();
     let err = chat(request("gpt-4o"), Some(ApiError::RateLimited)).await.unwrap_err();
     assert_eq!(err, ApiError::RateLimited, "the error passes through unchanged");
     let span = t.span("chat gpt-4o");
@@ -172,8 +180,18 @@ async fn chat_alias() -> MyResult<ChatResponse> {
 }
 
 #[tokio::test]
-async fn error_detection_is_by_type_not_by_spelling() {
+async fn without_capture_error_messages_do_not_leak_content() {
     let t = TestTelemetry::new();
+    chat(request("gpt-4o"), Some(ApiError::RateLimited)).await.unwrap_err();
+    let span = t.span("chat gpt-4o");
+    assert_eq!(error_description(&span).as_deref(), Some(""), "no Display text in the status");
+    assert_eq!(exceptions(&span), [("inference::common::ApiError".to_owned(), None)], "no exception.message");
+    assert_eq!(attr(&span, "error.type"), Some(&s("429")), "the low-cardinality type is still there");
+}
+
+#[tokio::test]
+async fn error_detection_is_by_type_not_by_spelling() {
+    let t = with_error_messages();
     assert!(chat_plain_error().await.is_err());
     assert!(chat_anyhow(true).await.is_err());
     assert!(chat_anyhow(false).await.is_ok());

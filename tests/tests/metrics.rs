@@ -54,9 +54,36 @@ async fn v1_41_metrics() {
             "gen_ai.client.operation.duration",
             "gen_ai.client.token.usage",
             "gen_ai.execute_tool.duration",
-            "gen_ai.invoke_agent.duration"
+            "gen_ai.invoke_agent.duration",
+            "genai_o11y.client.cost"
         ]
     );
+    // Cost: the successful chat and the embeddings call, priced by the built-in table.
+    let cost = t.metric("genai_o11y.client.cost").unwrap();
+    assert_eq!(cost.unit, "{currency}");
+    let mut costs: Vec<(Vec<(String, String)>, f64)> =
+        t.f64_counter("genai_o11y.client.cost").iter().map(|p| (point_attrs(p.attributes()), p.value())).collect();
+    costs.sort_by(|a, b| a.0.cmp(&b.0));
+    let with_cost = |base: &[(&'static str, &'static str)]| {
+        let mut v = base.to_vec();
+        v.push(("genai_o11y.cost.currency", "USD"));
+        v.push(("genai_o11y.cost.source", "table"));
+        pairs(&v)
+    };
+    let chat_ok = [
+        ("gen_ai.operation.name", "chat"),
+        ("gen_ai.provider.name", "openai"),
+        ("gen_ai.request.model", "gpt-4o"),
+        ("gen_ai.response.model", "gpt-4o-2024-08-06"),
+        ("server.address", "api.openai.com"),
+        ("server.port", "443"),
+    ];
+    let emb = [("gen_ai.operation.name", "embeddings"), ("gen_ai.provider.name", "openai"), ("gen_ai.request.model", "text-embedding-3-small")];
+    assert_eq!(costs.len(), 2);
+    assert_eq!(costs[0].0, with_cost(&chat_ok));
+    assert!((costs[0].1 - (7.0 * 2.5 + 100.0 * 1.25 + 42.0 * 10.0) / 1e6).abs() < 1e-12);
+    assert_eq!(costs[1].0, with_cost(&emb));
+    assert!((costs[1].1 - 30.0 * 0.02 / 1e6).abs() < 1e-15);
     let m = t.metric("gen_ai.client.operation.duration").unwrap();
     assert_eq!(m.unit, "s");
     let m = t.metric("gen_ai.client.token.usage").unwrap();
@@ -142,9 +169,22 @@ async fn latest_experimental_metrics() {
             "gen_ai.client.operation.duration",
             "gen_ai.execute_tool.duration",
             "gen_ai.invoke_agent.duration",
+            "gen_ai.invoke_agent.inference_calls",
+            "gen_ai.invoke_agent.tool_calls",
+            "genai_o11y.client.cost",
         ],
         "no gen_ai.client.token.usage in this mode; operation.duration only for embeddings"
     );
+    // The agent's own calls: one chat, one tool.
+    for (name, unit) in [("gen_ai.invoke_agent.inference_calls", "{inference_call}"), ("gen_ai.invoke_agent.tool_calls", "{tool_call}")] {
+        let m = t.metric(name).unwrap();
+        assert_eq!(m.unit, unit);
+        let points = t.u64_histogram(name);
+        assert_eq!(points.len(), 1);
+        assert_eq!((points[0].count(), points[0].sum()), (1, 1));
+        assert_eq!(points[0].bounds().collect::<Vec<_>>(), [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]);
+        assert_eq!(point_attrs(points[0].attributes()), pairs(&[("gen_ai.agent.name", "helper")]));
+    }
     let base = [
         ("gen_ai.operation.name", "chat"),
         ("gen_ai.provider.name", "openai"),

@@ -116,7 +116,7 @@ async fn a_future_returned_by_a_sync_fn_and_dropped_unpolled_still_ends_its_span
 
 #[tokio::test]
 async fn an_async_panic_ends_the_span_then_continues_unchanged() {
-    let t = TestTelemetry::new();
+    let t = with_error_messages();
     let caught = AssertUnwindSafe(chat_then_panic("model exploded")).catch_unwind().await;
     let payload = caught.expect_err("the panic continues");
     assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("model exploded"), "payload unchanged");
@@ -135,6 +135,15 @@ fn a_sync_panic_ends_the_span_then_continues_unchanged() {
     let span = t.span("chat gpt-4o");
     assert_eq!(attr(&span, "error.type"), Some(&s("panic")));
     assert_eq!(error_description(&span).as_deref(), Some("panicked"));
+}
+
+#[tokio::test]
+async fn without_capture_a_panic_message_is_not_recorded() {
+    let t = TestTelemetry::new();
+    let _ = AssertUnwindSafe(chat_then_panic("the prompt was: secret")).catch_unwind().await;
+    let span = t.span("chat gpt-4o");
+    assert_eq!(error_description(&span).as_deref(), Some("panicked"));
+    assert!(!format!("{span:?}").contains("secret"));
 }
 
 #[tokio::test]
@@ -194,7 +203,7 @@ fn sync_agent() -> u32 {
 
 #[tokio::test]
 async fn tool_spans_follow_the_conventions() {
-    let t = TestTelemetry::new();
+    let t = with_error_messages();
     get_weather("call_9", "Rome").await.unwrap();
     get_weather("call_10", "Atlantis").await.unwrap_err();
     search_index("q");

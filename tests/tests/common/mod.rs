@@ -82,6 +82,13 @@ impl fmt::Display for PlainError {
     }
 }
 
+/// A pipeline that records error messages (off by default while content capture is off).
+pub fn with_error_messages() -> genai_o11y::testing::TestTelemetry {
+    genai_o11y::testing::TestTelemetry::with_settings(
+        genai_o11y::Settings::default().capture(genai_o11y::CaptureConfig::default().error_messages(true)),
+    )
+}
+
 pub fn s(v: &str) -> Value {
     Value::String(v.to_owned().into())
 }
