@@ -19,10 +19,11 @@ enum Role {
     ResponseId,
     ResponseModel,
     FinishReasons,
+    Cost,
     Nested,
 }
 
-const ROLES: [(&str, Role); 9] = [
+const ROLES: [(&str, Role); 10] = [
     ("input_tokens", Role::Input),
     ("output_tokens", Role::Output),
     ("cache_read", Role::CacheRead),
@@ -31,6 +32,7 @@ const ROLES: [(&str, Role); 9] = [
     ("response_id", Role::ResponseId),
     ("response_model", Role::ResponseModel),
     ("finish_reasons", Role::FinishReasons),
+    ("cost", Role::Cost),
     ("nested", Role::Nested),
 ];
 
@@ -54,13 +56,14 @@ impl Role {
             "id" | "response_id" => Role::ResponseId,
             "model" | "response_model" => Role::ResponseModel,
             "finish_reason" | "finish_reasons" | "stop_reason" => Role::FinishReasons,
+            "cost" => Role::Cost,
             "usage" => Role::Nested,
             _ => return None,
         })
     }
 }
 
-const NAMES_HELP: &str = "recognised field names: input_tokens/prompt_tokens, output_tokens/completion_tokens, cache_read_input_tokens/cached_tokens, cache_creation_input_tokens/cache_write_input_tokens, reasoning_tokens, id/response_id, model/response_model, finish_reason/finish_reasons, usage (nested); or mark a field `#[usage(input_tokens)]`, `#[usage(output_tokens)]`, `#[usage(cache_read)]`, `#[usage(cache_write)]`, `#[usage(reasoning)]`, `#[usage(response_id)]`, `#[usage(response_model)]`, `#[usage(finish_reasons)]` or `#[usage(nested)]`";
+const NAMES_HELP: &str = "recognised field names: input_tokens/prompt_tokens, output_tokens/completion_tokens, cache_read_input_tokens/cached_tokens, cache_creation_input_tokens/cache_write_input_tokens, reasoning_tokens, id/response_id, model/response_model, finish_reason/finish_reasons, cost, usage (nested); or mark a field `#[usage(input_tokens)]`, `#[usage(output_tokens)]`, `#[usage(cache_read)]`, `#[usage(cache_write)]`, `#[usage(reasoning)]`, `#[usage(response_id)]`, `#[usage(response_model)]`, `#[usage(finish_reasons)]`, `#[usage(cost)]` or `#[usage(nested)]`";
 
 struct Mapped {
     role: Role,
@@ -71,10 +74,11 @@ struct Mapped {
 struct ContainerOpts {
     excludes_cache: bool,
     krate: Option<Path>,
+    currency: Option<syn::LitStr>,
 }
 
 fn container_opts(input: &DeriveInput) -> syn::Result<ContainerOpts> {
-    let mut opts = ContainerOpts { excludes_cache: false, krate: None };
+    let mut opts = ContainerOpts { excludes_cache: false, krate: None, currency: None };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("usage")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("input_excludes_cache") {
@@ -86,9 +90,16 @@ fn container_opts(input: &DeriveInput) -> syn::Result<ContainerOpts> {
             } else if meta.path.is_ident("crate") {
                 opts.krate = Some(meta.value()?.parse()?);
                 Ok(())
+            } else if meta.path.is_ident("currency") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                if lit.value().len() != 3 || !lit.value().chars().all(|c| c.is_ascii_uppercase()) {
+                    return Err(syn::Error::new(lit.span(), "`currency` is an ISO 4217 code such as \"USD\" or \"EUR\""));
+                }
+                opts.currency = Some(lit);
+                Ok(())
             } else {
                 Err(meta.error(
-                    "unknown container option; expected `input_excludes_cache` (the provider's input count excludes cached tokens, as Anthropic's does) or `crate = path`",
+                    "unknown container option; expected `input_excludes_cache` (the provider's input count excludes cached tokens, as Anthropic's does), `currency = \"USD\"` (of a `cost` field) or `crate = path`",
                 ))
             }
         })?;
@@ -185,9 +196,10 @@ struct Bodies {
     id: TokenStream,
     model: TokenStream,
     reasons: TokenStream,
+    cost: TokenStream,
 }
 
-fn bodies(mapped: &[Mapped], access: &dyn Fn(&Member) -> TokenStream, p: &TokenStream, excludes_cache: bool) -> Bodies {
+fn bodies(mapped: &[Mapped], access: &dyn Fn(&Member) -> TokenStream, p: &TokenStream, excludes_cache: bool, currency: &str) -> Bodies {
     let mut sets = Vec::new();
     for m in mapped.iter().filter(|m| m.role.is_token()) {
         let field = match m.role {
@@ -257,8 +269,24 @@ fn bodies(mapped: &[Mapped], access: &dyn Fn(&Member) -> TokenStream, p: &TokenS
             },
         }
     };
+    let cost = match mapped.iter().find(|m| m.role == Role::Cost) {
+        Some(m) => {
+            let a = access(&m.member);
+            let ty = &m.ty;
+            quote_spanned!(ty.span()=> #p::reported_cost::<#ty>(#a, #currency))
+        }
+        None => match mapped.iter().find(|m| m.role == Role::Nested) {
+            Some(m) => {
+                let a = access(&m.member);
+                let ty = &m.ty;
+                quote!(<#ty as #p::HasUsage>::cost(#a))
+            }
+            None => quote!(::core::option::Option::None),
+        },
+    };
     Bodies {
         usage,
+        cost,
         id: text(Role::ResponseId, "response_id"),
         model: text(Role::ResponseModel, "response_model"),
         reasons: text(Role::FinishReasons, "finish_reasons"),
@@ -307,6 +335,7 @@ fn predicates(mapped: &[Mapped], generics: &syn::Generics, p: &TokenStream, wher
         let ty = &m.ty;
         let bound = match m.role {
             Role::Nested => quote!(#p::HasUsage),
+            Role::Cost => quote!(#p::CostField),
             r if r.is_token() => quote!(#p::TokenCount),
             _ => quote!(#p::TextField),
         };
@@ -324,7 +353,8 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let mut where_clause = where_clause.cloned().unwrap_or_else(|| syn::parse_quote!(where));
 
-    let (usage, id, model, reasons) = match &input.data {
+    let currency = opts.currency.as_ref().map(|l| l.value()).unwrap_or_else(|| "USD".to_owned());
+    let (usage, id, model, reasons, cost) = match &input.data {
         Data::Struct(s) => {
             let mapped = map_fields(&s.fields)?;
             if !has_counts(&mapped) {
@@ -334,14 +364,15 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
                 ));
             }
             predicates(&mapped, &input.generics, &p, &mut where_clause);
-            let b = bodies(&mapped, &|m: &Member| quote!(&self.#m), &p, opts.excludes_cache);
-            (b.usage, b.id, b.model, b.reasons)
+            let b = bodies(&mapped, &|m: &Member| quote!(&self.#m), &p, opts.excludes_cache, &currency);
+            (b.usage, b.id, b.model, b.reasons, b.cost)
         }
         Data::Enum(e) => {
             let mut usage_arms = Vec::new();
             let mut id_arms = Vec::new();
             let mut model_arms = Vec::new();
             let mut reason_arms = Vec::new();
+            let mut cost_arms = Vec::new();
             let mut any = false;
             let mut errors: Option<syn::Error> = None;
             for v in &e.variants {
@@ -371,8 +402,9 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
                         quote!(#member: #b)
                     }).collect();
                 let pat = quote!(Self::#vname { #(#pattern_fields,)* .. });
-                let b = bodies(&mapped, &|m: &Member| binding(m).to_token_stream(), &p, opts.excludes_cache);
-                let (u, i, mo, r) = (b.usage, b.id, b.model, b.reasons);
+                let b = bodies(&mapped, &|m: &Member| binding(m).to_token_stream(), &p, opts.excludes_cache, &currency);
+                let (u, i, mo, r, c) = (b.usage, b.id, b.model, b.reasons, b.cost);
+                cost_arms.push(quote!(#pat => #c,));
                 usage_arms.push(quote!(#pat => { #u }));
                 id_arms.push(quote!(#pat => #i,));
                 model_arms.push(quote!(#pat => #mo,));
@@ -393,6 +425,7 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
                 quote!(#[allow(unused_variables)] match self { #(#id_arms)* #empty }),
                 quote!(#[allow(unused_variables)] match self { #(#model_arms)* #empty }),
                 quote!(#[allow(unused_variables)] match self { #(#reason_arms)* #empty }),
+                quote!(#[allow(unused_variables)] match self { #(#cost_arms)* #empty }),
             )
         }
         Data::Union(u) => {
@@ -406,6 +439,7 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             fn response_id(&self) -> ::core::option::Option<&str> { #id }
             fn response_model(&self) -> ::core::option::Option<&str> { #model }
             fn finish_reasons(&self) -> ::std::vec::Vec<&str> { #reasons }
+            fn cost(&self) -> ::core::option::Option<#p::Cost> { #cost }
         }
     })
 }

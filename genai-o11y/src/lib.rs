@@ -129,6 +129,15 @@ pub mod __private {
         v.texts()
     }
 
+    pub use crate::pricing::Cost;
+    pub use crate::usage::CostField;
+
+    /// A provider-reported cost read from a `cost` field.
+    #[inline]
+    pub fn reported_cost<T: CostField + ?Sized>(v: &T, currency: &'static str) -> Option<Cost> {
+        v.amount().map(|a| Cost::reported(a, currency))
+    }
+
     /// The first text of a text field.
     #[inline]
     pub fn first_text<T: TextField + ?Sized>(v: &T) -> Option<&str> {

@@ -318,6 +318,28 @@ impl<T: TokenCount + ?Sized> TokenCount for &T {
     }
 }
 
+/// A type the `HasUsage` derive accepts for a `cost` field: `f64`, `f32`, or an `Option` of one.
+#[diagnostic::on_unimplemented(message = "`{Self}` is not a cost", label = "a `cost` field must be `f64`, `f32`, or an `Option` of one")]
+pub trait CostField {
+    /// The amount, if reported.
+    fn amount(&self) -> Option<f64>;
+}
+impl CostField for f64 {
+    fn amount(&self) -> Option<f64> {
+        Some(*self)
+    }
+}
+impl CostField for f32 {
+    fn amount(&self) -> Option<f64> {
+        Some(f64::from(*self))
+    }
+}
+impl<T: CostField> CostField for Option<T> {
+    fn amount(&self) -> Option<f64> {
+        self.as_ref().and_then(CostField::amount)
+    }
+}
+
 /// A type the `HasUsage` derive accepts for a text field (`id`, `model`, `finish_reason`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a text field",
