@@ -12,6 +12,18 @@ def median(group, name):
     return json.loads(p.read_text())["median"]["point_estimate"]
 
 
+def show(group, base_name, names):
+    try:
+        base = median(group, base_name)
+    except FileNotFoundError:
+        return
+    parts = [f"{base_name} {base:8.1f} ns"]
+    for n in names:
+        v = median(group, n)
+        parts.append(f"{n} {v:8.1f} ns ({v / base:.3f}x)")
+    print(f"{group:9} " + " | ".join(parts))
+
+
 for group in ("disabled", "enabled"):
     try:
         base, hand, ann = (median(group, n) for n in ("uninstrumented", "hand_written", "annotated"))
@@ -19,3 +31,6 @@ for group in ("disabled", "enabled"):
         sys.exit(f"missing estimates ({e}); run `cargo bench -p genai-o11y-tests --bench overhead` first")
     print(f"{group:9} uninstrumented {base:8.1f} ns | hand-written {hand:8.1f} ns | annotated {ann:8.1f} ns"
           f" | annotated/hand = {ann / hand:.3f} | hand/uninstrumented = {hand / base:.2f}")
+
+show("features", "annotated", ["pricing_on", "capture_off", "capture_on"])
+show("streaming", "uninstrumented", ["annotated"])

@@ -278,6 +278,12 @@ fn unknown_key(kind: MacroKind, key: &Ident, key_str: &str) -> syn::Error {
         (MacroKind::Tool | MacroKind::Agent, "usage") => {
             "; only `#[genai_span]` records token usage".to_owned()
         }
+        (MacroKind::Span, "arguments") => {
+            "; `arguments` is for `#[genai_tool]`: a model call's input is `input_messages = ...`".to_owned()
+        }
+        (MacroKind::Tool, "input_messages" | "output_messages" | "system_instructions" | "tool_definitions") => {
+            "; a tool captures its input as `arguments = ...` (by default its serializable parameters) and its result automatically".to_owned()
+        }
         (MacroKind::Tool | MacroKind::Agent, "operation") => format!(
             "; `#[{}]` has a fixed operation (`{}`)",
             kind.attr_name(),

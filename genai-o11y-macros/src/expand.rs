@@ -80,7 +80,7 @@ struct StreamOut {
 /// `impl Stream<Item = X>`, `Pin<Box<dyn Stream<Item = X> ..>>`, `BoxStream<'_, X>`,
 /// `LocalBoxStream<'_, X>`, or any of them as the first type argument of a `...Result<..>`.
 fn stream_out(ty: &Type) -> Option<StreamOut> {
-    if let Some((item, boxed)) = stream_item(ty) {
+    if let Some((item, boxed)) = wrapped_output(ty, &STREAM) {
         return Some(StreamOut { item, boxed, in_result: false });
     }
     if let Type::Path(p) = ty {
@@ -88,70 +88,13 @@ fn stream_out(ty: &Type) -> Option<StreamOut> {
         if last.ident == "Result" {
             if let PathArguments::AngleBracketed(a) = &last.arguments {
                 if let Some(GenericArgument::Type(first)) = a.args.first() {
-                    let (item, boxed) = stream_item(first)?;
+                    let (item, boxed) = wrapped_output(first, &STREAM)?;
                     return Some(StreamOut { item, boxed, in_result: true });
                 }
             }
         }
     }
     None
-}
-
-fn stream_item(ty: &Type) -> Option<(Type, bool)> {
-    let item_of = |bounds: &mut dyn Iterator<Item = &TypeParamBound>| -> Option<Type> {
-        for b in bounds {
-            if let TypeParamBound::Trait(t) = b {
-                let last = t.path.segments.last()?;
-                if last.ident != "Stream" {
-                    continue;
-                }
-                if let PathArguments::AngleBracketed(a) = &last.arguments {
-                    for arg in &a.args {
-                        if let GenericArgument::AssocType(at) = arg {
-                            if at.ident == "Item" {
-                                return Some(at.ty.clone());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        None
-    };
-    match ty {
-        Type::ImplTrait(it) => item_of(&mut it.bounds.iter()).map(|i| (i, false)),
-        Type::Paren(p) => stream_item(&p.elem),
-        Type::Group(g) => stream_item(&g.elem),
-        Type::Path(p) if p.qself.is_none() => {
-            let last = p.path.segments.last()?;
-            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
-            let types: Vec<&Type> = args
-                .args
-                .iter()
-                .filter_map(|a| match a {
-                    GenericArgument::Type(t) => Some(t),
-                    _ => None,
-                })
-                .collect();
-            match last.ident.to_string().as_str() {
-                "Pin" => {
-                    let boxed = match types.as_slice() {
-                        [Type::Path(b)] => b.path.segments.last().filter(|s| s.ident == "Box")?,
-                        _ => return None,
-                    };
-                    let PathArguments::AngleBracketed(a) = &boxed.arguments else { return None };
-                    let obj = a.args.iter().find_map(|a| match a {
-                        GenericArgument::Type(Type::TraitObject(o)) => Some(o),
-                        _ => None,
-                    })?;
-                    item_of(&mut obj.bounds.iter()).map(|i| (i, true))
-                }
-                "BoxStream" | "LocalBoxStream" => types.first().map(|t| ((*t).clone(), true)),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
 }
 
 /// Validates the item against the arguments; returns the item unchanged or an error.
@@ -186,7 +129,7 @@ pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
     };
     let shape = if item.sig.asyncness.is_some() {
         Shape::Async
-    } else if let Some((output, boxed)) = future_output(&ret_ty) {
+    } else if let Some((output, boxed)) = wrapped_output(&ret_ty, &FUTURE) {
         Shape::ReturnsFuture { output, boxed }
     } else {
         Shape::Sync
@@ -316,7 +259,7 @@ fn expand_stream(
     let p = quote!(#krate::__private);
     let body = item.body.clone().expect("validated: the function has a body");
     let item_erased = erase_impl_trait(&st.item);
-    let chunk_classify = classify(MacroKind::Span, args, krate, st.item.span());
+    let chunk_classify = classify_with(MacroKind::Span, args, krate, st.item.span(), true);
     let out = format_ident!("__genai_o11y_out");
     let classify_fn = quote!(#allow move |#out: &#item_erased, __genai_o11y_capturing: bool| #chunk_classify);
     let wrap_one = |stream: TokenStream| {
@@ -464,19 +407,29 @@ fn capture_at_entry(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenSt
     }
 }
 
-/// `impl Future<Output = X>`, `Pin<Box<dyn Future<Output = X> ..>>`, `BoxFuture<'_, X>`,
-/// `LocalBoxFuture<'_, X>`: returns X and whether the result must be boxed again.
-fn future_output(ty: &Type) -> Option<(Type, bool)> {
+/// A type that wraps an output: a future (`Output`) or a stream (`Item`).
+struct Wrapper {
+    traits: &'static [&'static str],
+    assoc: &'static str,
+    /// Aliases of `Pin<Box<dyn Trait<Assoc = X>>>` whose first type argument is X.
+    aliases: &'static [&'static str],
+    /// X when the bound names the trait without the associated type (`impl Future`).
+    default_unit: bool,
+}
+
+const FUTURE: Wrapper = Wrapper { traits: &["Future", "IntoFuture"], assoc: "Output", aliases: &["BoxFuture", "LocalBoxFuture"], default_unit: true };
+const STREAM: Wrapper = Wrapper { traits: &["Stream"], assoc: "Item", aliases: &["BoxStream", "LocalBoxStream"], default_unit: false };
+
+/// `impl W<Assoc = X>`, `Pin<Box<dyn W<Assoc = X> ..>>` or an alias `BoxW<'_, X>`: returns X and
+/// whether the result must be boxed again.
+fn wrapped_output(ty: &Type, w: &Wrapper) -> Option<(Type, bool)> {
     match ty {
-        Type::ImplTrait(it) => bounds_output(it.bounds.iter()).map(|o| (o, false)),
-        Type::Paren(p) => future_output(&p.elem),
-        Type::Group(g) => future_output(&g.elem),
+        Type::ImplTrait(it) => bounds_assoc(it.bounds.iter(), w).map(|o| (o, false)),
+        Type::Paren(p) => wrapped_output(&p.elem, w),
+        Type::Group(g) => wrapped_output(&g.elem, w),
         Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
-            let args = match &last.arguments {
-                PathArguments::AngleBracketed(a) => a,
-                _ => return None,
-            };
+            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
             let types: Vec<&Type> = args
                 .args
                 .iter()
@@ -485,47 +438,45 @@ fn future_output(ty: &Type) -> Option<(Type, bool)> {
                     _ => None,
                 })
                 .collect();
-            match last.ident.to_string().as_str() {
-                "Pin" => {
-                    let boxed = match types.as_slice() {
-                        [Type::Path(b)] => b.path.segments.last().filter(|s| s.ident == "Box")?,
-                        _ => return None,
-                    };
-                    let inner = match &boxed.arguments {
-                        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|a| match a {
-                            GenericArgument::Type(Type::TraitObject(o)) => Some(o),
-                            _ => None,
-                        })?,
-                        _ => return None,
-                    };
-                    bounds_output(inner.bounds.iter()).map(|o| (o, true))
-                }
-                "BoxFuture" | "LocalBoxFuture" => types.first().map(|t| ((*t).clone(), true)),
-                _ => None,
+            let name = last.ident.to_string();
+            if name == "Pin" {
+                let boxed = match types.as_slice() {
+                    [Type::Path(b)] => b.path.segments.last().filter(|s| s.ident == "Box")?,
+                    _ => return None,
+                };
+                let PathArguments::AngleBracketed(a) = &boxed.arguments else { return None };
+                let obj = a.args.iter().find_map(|a| match a {
+                    GenericArgument::Type(Type::TraitObject(o)) => Some(o),
+                    _ => None,
+                })?;
+                bounds_assoc(obj.bounds.iter(), w).map(|o| (o, true))
+            } else if w.aliases.contains(&name.as_str()) {
+                types.first().map(|t| ((*t).clone(), true))
+            } else {
+                None
             }
         }
         _ => None,
     }
 }
 
-fn bounds_output<'a>(bounds: impl Iterator<Item = &'a TypeParamBound>) -> Option<Type> {
+fn bounds_assoc<'a>(bounds: impl Iterator<Item = &'a TypeParamBound>, w: &Wrapper) -> Option<Type> {
     for b in bounds {
-        if let TypeParamBound::Trait(t) = b {
-            let last = t.path.segments.last()?;
-            if last.ident != "Future" && last.ident != "IntoFuture" {
-                continue;
-            }
-            if let PathArguments::AngleBracketed(a) = &last.arguments {
-                for arg in &a.args {
-                    if let GenericArgument::AssocType(at) = arg {
-                        if at.ident == "Output" {
-                            return Some(at.ty.clone());
-                        }
+        let TypeParamBound::Trait(t) = b else { continue };
+        let last = t.path.segments.last()?;
+        if !w.traits.iter().any(|n| last.ident == n) {
+            continue;
+        }
+        if let PathArguments::AngleBracketed(a) = &last.arguments {
+            for arg in &a.args {
+                if let GenericArgument::AssocType(at) = arg {
+                    if at.ident == w.assoc {
+                        return Some(at.ty.clone());
                     }
                 }
             }
-            return Some(syn::parse_quote!(()));
         }
+        return w.default_unit.then(|| syn::parse_quote!(()));
     }
     None
 }
@@ -711,6 +662,18 @@ fn builder(kind: MacroKind, args: &Args, item: &FnItem, krate: &TokenStream, str
 }
 
 fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span) -> TokenStream {
+    classify_with(kind, args, krate, output_span, false)
+}
+
+/// The span of what a closure returns (its body), for errors about that value.
+fn returned_span(f: &Expr) -> Span {
+    match f {
+        Expr::Closure(c) => c.body.span(),
+        other => other.span(),
+    }
+}
+
+fn classify_with(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span, chunk: bool) -> TokenStream {
     let p = quote!(#krate::__private);
     let out = format_ident!("__genai_o11y_out");
     let error = quote! {{
@@ -721,7 +684,11 @@ fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span
     let usage = match (kind, &args.usage) {
         (MacroKind::Span, UsageArg::FromReturn) => {
             if args.operation.as_ref().is_some_and(Operation::requires_usage) {
-                let call = respan(quote!(#p::required_usage), output_span);
+                let call = if chunk {
+                    respan(quote!(#p::required_chunk_usage), output_span)
+                } else {
+                    respan(quote!(#p::required_usage), output_span)
+                };
                 let arg = syn::Ident::new("__genai_o11y_out", output_span);
                 quote_spanned!(output_span=> #call(#arg))
             } else {
@@ -733,7 +700,7 @@ fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span
             }
         }
         (MacroKind::Span, UsageArg::With(f)) => {
-            let call = respan(quote!(#p::usage_with), f.span());
+            let call = respan(quote!(#p::usage_with), returned_span(f));
             quote_spanned! {f.span()=>
             #call(
                 {
@@ -753,7 +720,7 @@ fn classify(kind: MacroKind, args: &Args, krate: &TokenStream, output_span: Span
     }};
     let output = match (kind, args.get("output_messages")) {
         (MacroKind::Span, Some(f)) => {
-            let call = respan(quote!(#p::output_with), f.span());
+            let call = respan(quote!(#p::output_with), returned_span(f));
             quote_spanned!(f.span()=> if __genai_o11y_capturing { #call(#ok, #f) } else { ::core::option::Option::None })
         }
         (MacroKind::Tool, _) => quote! {

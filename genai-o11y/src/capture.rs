@@ -179,7 +179,12 @@ impl CaptureConfig {
     pub fn prepare(&self, kind: ContentKind, value: Json) -> Option<(String, bool)> {
         let mut v = normalize(kind, value);
         if let Some(r) = &self.redact {
-            r(kind, &mut v);
+            // A panicking hook costs this piece of content (it is not recorded), not the call.
+            let redacted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                r(kind, &mut v);
+                v
+            }));
+            v = redacted.ok()?;
         }
         if v.is_null() {
             return None;
@@ -227,9 +232,10 @@ impl<T> Serialize for Sensitive<T> {
 /// What redacted content is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Serializes a value for capture. `Serialize` is required only where capture is requested.
+/// Serializes a value for capture. `Serialize` is required only where capture is requested. A
+/// failing (or panicking) `Serialize` implementation costs the content, not the call.
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<Json> {
-    serde_json::to_value(value).ok()
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serde_json::to_value(value).ok())).ok().flatten()
 }
 
 // ------------------------------------------------------------------ normalization
@@ -554,6 +560,19 @@ mod tests {
         let v = to_json(&Req { prompt: "p".into(), api_key: Sensitive("sk-123".into()) }).unwrap();
         assert_eq!(v, json!({"prompt": "p", "api_key": "[REDACTED]"}));
         assert_eq!(format!("{:?}", Sensitive("sk-123")), "Sensitive(..)");
+    }
+
+    #[test]
+    fn a_panicking_hook_or_serializer_costs_the_content_only() {
+        let c = CaptureConfig::new(CaptureMode::SpanOnly).redact(|_, _| panic!("bug in the hook"));
+        assert!(c.prepare(ContentKind::InputMessages, json!("x")).is_none());
+        struct Bad;
+        impl Serialize for Bad {
+            fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                panic!("bug in Serialize")
+            }
+        }
+        assert!(to_json(&Bad).is_none());
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub use error::{ErrorInfo, ErrorType};
 pub use metrics::{refresh as refresh_instruments, set_conventions};
 pub use params::{BoolParam, FloatParam, IntParam, Static, TextListParam, TextParam};
 pub use semconv::Conventions;
-pub use usage::{HasUsage, InputTokens, ReportsUsage, Response, TextField, TokenCount, Usage};
+pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
 
 /// `#[genai_span(operation = "chat", provider = "openai", model = expr, ...)]` on a model call.
 /// See the crate documentation and the README for every argument.
@@ -106,6 +106,12 @@ pub mod __private {
     #[inline]
     pub fn required_usage<T: ReportsUsage + ?Sized>(out: &T) -> Option<&dyn HasUsage> {
         out.usage_source()
+    }
+
+    /// Usage of a stream chunk, for streaming inference operations.
+    #[inline]
+    pub fn required_chunk_usage<T: crate::usage::ReportsChunkUsage + ?Sized>(out: &T) -> Option<&dyn HasUsage> {
+        out.chunk_usage_source()
     }
 
     /// Usage read by the user's `usage = ...` closure from the success value.

@@ -283,6 +283,30 @@ impl<T: HasUsage, E> ReportsUsage for Result<T, E> {
     }
 }
 
+/// The chunk types a streaming inference span can read usage from: `T: HasUsage` and
+/// `Result<T: HasUsage, E>`.
+#[diagnostic::on_unimplemented(
+    message = "the stream's items (`{Self}`) report no token usage, which a streaming inference span reads from its chunks",
+    label = "this stream item type reports no token usage",
+    note = "fix it in one of three ways:\n  1. `#[derive(genai_o11y::HasUsage)]` (or `impl HasUsage`) on the chunk type (usage usually arrives in the last chunk);\n  2. pass `usage = |chunk| genai_o11y::Usage::new().input(..).output(..)` to `#[genai_span]` to read it from a chunk type you do not own;\n  3. write `usage = none` in `#[genai_span]` to record no token usage on purpose"
+)]
+pub trait ReportsChunkUsage {
+    /// The value to read usage from: `None` for an `Err` chunk.
+    fn chunk_usage_source(&self) -> Option<&dyn HasUsage>;
+}
+
+impl<T: HasUsage> ReportsChunkUsage for T {
+    fn chunk_usage_source(&self) -> Option<&dyn HasUsage> {
+        Some(self)
+    }
+}
+
+impl<T: HasUsage, E> ReportsChunkUsage for Result<T, E> {
+    fn chunk_usage_source(&self) -> Option<&dyn HasUsage> {
+        self.as_ref().ok().map(|v| v as &dyn HasUsage)
+    }
+}
+
 /// A type the `HasUsage` derive accepts for a token-count field: any integer type, or an
 /// `Option` of one. Negative values are treated as not reported.
 #[diagnostic::on_unimplemented(

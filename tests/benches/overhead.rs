@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::FutureExt;
-use genai_o11y::{genai_span, Conventions, HasUsage};
-use opentelemetry::metrics::{Histogram, MeterProvider as _};
+use futures::stream::{self, Stream, StreamExt};
+use genai_o11y::{genai_span, CaptureConfig, CaptureMode, Conventions, HasUsage, Settings};
+use opentelemetry::metrics::Histogram;
 use opentelemetry::trace::{Status, TraceContextExt, TracerProvider as _};
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
@@ -69,6 +70,58 @@ async fn plain(req: &Req) -> Result<Resp, ApiError> {
 #[genai_span(operation = "chat", provider = "openai", model = req.model.as_str(), temperature = req.temperature, max_tokens = req.max_tokens)]
 async fn annotated(req: &Req) -> Result<Resp, ApiError> {
     body(req).await
+}
+
+#[derive(serde::Serialize)]
+struct Message {
+    role: &'static str,
+    content: String,
+}
+
+struct ChatReq {
+    model: String,
+    messages: Vec<Message>,
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = req.model.as_str(), input_messages = req.messages)]
+async fn annotated_capture(req: &ChatReq) -> Result<Resp, ApiError> {
+    Ok(Resp {
+        id: "chatcmpl-1".to_owned(),
+        model: req.model.clone(),
+        prompt_tokens: black_box(107),
+        completion_tokens: 42,
+        cached_tokens: Some(100),
+        finish_reason: Some("stop".to_owned()),
+    })
+}
+
+#[derive(HasUsage, Default)]
+struct Chunk {
+    prompt_tokens: Option<u32>,
+    completion_tokens: Option<u32>,
+    #[usage(skip)]
+    delta: &'static str,
+}
+
+fn chunks() -> impl Stream<Item = Chunk> {
+    stream::iter(0..10u32).map(|i| Chunk {
+        prompt_tokens: (i == 9).then_some(107),
+        completion_tokens: (i == 9).then_some(10),
+        delta: "tok ",
+    })
+}
+
+fn plain_stream() -> impl Stream<Item = Chunk> {
+    chunks()
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o")]
+fn annotated_stream() -> impl Stream<Item = Chunk> {
+    chunks()
+}
+
+fn drain<S: Stream<Item = Chunk>>(s: S) -> usize {
+    s.map(|c| c.delta.len()).fold(0, |a, b| async move { a + b }).now_or_never().expect("ready")
 }
 
 // ---------------------------------------------------------------- the same, by hand
@@ -173,6 +226,15 @@ struct Enabled {
 }
 
 fn enable() -> Enabled {
+    enable_with(no_pricing())
+}
+
+/// The instrumentation the hand-written version does: no cost estimation, no capture.
+fn no_pricing() -> Settings {
+    Settings::default().pricing(None)
+}
+
+fn enable_with(settings: Settings) -> Enabled {
     let tracer = SdkTracerProvider::builder().with_simple_exporter(CountingExporter::default()).build();
     let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
     let meter = SdkMeterProvider::builder().with_reader(reader).build();
@@ -183,7 +245,7 @@ fn enable() -> Enabled {
         .with_tracked_inactivity(false)
         .with_target(false);
     let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
-    let scoped = genai_o11y::metrics::scoped(&meter, Conventions::V1_41);
+    let scoped = genai_o11y::metrics::scoped_with(&meter, settings.conventions(Conventions::V1_41));
     HAND.with(|h| *h.borrow_mut() = Some(hand_instruments(&meter)));
     Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
 }
@@ -191,7 +253,7 @@ fn enable() -> Enabled {
 fn disable() -> genai_o11y::metrics::ScopedGuard {
     let noop = opentelemetry::metrics::noop::NoopMeterProvider::new();
     HAND.with(|h| *h.borrow_mut() = Some(hand_instruments(&noop)));
-    genai_o11y::metrics::scoped(&noop, Conventions::V1_41)
+    genai_o11y::metrics::scoped_with(&noop, no_pricing())
 }
 
 fn run<F: std::future::Future>(f: F) -> F::Output {
@@ -217,6 +279,36 @@ fn benches(c: &mut Criterion) {
         g.bench_function("annotated", |b| b.iter(|| run(annotated(black_box(&req)))));
         g.finish();
     }
+    // Issue 3's features, each against the annotated call without it (pipeline enabled).
+    let chat_req = ChatReq {
+        model: "gpt-4o".to_owned(),
+        messages: vec![
+            Message { role: "system", content: "You are a helpful assistant.".to_owned() },
+            Message { role: "user", content: "What is the weather in Paris today? Answer in one sentence.".to_owned() },
+        ],
+    };
+    let mut g = c.benchmark_group("features");
+    {
+        let _on = enable();
+        g.bench_function("annotated", |b| b.iter(|| run(annotated(black_box(&req)))));
+        g.bench_function("capture_off", |b| b.iter(|| run(annotated_capture(black_box(&chat_req)))));
+    }
+    {
+        let _on = enable_with(Settings::default());
+        g.bench_function("pricing_on", |b| b.iter(|| run(annotated(black_box(&req)))));
+    }
+    {
+        let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly)));
+        g.bench_function("capture_on", |b| b.iter(|| run(annotated_capture(black_box(&chat_req)))));
+    }
+    g.finish();
+    let mut g = c.benchmark_group("streaming");
+    {
+        let _on = enable();
+        g.bench_function("uninstrumented", |b| b.iter(|| drain(plain_stream())));
+        g.bench_function("annotated", |b| b.iter(|| drain(annotated_stream())));
+    }
+    g.finish();
 }
 
 criterion_group! {

@@ -274,9 +274,19 @@ async fn an_agent_is_the_parent_of_its_chats_and_tools_under_the_apps_own_span()
             "gen_ai.agent.name",
             "gen_ai.agent.version",
             "gen_ai.conversation.id",
-            "gen_ai.operation.name"
+            "gen_ai.operation.name",
+            "genai_o11y.agent.inference_calls",
+            "genai_o11y.agent.tool_calls",
+            "genai_o11y.aggregated_cost.amount",
+            "genai_o11y.aggregated_cost.currency",
+            "genai_o11y.aggregated_usage.cache_read.input_tokens",
+            "genai_o11y.aggregated_usage.input_tokens",
+            "genai_o11y.aggregated_usage.output_tokens",
         ]
     );
+    assert_eq!(int_attr(&agent, "genai_o11y.agent.inference_calls"), Some(1));
+    assert_eq!(int_attr(&agent, "genai_o11y.agent.tool_calls"), Some(3));
+    assert_eq!(int_attr(&agent, "genai_o11y.aggregated_usage.input_tokens"), int_attr(&chat, "gen_ai.usage.input_tokens"));
     assert_eq!(attr(&agent, "gen_ai.operation.name"), Some(&s("invoke_agent")));
     assert_eq!(attr(&agent, "gen_ai.agent.name"), Some(&s("researcher")));
     assert_eq!(attr(&agent, "gen_ai.agent.id"), Some(&s("agent-42")));
