@@ -25,7 +25,7 @@ use crate::params::{BoolParam, FloatParam, IntParam, TextListParam, TextParam};
 use crate::pricing::CostSource;
 use crate::scope::{self, Scope, ScopeGuard, ScopeKind};
 use crate::semconv::{is_inference_operation, latest, tracing_names as tn, v1_41 as sc, vendor, Conventions};
-use crate::usage::HasUsage;
+use crate::usage::{HasUsage, Usage};
 
 /// What kind of GenAI operation a span describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +83,7 @@ pub struct GenAiSpan {
 }
 
 impl GenAiSpan {
+    #[inline]
     fn new(kind: Kind, operation: StringValue) -> Self {
         GenAiSpan {
             kind,
@@ -116,6 +117,7 @@ impl GenAiSpan {
 
     /// A model call. `operation` is usually one of `chat`, `text_completion`,
     /// `generate_content`, `embeddings` (see [`crate::semconv::v1_41::INFERENCE_OPERATIONS`]).
+    #[inline]
     pub fn inference(operation: impl TextParam, provider: impl TextParam, model: impl TextParam) -> Self {
         let mut s = GenAiSpan::new(Kind::Inference, operation.into_text().unwrap_or_else(|| sc::OP_CHAT.into()));
         s.provider = provider.into_text();
@@ -124,6 +126,7 @@ impl GenAiSpan {
     }
 
     /// A tool execution named `name` (`gen_ai.tool.name`).
+    #[inline]
     pub fn tool(name: impl TextParam) -> Self {
         let mut s = GenAiSpan::new(Kind::Tool, sc::OP_EXECUTE_TOOL.into());
         s.name = name.into_text();
@@ -131,6 +134,7 @@ impl GenAiSpan {
     }
 
     /// An in-process agent invocation named `name` (`gen_ai.agent.name`).
+    #[inline]
     pub fn agent(name: impl TextParam) -> Self {
         let mut s = GenAiSpan::new(Kind::Agent, sc::OP_INVOKE_AGENT.into());
         s.name = name.into_text();
@@ -144,6 +148,7 @@ impl GenAiSpan {
 
     /// Overrides the span name (inference spans; tools and agents are named after their
     /// `name`).
+    #[inline]
     pub fn span_name(mut self, name: impl TextParam) -> Self {
         if self.kind == Kind::Inference {
             self.name = name.into_text();
@@ -151,117 +156,140 @@ impl GenAiSpan {
         self
     }
     /// `gen_ai.provider.name`.
+    #[inline]
     pub fn provider(mut self, v: impl TextParam) -> Self {
         self.provider = v.into_text();
         self
     }
     /// `gen_ai.request.model`.
+    #[inline]
     pub fn model(mut self, v: impl TextParam) -> Self {
         self.model = v.into_text();
         self
     }
     /// `gen_ai.conversation.id`.
+    #[inline]
     pub fn conversation_id(mut self, v: impl TextParam) -> Self {
         self.conversation_id = v.into_text();
         self
     }
     /// `server.address`.
+    #[inline]
     pub fn server_address(mut self, v: impl TextParam) -> Self {
         self.server_address = v.into_text();
         self
     }
     /// `server.port`.
+    #[inline]
     pub fn server_port(mut self, v: impl IntParam) -> Self {
         self.server_port = v.into_i64();
         self
     }
     /// `gen_ai.request.temperature`.
+    #[inline]
     pub fn temperature(mut self, v: impl FloatParam) -> Self {
         self.temperature = v.into_f64();
         self
     }
     /// `gen_ai.request.top_p`.
+    #[inline]
     pub fn top_p(mut self, v: impl FloatParam) -> Self {
         self.top_p = v.into_f64();
         self
     }
     /// `gen_ai.request.top_k` (a double in v1.41, an int in the latest conventions).
+    #[inline]
     pub fn top_k(mut self, v: impl IntParam) -> Self {
         self.top_k = v.into_i64();
         self
     }
     /// `gen_ai.request.max_tokens`.
+    #[inline]
     pub fn max_tokens(mut self, v: impl IntParam) -> Self {
         self.max_tokens = v.into_i64();
         self
     }
     /// `gen_ai.request.seed`.
+    #[inline]
     pub fn seed(mut self, v: impl IntParam) -> Self {
         self.seed = v.into_i64();
         self
     }
     /// `gen_ai.request.frequency_penalty`.
+    #[inline]
     pub fn frequency_penalty(mut self, v: impl FloatParam) -> Self {
         self.frequency_penalty = v.into_f64();
         self
     }
     /// `gen_ai.request.presence_penalty`.
+    #[inline]
     pub fn presence_penalty(mut self, v: impl FloatParam) -> Self {
         self.presence_penalty = v.into_f64();
         self
     }
     /// `gen_ai.request.choice.count` (recorded only when it is not 1, as the spec says).
+    #[inline]
     pub fn choice_count(mut self, v: impl IntParam) -> Self {
         self.choice_count = v.into_i64().filter(|n| *n != 1);
         self
     }
     /// `gen_ai.output.type` (`text`, `json`, `image`, `speech`).
+    #[inline]
     pub fn output_type(mut self, v: impl TextParam) -> Self {
         self.output_type = v.into_text();
         self
     }
     /// `gen_ai.request.stop_sequences`.
+    #[inline]
     pub fn stop_sequences(mut self, v: impl TextListParam) -> Self {
         self.stop_sequences = v.into_texts();
         self
     }
     /// `gen_ai.request.stream` (set only when true, as the spec says).
+    #[inline]
     pub fn stream(mut self, v: impl BoolParam) -> Self {
         self.stream = v.into_bool().filter(|b| *b);
         self
     }
     /// `gen_ai.tool.type` (default `function`).
+    #[inline]
     pub fn tool_type(mut self, v: impl TextParam) -> Self {
         self.tool_type = v.into_text();
         self
     }
     /// `gen_ai.tool.call.id`.
+    #[inline]
     pub fn tool_call_id(mut self, v: impl TextParam) -> Self {
         self.tool_call_id = v.into_text();
         self
     }
     /// `gen_ai.tool.description` or `gen_ai.agent.description`.
+    #[inline]
     pub fn description(mut self, v: impl TextParam) -> Self {
         self.description = v.into_text();
         self
     }
     /// `gen_ai.agent.id`.
+    #[inline]
     pub fn agent_id(mut self, v: impl TextParam) -> Self {
         self.agent_id = v.into_text();
         self
     }
     /// `gen_ai.agent.version`.
+    #[inline]
     pub fn agent_version(mut self, v: impl TextParam) -> Self {
         self.agent_version = v.into_text();
         self
     }
     /// Whether the call is expected to report token usage (inference: yes). A call that was
     /// expected to and did not is marked `genai_o11y.usage.missing = true` and counted.
+    #[inline]
     pub fn expects_usage(mut self, v: bool) -> Self {
         self.expects_usage = v;
         self
     }
     /// Any other span attribute (not a metric attribute: metrics keep low cardinality).
+    #[inline]
     pub fn attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
         self.extra.push(KeyValue::new(key, value));
         self
@@ -279,7 +307,7 @@ impl GenAiSpan {
         let GenAiSpan { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } =
             self;
         let own_scope = (kind == Kind::Agent).then(|| Scope::new(ScopeKind::Agent, name.clone(), scope.clone()));
-        ActiveCall {
+        ActiveCall(Box::new(CallState {
             span,
             start: Instant::now(),
             instruments,
@@ -301,7 +329,7 @@ impl GenAiSpan {
             capturing,
             captured: Vec::new(),
             done: false,
-        }
+        }))
     }
 
     fn open_span(&self, agent: Option<&StringValue>, conventions: Conventions) -> tracing::Span {
@@ -538,7 +566,11 @@ impl<'a> Outcome<'a> {
 /// A started call. Dropping it without [`ActiveCall::finish`] records the call as cancelled
 /// (or as a panic, when dropped during unwinding).
 #[must_use = "dropping an ActiveCall records the call as cancelled"]
-pub struct ActiveCall {
+pub struct ActiveCall(pub(crate) Box<CallState>);
+
+/// The state of a started call, boxed: the call moves through futures and guards, and a pointer
+/// moves for free where 300 bytes would be copied at every step.
+pub(crate) struct CallState {
     pub(crate) span: tracing::Span,
     pub(crate) start: Instant,
     pub(crate) instruments: Arc<Instruments>,
@@ -554,7 +586,7 @@ pub struct ActiveCall {
 
 impl fmt::Debug for ActiveCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActiveCall").field("span", &self.span).field("meta", &self.meta).finish_non_exhaustive()
+        f.debug_struct("ActiveCall").field("span", &self.0.span).field("meta", &self.0.meta).finish_non_exhaustive()
     }
 }
 
@@ -562,7 +594,7 @@ impl ActiveCall {
     /// The `tracing` span of the call: enter it, record on it, or reach the OpenTelemetry span
     /// through `tracing_opentelemetry::OpenTelemetrySpanExt`.
     pub fn span(&self) -> &tracing::Span {
-        &self.span
+        &self.0.span
     }
 
     /// Records the outcome, ends the span, records the metrics.
@@ -576,13 +608,13 @@ impl ActiveCall {
     /// `classify` gets the result and whether content capture is on for this call.
     pub fn in_scope<R>(self, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R, bool) -> Outcome<'a>) -> R {
         let result = {
-            let _entered = self.span.enter();
-            let _scope = ScopeGuard::enter(self.own_scope.as_ref());
+            let _entered = self.0.span.enter();
+            let _scope = ScopeGuard::enter(self.0.own_scope.as_ref());
             catch_unwind(AssertUnwindSafe(body))
         };
         match result {
             Ok(out) => {
-                let outcome = classify_safely(classify, &out, self.capturing);
+                let outcome = classify_safely(classify, &out, self.0.capturing);
                 self.finish(outcome);
                 out
             }
@@ -606,43 +638,43 @@ impl ActiveCall {
     /// Is content captured for this call (capture on, span recorded and sampled)? Serialize
     /// nothing when it is not.
     pub fn capturing(&self) -> bool {
-        self.capturing
+        self.0.capturing
     }
 
     /// Records a piece of content (normalized, redacted, truncated) on the span and keeps it for
     /// the details event. Does nothing unless [`ActiveCall::capturing`].
     pub fn capture(&mut self, kind: ContentKind, value: Option<Json>) {
-        if !self.capturing {
+        if !self.0.capturing {
             return;
         }
         let Some(value) = value else { return };
-        let config = &self.instruments.settings.capture;
+        let config = &self.0.instruments.settings.capture;
         let Some((text, truncated)) = config.prepare(kind, value) else { return };
         if config.mode.on_spans() {
-            self.span.set_attribute(kind.key(), text.clone());
+            self.0.span.set_attribute(kind.key(), text.clone());
             if truncated {
-                self.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
+                self.0.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
             }
         }
         if config.mode.in_events() {
-            self.captured.push((kind, text));
+            self.0.captured.push((kind, text));
         }
     }
 
     /// Runs `f` with the span entered and (for agents) the agent's scope current.
     pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _entered = self.span.enter();
-        let _scope = ScopeGuard::enter(self.own_scope.as_ref());
+        let _entered = self.0.span.enter();
+        let _scope = ScopeGuard::enter(self.0.own_scope.as_ref());
         f()
     }
 
     pub(crate) fn record(&mut self, mut outcome: Outcome<'_>) {
-        if std::mem::replace(&mut self.done, true) {
+        if std::mem::replace(&mut self.0.done, true) {
             return;
         }
-        let elapsed = self.start.elapsed().as_secs_f64();
+        let elapsed = self.0.start.elapsed().as_secs_f64();
         // Error messages may echo content: without capture, only a content-free description.
-        let error_messages = self.instruments.settings.capture.error_messages;
+        let error_messages = self.0.instruments.settings.capture.error_messages;
         if let Some(e) = &mut outcome.error {
             let safe = e.safe_message.take();
             if !error_messages {
@@ -651,11 +683,11 @@ impl ActiveCall {
         }
         // Output content (present only when the classifier was told capture is on).
         if let Some(output) = outcome.output.take() {
-            let kind = if self.meta.kind == Kind::Tool { ContentKind::ToolCallResult } else { ContentKind::OutputMessages };
+            let kind = if self.0.meta.kind == Kind::Tool { ContentKind::ToolCallResult } else { ContentKind::OutputMessages };
             self.capture(kind, Some(output));
         }
-        let settings = &self.instruments.settings;
-        let meta = &self.meta;
+        let settings = &self.0.instruments.settings;
+        let meta = &self.0.meta;
         let usage = outcome.usage().map(|u| u.usage()).filter(|u| !u.is_empty());
         let response_model = outcome.usage().and_then(|u| u.response_model());
         // Cost: what the provider reported, else the pricing table.
@@ -692,14 +724,14 @@ impl ActiveCall {
                 }
             }
             Kind::Agent => {
-                if let Some(own) = &self.own_scope {
+                if let Some(own) = &self.0.own_scope {
                     own.close();
                 }
             }
         }
 
-        let conventions = self.instruments.conventions;
-        let cx = (!self.span.is_disabled()).then(|| self.span.context());
+        let conventions = self.0.instruments.conventions;
+        let cx = (!self.0.span.is_disabled()).then(|| self.0.span.context());
         if let Some(cx) = &cx {
             let span = cx.span();
             record_on_span(&span, meta, &outcome, conventions);
@@ -721,30 +753,33 @@ impl ActiveCall {
             if usage_missing {
                 extra.push(KeyValue::new(vendor::USAGE_MISSING, true));
             }
-            if let Some(own) = &self.own_scope {
+            if let Some(own) = &self.0.own_scope {
                 extra.extend(own.totals.attributes(ScopeKind::Agent));
             }
             if !extra.is_empty() {
                 span.set_attributes(extra);
             }
         }
-        if self.capturing && self.meta.kind == Kind::Inference && self.instruments.settings.capture.mode.in_events() && self.instruments.settings.capture.emit_event {
-            emit_details_event(&self.span, &self.meta, &self.captured, &outcome);
+        if self.0.capturing && self.0.meta.kind == Kind::Inference && self.0.instruments.settings.capture.mode.in_events() && self.0.instruments.settings.capture.emit_event {
+            emit_details_event(&self.0.span, &self.0.meta, &self.0.captured, &outcome);
         }
         // Record the metrics in the span's context (exemplars, context-aware readers).
         let _attached = cx.map(|cx| cx.attach());
-        let i = &self.instruments;
-        record_metrics(i, &self.meta, &outcome, elapsed);
-        if self.meta.kind == Kind::Inference {
-            let attrs = self.meta.inference_attrs(response_model);
+        let i = &self.0.instruments;
+        if self.0.meta.kind == Kind::Inference {
+            // One attribute list for every inference metric of this call: the common attributes,
+            // extended and truncated back for each instrument's extra attributes.
+            let mut attrs = self.0.meta.inference_attrs(response_model);
+            record_inference_metrics(i, &mut attrs, &outcome, usage, elapsed);
             if let Some(c) = &cost {
-                let mut a = attrs.clone();
-                a.push(KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()));
-                a.push(KeyValue::new(
+                let common = attrs.len();
+                attrs.push(KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()));
+                attrs.push(KeyValue::new(
                     vendor::COST_SOURCE,
                     if c.source == CostSource::Provider { vendor::COST_SOURCE_PROVIDER } else { vendor::COST_SOURCE_TABLE },
                 ));
-                i.cost.add(c.amount, &a);
+                i.cost.add(c.amount, &attrs);
+                attrs.truncate(common);
             }
             if unpriced {
                 i.unpriced.add(1, &attrs);
@@ -752,10 +787,12 @@ impl ActiveCall {
             if usage_missing {
                 i.usage_missing.add(1, &attrs);
             }
+        } else {
+            record_metrics(i, &self.0.meta, &outcome, elapsed);
         }
-        if let (Kind::Agent, Some(l), Some(own)) = (self.meta.kind, &i.latest, &self.own_scope) {
+        if let (Kind::Agent, Some(l), Some(own)) = (self.0.meta.kind, &i.latest, &self.0.own_scope) {
             let mut attrs = Vec::with_capacity(1);
-            if let Some(name) = &self.meta.name {
+            if let Some(name) = &self.0.meta.name {
                 attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, name.clone()));
             }
             l.agent_inference_calls.record(own.totals.inference_calls.load(std::sync::atomic::Ordering::Relaxed), &attrs);
@@ -791,7 +828,7 @@ fn emit_details_event(span: &tracing::Span, meta: &CallMeta, captured: &[(Conten
 
 impl Drop for ActiveCall {
     fn drop(&mut self) {
-        if !self.done {
+        if !self.0.done {
             let error = if std::thread::panicking() { ErrorInfo::panicked(None) } else { ErrorInfo::cancelled() };
             self.record(Outcome::failure(error));
         }
@@ -888,16 +925,16 @@ fn record_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<'_>, elaps
             attrs.extend(error_type);
             i.agent_duration.record(elapsed, &attrs);
         }
-        Kind::Inference => record_inference_metrics(i, meta, outcome, elapsed, error_type),
+        Kind::Inference => unreachable!("inference metrics are recorded by record_inference_metrics"),
     }
 }
 
-fn record_inference_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<'_>, elapsed: f64, error_type: Option<KeyValue>) {
-    // Common attributes, without error.type (which only duration and operation histograms carry).
-    let mut attrs = meta.inference_attrs(outcome.usage().and_then(|u| u.response_model()));
+/// `attrs` holds the common attributes (no error.type, which only the duration and operation
+/// histograms carry); it is returned to that state.
+fn record_inference_metrics(i: &Instruments, attrs: &mut Vec<KeyValue>, outcome: &Outcome<'_>, usage: Option<Usage>, elapsed: f64) {
+    let error_type = outcome.error.as_ref().map(|e| KeyValue::new(sc::ERROR_TYPE, Value::String(cow_value(&e.error_type))));
     let common = attrs.len();
-    let usage = outcome.usage().map(|u| u.usage()).filter(|u| !u.is_empty());
-    let inference = is_inference_operation(meta.operation.as_str());
+    let inference = attrs.first().is_some_and(|op| is_inference_operation(op.value.as_str().as_ref()));
 
     match (&i.v1_41, &i.latest) {
         (Some(v), _) => {
@@ -948,6 +985,7 @@ fn record_inference_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<
             i.operation_duration.record(elapsed, &attrs);
         }
     }
+    attrs.truncate(common);
 }
 
 pin_project_lite::pin_project! {
@@ -981,7 +1019,7 @@ where
             Ok(Poll::Ready(out)) => {
                 if let Some(call) = this.call.take() {
                     let outcome = match this.classify.take() {
-                        Some(classify) => classify_safely(classify, &out, call.capturing),
+                        Some(classify) => classify_safely(classify, &out, call.0.capturing),
                         None => Outcome::default(),
                     };
                     call.finish(outcome);
@@ -997,3 +1035,4 @@ where
         }
     }
 }
+

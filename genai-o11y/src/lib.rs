@@ -147,7 +147,7 @@ pub mod __private {
     /// The first text of a text field.
     #[inline]
     pub fn first_text<T: TextField + ?Sized>(v: &T) -> Option<&str> {
-        v.texts().into_iter().next()
+        v.first()
     }
 
     /// Runs a sync body inside the span. The closure is passed straight to an `FnOnce` bound so

@@ -96,24 +96,29 @@ pub trait TextParam {
     /// The value, if set.
     fn into_text(self) -> Option<StringValue>;
 }
+// Owned text is reference-counted: one allocation here, and every later copy (span field,
+// metric attributes) is a reference-count increment.
 impl TextParam for &str {
     fn into_text(self) -> Option<StringValue> {
-        Some(StringValue::from(self.to_owned()))
+        Some(StringValue::from(Arc::<str>::from(self)))
     }
 }
 impl TextParam for String {
     fn into_text(self) -> Option<StringValue> {
-        Some(StringValue::from(self))
+        Some(StringValue::from(Arc::<str>::from(self)))
     }
 }
 impl TextParam for &String {
     fn into_text(self) -> Option<StringValue> {
-        Some(StringValue::from(self.clone()))
+        Some(StringValue::from(Arc::<str>::from(self.as_str())))
     }
 }
 impl TextParam for Cow<'static, str> {
     fn into_text(self) -> Option<StringValue> {
-        Some(StringValue::from(self))
+        Some(match self {
+            Cow::Borrowed(s) => StringValue::from(s),
+            Cow::Owned(s) => StringValue::from(Arc::<str>::from(s)),
+        })
     }
 }
 impl TextParam for Arc<str> {

@@ -115,8 +115,8 @@ pin_project_lite::pin_project! {
 
 fn finish(call: ActiveCall, gathered: Gathered, first_chunk: Option<f64>, error: Option<ErrorInfo>) {
     if let Some(t) = first_chunk {
-        if !call.span.is_disabled() {
-            call.span.set_attribute(sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, t);
+        if !call.0.span.is_disabled() {
+            call.0.span.set_attribute(sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, t);
         }
     }
     call.finish(gathered.outcome(error));
@@ -189,13 +189,13 @@ where
                     this.gathered.merge(u);
                 }
                 drop(outcome);
-                let i = &call.instruments;
+                let i = &call.0.instruments;
                 let attrs = this
                     .chunk_attrs
-                    .get_or_insert_with(|| call.meta.inference_attrs(this.gathered.response.model.as_deref()));
+                    .get_or_insert_with(|| call.0.meta.inference_attrs(this.gathered.response.model.as_deref()));
                 match this.first_chunk {
                     None => {
-                        let ttfc = now.duration_since(call.start).as_secs_f64();
+                        let ttfc = now.duration_since(call.0.start).as_secs_f64();
                         *this.first_chunk = Some(ttfc);
                         i.time_to_first_chunk.record(ttfc, attrs);
                     }

@@ -370,47 +370,54 @@ impl<T: CostField> CostField for Option<T> {
     label = "`response_id`, `response_model` and `finish_reasons` fields must be `String`, `&str`, an `Option` of one, or (finish reasons) a `Vec` of them"
 )]
 pub trait TextField {
-    /// Calls `f` with each string in the field.
+    /// Every string in the field.
     fn texts(&self) -> Vec<&str>;
+    /// The first string, without allocating.
+    fn first(&self) -> Option<&str>;
 }
-impl TextField for String {
-    fn texts(&self) -> Vec<&str> {
-        vec![self.as_str()]
-    }
+macro_rules! text_field_str {
+    ($($t:ty),*) => {$(
+        impl TextField for $t {
+            fn texts(&self) -> Vec<&str> {
+                vec![self.as_ref()]
+            }
+            fn first(&self) -> Option<&str> {
+                Some(self.as_ref())
+            }
+        }
+    )*};
 }
-impl TextField for str {
-    fn texts(&self) -> Vec<&str> {
-        vec![self]
-    }
-}
-impl TextField for std::borrow::Cow<'_, str> {
-    fn texts(&self) -> Vec<&str> {
-        vec![self.as_ref()]
-    }
-}
-impl TextField for Arc<str> {
-    fn texts(&self) -> Vec<&str> {
-        vec![self.as_ref()]
-    }
-}
+text_field_str!(String, str, std::borrow::Cow<'_, str>, Arc<str>);
 impl<T: TextField + ?Sized> TextField for &T {
     fn texts(&self) -> Vec<&str> {
         (**self).texts()
+    }
+    fn first(&self) -> Option<&str> {
+        (**self).first()
     }
 }
 impl<T: TextField> TextField for Option<T> {
     fn texts(&self) -> Vec<&str> {
         self.as_ref().map(TextField::texts).unwrap_or_default()
     }
+    fn first(&self) -> Option<&str> {
+        self.as_ref().and_then(TextField::first)
+    }
 }
 impl<T: TextField> TextField for Vec<T> {
     fn texts(&self) -> Vec<&str> {
         self.iter().flat_map(TextField::texts).collect()
     }
+    fn first(&self) -> Option<&str> {
+        self.iter().find_map(TextField::first)
+    }
 }
 impl<T: TextField> TextField for [T] {
     fn texts(&self) -> Vec<&str> {
         self.iter().flat_map(TextField::texts).collect()
+    }
+    fn first(&self) -> Option<&str> {
+        self.iter().find_map(TextField::first)
     }
 }
 
