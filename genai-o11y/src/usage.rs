@@ -375,19 +375,38 @@ pub trait TextField {
     /// The first string, without allocating.
     fn first(&self) -> Option<&str>;
 }
-macro_rules! text_field_str {
-    ($($t:ty),*) => {$(
-        impl TextField for $t {
-            fn texts(&self) -> Vec<&str> {
-                vec![self.as_ref()]
-            }
-            fn first(&self) -> Option<&str> {
-                Some(self.as_ref())
-            }
-        }
-    )*};
+impl TextField for String {
+    fn texts(&self) -> Vec<&str> {
+        vec![self.as_str()]
+    }
+    fn first(&self) -> Option<&str> {
+        Some(self.as_str())
+    }
 }
-text_field_str!(String, str, std::borrow::Cow<'_, str>, Arc<str>);
+impl TextField for str {
+    fn texts(&self) -> Vec<&str> {
+        vec![self]
+    }
+    fn first(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+impl TextField for std::borrow::Cow<'_, str> {
+    fn texts(&self) -> Vec<&str> {
+        vec![self.as_ref()]
+    }
+    fn first(&self) -> Option<&str> {
+        Some(self.as_ref())
+    }
+}
+impl TextField for Arc<str> {
+    fn texts(&self) -> Vec<&str> {
+        vec![self.as_ref()]
+    }
+    fn first(&self) -> Option<&str> {
+        Some(self.as_ref())
+    }
+}
 impl<T: TextField + ?Sized> TextField for &T {
     fn texts(&self) -> Vec<&str> {
         (**self).texts()
