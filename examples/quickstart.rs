@@ -1,16 +1,12 @@
-//! A small agent with a chat and two parallel tool calls, against a fake model, printing the
-//! spans and metrics it produced. No server needed:
+//! A small agent with a chat and parallel tool calls, against a fake model, printing its spans
+//! and metrics to the terminal. No server needed:
 //!
 //!     cargo run -p genai-o11y-examples --example quickstart
 
 use std::time::Duration;
 
+use genai_o11y::setup::ConsoleStyle;
 use genai_o11y::{genai_agent, genai_span, genai_tool, HasUsage};
-use genai_o11y_examples::{metrics_summary, span_tree};
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
-use tracing_subscriber::layer::SubscriberExt;
 
 // ---- the application: a fake model API, a tool and an agent ----
 
@@ -29,6 +25,7 @@ struct ChatResponse {
 
 #[derive(Debug)]
 struct ApiError(String);
+impl std::error::Error for ApiError {}
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -74,31 +71,16 @@ async fn plan_trip(cities: &[&str]) -> Result<String, ApiError> {
     Ok(chat(&req).await?.content)
 }
 
-// ---- the pipeline: OpenTelemetry SDK with in-memory exporters, printed at the end ----
+// ---- the pipeline: one call; the console exporter prints each trace and, at exit, the metrics ----
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let spans = InMemorySpanExporter::default();
-    let tracer_provider = SdkTracerProvider::builder().with_simple_exporter(spans.clone()).build();
-    let layer = tracing_opentelemetry::layer()
-        .with_tracer(tracer_provider.tracer("quickstart"))
-        .with_location(false)
-        .with_threads(false)
-        .with_tracked_inactivity(false)
-        .with_target(false);
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).expect("first subscriber");
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let guard = genai_o11y::init().service_name("quickstart").console_style(ConsoleStyle::Verbose).install()?;
 
-    let metrics = InMemoryMetricExporter::default();
-    let reader = PeriodicReader::builder(metrics.clone()).with_interval(Duration::from_secs(3600)).build();
-    let meter_provider = SdkMeterProvider::builder().with_reader(reader).build();
-    opentelemetry::global::set_meter_provider(meter_provider.clone());
-
-    let answer = plan_trip(&["Paris", "Oslo", "Atlantis"]).await.expect("the fake model answers");
+    let answer = plan_trip(&["Paris", "Oslo", "Atlantis"]).await?;
     println!("answer: {answer}\n");
 
-    let _ = tracer_provider.force_flush();
-    println!("== spans ==\n{}", span_tree(&spans.get_finished_spans().unwrap_or_default()));
-    let _ = meter_provider.force_flush();
-    let rm = metrics.get_finished_metrics().ok().and_then(|mut v| v.pop()).unwrap_or_default();
-    println!("== metrics ==\n{}", metrics_summary(&rm));
+    guard.flush(); // print the trace now (the guard also flushes when dropped)
+    drop(guard); // shutdown: the metrics summary
+    Ok(())
 }

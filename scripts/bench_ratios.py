@@ -39,3 +39,4 @@ for group in ("disabled", "enabled"):
 
 show("features", "annotated", ["pricing_on", "capture_off", "capture_on"])
 show("streaming", "uninstrumented", ["annotated"])
+show("collector", "healthy", ["dead", "slow"])

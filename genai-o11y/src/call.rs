@@ -765,6 +765,10 @@ impl ActiveCall {
         }
         // Record the metrics in the span's context (exemplars, context-aware readers).
         let _attached = cx.map(|cx| cx.attach());
+        if self.0.instruments.settings.log_summaries {
+            // With the span's context attached: a logs bridge correlates the record with it.
+            log_summary(&self.0.span, &self.0.meta, &outcome, usage, cost.as_ref().map(|c| c.amount), elapsed, &self.0.captured);
+        }
         let i = &self.0.instruments;
         if self.0.meta.kind == Kind::Inference {
             // One attribute list for every inference metric of this call: the common attributes,
@@ -798,6 +802,31 @@ impl ActiveCall {
             l.agent_inference_calls.record(own.totals.inference_calls.load(std::sync::atomic::Ordering::Relaxed), &attrs);
             l.agent_tool_calls.record(own.totals.tool_calls.load(std::sync::atomic::Ordering::Relaxed), &attrs);
         }
+    }
+}
+
+/// One log line for a finished call, inside its span (so it carries the call's trace and span
+/// ids): INFO on success, WARN when cancelled or rate limited, ERROR on failure; DEBUG lines with
+/// the captured content when capture is on.
+fn log_summary(span: &tracing::Span, meta: &CallMeta, outcome: &Outcome<'_>, usage: Option<Usage>, cost: Option<f64>, elapsed: f64, captured: &[(ContentKind, String)]) {
+    let model = meta.request_model.as_ref().map(|m| m.as_str()).unwrap_or_default();
+    let name = meta.name.as_ref().map(|m| m.as_str()).unwrap_or(model);
+    let op = meta.operation.as_str();
+    let ms = (elapsed * 1000.0 * 10.0).round() / 10.0;
+    let input = usage.and_then(|u| u.spec_input_tokens());
+    let output = usage.and_then(|u| u.output_tokens);
+    match &outcome.error {
+        None => tracing::info!(target: tn::TARGET, parent: span, duration_ms = ms, input_tokens = input, output_tokens = output, cost, "{op} {name} completed"),
+        Some(e) if e.error_type == sc::ERROR_TYPE_CANCELLED || e.error_type == "429" => {
+            tracing::warn!(target: tn::TARGET, parent: span, duration_ms = ms, error.type = e.error_type.as_ref(), "{op} {name} {}", if e.error_type == "429" { "rate limited" } else { "cancelled" })
+        }
+        Some(e) => tracing::error!(
+            target: tn::TARGET, parent: span, duration_ms = ms, error.type = e.error_type.as_ref(),
+            "{op} {name} failed{}", e.message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
+        ),
+    }
+    for (kind, text) in captured {
+        tracing::debug!(target: tn::TARGET, parent: span, content = text.as_str(), "{}", kind.key());
     }
 }
 

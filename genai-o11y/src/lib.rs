@@ -54,11 +54,19 @@ mod params;
 pub mod pricing;
 mod scope;
 pub mod semconv;
+#[cfg(feature = "sdk")]
+pub mod setup;
 mod stream;
 pub mod task;
 mod usage;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
+#[cfg(feature = "health")]
+pub mod health;
+#[cfg(feature = "health")]
+pub mod server;
 
 pub use call::{ActiveCall, GenAiSpan, Instrumented, Kind, Outcome};
 pub use capture::{set_capture, CaptureConfig, CaptureMode, ContentKind, Sensitive};
@@ -66,6 +74,8 @@ pub use metrics::{set_pricing, Settings};
 pub use pricing::{Cost, CostSource, ModelPrice, PricingTable};
 pub use scope::{current_agent_name, Rollup, RollupFuture};
 pub use stream::InstrumentedStream;
+#[cfg(feature = "sdk")]
+pub use setup::init;
 #[doc(hidden)]
 pub use call::UsageSource;
 pub use error::{ErrorInfo, ErrorType};
@@ -94,7 +104,10 @@ pub mod __private {
 
     /// Output content read by the user's `output_messages = ...` closure from the success value.
     #[inline]
-    pub fn output_with<'a, T: ?Sized, U: serde::Serialize>(ok: Option<&'a T>, f: impl FnOnce(&'a T) -> U) -> Option<serde_json::Value> {
+    pub fn output_with<'a, T: ?Sized, U: serde::Serialize>(
+        ok: Option<&'a T>,
+        f: impl FnOnce(&'a T) -> U,
+    ) -> Option<serde_json::Value> {
         ok.and_then(|v| to_json(&f(v)))
     }
     pub use crate::error::spez;

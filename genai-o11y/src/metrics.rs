@@ -27,12 +27,14 @@ pub struct Settings {
     pub pricing: Option<Arc<PricingTable>>,
     /// Content capture.
     pub capture: CaptureConfig,
+    /// Log one line per call (see `setup::Setup::log_summaries`).
+    pub log_summaries: bool,
 }
 
 impl Default for Settings {
     /// v1.41 names, the built-in pricing table, no content capture.
     fn default() -> Self {
-        Settings { conventions: Conventions::V1_41, pricing: Some(Arc::new(PricingTable::builtin())), capture: CaptureConfig::default() }
+        Settings { conventions: Conventions::V1_41, pricing: Some(Arc::new(PricingTable::builtin())), capture: CaptureConfig::default(), log_summaries: false }
     }
 }
 
@@ -58,8 +60,22 @@ impl Settings {
             conventions: conventions(),
             pricing: PRICING.read().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(|| Some(Arc::new(PricingTable::builtin()))),
             capture: CAPTURE.read().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(CaptureConfig::from_env),
+            log_summaries: LOG_SUMMARIES.load(Ordering::Relaxed),
         }
     }
+
+    /// With (or without) one log line per call.
+    pub fn log_summaries(mut self, on: bool) -> Self {
+        self.log_summaries = on;
+        self
+    }
+}
+
+static LOG_SUMMARIES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub(crate) fn set_log_summaries(on: bool) {
+    LOG_SUMMARIES.store(on, Ordering::Relaxed);
+    refresh();
 }
 
 static PRICING: RwLock<Option<Option<Arc<PricingTable>>>> = RwLock::new(None);
@@ -111,23 +127,44 @@ pub(crate) struct LatestInstruments {
     pub agent_tool_calls: Histogram<u64>,
 }
 
+/// What each instrument measures (its description, Prometheus' HELP text).
+fn describe(name: &str) -> &'static str {
+    match name {
+        n if n == sc::GEN_AI_CLIENT_TOKEN_USAGE => "Number of input and output tokens used per GenAI operation",
+        n if n == sc::GEN_AI_CLIENT_OPERATION_DURATION => "Duration of GenAI client operations",
+        n if n == latest::GEN_AI_CLIENT_INFERENCE_DURATION => "Duration of GenAI inference operations",
+        n if n.ends_with("time_to_first_chunk") => "Time from the start of a streaming GenAI operation to its first chunk",
+        n if n.ends_with("time_per_output_chunk") => "Time between consecutive output chunks of a streaming GenAI operation",
+        n if n == sc::GEN_AI_EXECUTE_TOOL_DURATION => "Duration of GenAI tool executions",
+        n if n == sc::GEN_AI_INVOKE_AGENT_DURATION => "Duration of GenAI agent invocations",
+        n if n == latest::GEN_AI_INVOKE_AGENT_INFERENCE_CALLS => "Inference calls made by one agent invocation",
+        n if n == latest::GEN_AI_INVOKE_AGENT_TOOL_CALLS => "Tool calls made by one agent invocation",
+        n if n.starts_with("gen_ai.client.inference.usage.") => "Tokens used by GenAI inference operations",
+        n if n.starts_with("gen_ai.client.inference.operation.") => "Tokens per GenAI inference operation",
+        n if n == vendor::COST_METRIC => "Estimated cost of GenAI inference operations, in the currency of the genai_o11y.cost.currency attribute",
+        n if n == vendor::UNPRICED_METRIC => "GenAI inference operations whose model is not in the pricing table",
+        n if n == vendor::USAGE_MISSING_METRIC => "GenAI inference operations that reported no token usage",
+        _ => "",
+    }
+}
+
 fn duration(meter: &Meter, name: &'static str, buckets: &[f64]) -> Histogram<f64> {
-    meter.f64_histogram(name).with_unit(sc::UNIT_SECONDS).with_boundaries(buckets.to_vec()).build()
+    meter.f64_histogram(name).with_unit(sc::UNIT_SECONDS).with_description(describe(name)).with_boundaries(buckets.to_vec()).build()
 }
 
 fn tokens_histogram(meter: &Meter, name: &'static str) -> Histogram<u64> {
-    meter.u64_histogram(name).with_unit(sc::UNIT_TOKEN).with_boundaries(sc::TOKEN_BUCKETS.to_vec()).build()
+    meter.u64_histogram(name).with_unit(sc::UNIT_TOKEN).with_description(describe(name)).with_boundaries(sc::TOKEN_BUCKETS.to_vec()).build()
 }
 
 fn tokens_counter(meter: &Meter, name: &'static str) -> Counter<u64> {
-    meter.u64_counter(name).with_unit(sc::UNIT_TOKEN).build()
+    meter.u64_counter(name).with_unit(sc::UNIT_TOKEN).with_description(describe(name)).build()
 }
 
 impl Instruments {
     pub(crate) fn new(meter: &Meter, settings: Settings) -> Self {
         let conventions = settings.conventions;
         let calls = |name: &'static str, unit: &'static str| {
-            meter.u64_histogram(name).with_unit(unit).with_boundaries(latest::AGENT_CALLS_BUCKETS.to_vec()).build()
+            meter.u64_histogram(name).with_unit(unit).with_description(describe(name)).with_boundaries(latest::AGENT_CALLS_BUCKETS.to_vec()).build()
         };
         let (ttfc, tpoc) = match conventions {
             Conventions::V1_41 => (sc::INFERENCE_TIME_TO_FIRST_CHUNK, sc::INFERENCE_TIME_PER_OUTPUT_CHUNK),
@@ -151,9 +188,13 @@ impl Instruments {
             conventions,
             time_to_first_chunk: duration(meter, ttfc, &sc::DURATION_BUCKETS),
             time_per_output_chunk: duration(meter, tpoc, &sc::DURATION_BUCKETS),
-            cost: meter.f64_counter(vendor::COST_METRIC).with_unit(vendor::UNIT_COST).build(),
-            unpriced: meter.u64_counter(vendor::UNPRICED_METRIC).with_unit(vendor::UNIT_CALL).build(),
-            usage_missing: meter.u64_counter(vendor::USAGE_MISSING_METRIC).with_unit(vendor::UNIT_CALL).build(),
+            cost: meter.f64_counter(vendor::COST_METRIC).with_unit(vendor::UNIT_COST).with_description(describe(vendor::COST_METRIC)).build(),
+            unpriced: meter.u64_counter(vendor::UNPRICED_METRIC).with_unit(vendor::UNIT_CALL).with_description(describe(vendor::UNPRICED_METRIC)).build(),
+            usage_missing: meter
+                .u64_counter(vendor::USAGE_MISSING_METRIC)
+                .with_unit(vendor::UNIT_CALL)
+                .with_description(describe(vendor::USAGE_MISSING_METRIC))
+                .build(),
             settings,
             operation_duration: duration(meter, sc::GEN_AI_CLIENT_OPERATION_DURATION, &sc::DURATION_BUCKETS),
             tool_duration: duration(meter, sc::GEN_AI_EXECUTE_TOOL_DURATION, &sc::DURATION_BUCKETS),

@@ -310,6 +310,29 @@ fn benches(c: &mut Criterion) {
         g.bench_function("capture_on", |b| b.iter(|| run(annotated_capture(black_box(&chat_req)))));
     }
     g.finish();
+    // Issue 4: what a degraded collector costs the application. The same annotated call, the
+    // pipeline exporting over OTLP/HTTP to a healthy receiver, to a dead endpoint, to a receiver
+    // that takes 5 s per request. The export runs on the batch processor's thread; a full queue
+    // drops, it never blocks the caller.
+    let healthy = genai_o11y_tests::otlp_receiver::Receiver::start();
+    let slow = genai_o11y_tests::otlp_receiver::Receiver::start_with(genai_o11y_tests::otlp_receiver::Behaviour::Slow(Duration::from_secs(5)));
+    let mut g = c.benchmark_group("collector");
+    for (name, endpoint) in [("healthy", healthy.endpoint()), ("dead", genai_o11y_tests::otlp_receiver::Receiver::unused_endpoint()), ("slow", slow.endpoint())] {
+        let guard = genai_o11y::init()
+            .env_source(|_| None)
+            .otlp_endpoint(endpoint)
+            .settings(no_pricing())
+            .log_format(genai_o11y::setup::LogFormat::Off)
+            .shutdown_timeout(Duration::from_millis(200))
+            .install_thread_local()
+            .expect("pipeline");
+        g.bench_function(name, |b| b.iter(|| run(annotated(black_box(&req)))));
+        drop(guard);
+    }
+    g.finish();
+    healthy.shutdown();
+    slow.shutdown();
+
     let mut g = c.benchmark_group("streaming");
     {
         let _on = enable();

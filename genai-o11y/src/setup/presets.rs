@@ -1,0 +1,163 @@
+//! LLM observability platforms: endpoint path and authentication from their documented
+//! environment variables. All of them take traces over OTLP/HTTP with protobuf bodies.
+//!
+//! | preset | variables | endpoint | authentication |
+//! |---|---|---|---|
+//! | Langfuse | `LANGFUSE_PUBLIC_KEY`, `LANGFUSE_SECRET_KEY` (required), `LANGFUSE_HOST` (default `https://cloud.langfuse.com`) | `{host}/api/public/otel/v1/traces` | `Authorization: Basic base64(public:secret)`, `x-langfuse-ingestion-version: 4` |
+//! | Phoenix | `PHOENIX_COLLECTOR_ENDPOINT` (default `http://localhost:6006`), `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`, `PHOENIX_PROJECT_NAME` | `{endpoint}/v1/traces` | `Authorization: Bearer {key}` when a key is set; project as resource attribute `openinference.project.name` |
+//! | LangSmith | `LANGSMITH_API_KEY` (required), `LANGSMITH_ENDPOINT` (default `https://api.smith.langchain.com`), `LANGSMITH_PROJECT` | `{endpoint}/otel/v1/traces` | `x-api-key: {key}`, `Langsmith-Project: {project}` |
+//! | Opik | `OPIK_URL_OVERRIDE` (default `https://www.comet.com/opik/api`), `OPIK_API_KEY`, `OPIK_WORKSPACE`, `OPIK_PROJECT_NAME` | `{url}/v1/private/otel/v1/traces` | `Authorization: {key}`, `Comet-Workspace: {workspace}`, `projectName: {project}` |
+//!
+//! Platforms that keep only GenAI spans still get the whole tree: every span this crate emits
+//! carries `gen_ai.operation.name`.
+
+use super::config::{parse_headers, validate_endpoint, Env, SetupError};
+
+/// A platform preset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// Langfuse (cloud or self-hosted).
+    Langfuse,
+    /// Arize Phoenix.
+    Phoenix,
+    /// LangSmith.
+    LangSmith,
+    /// Comet Opik.
+    Opik,
+}
+
+/// What a preset resolves to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresetTarget {
+    /// The full OTLP/HTTP traces URL.
+    pub traces_url: String,
+    /// Headers to send.
+    pub headers: Vec<(String, String)>,
+    /// Resource attributes the platform reads (e.g. Phoenix's project).
+    pub resource: Vec<(String, String)>,
+}
+
+impl Preset {
+    /// Resolves the preset from the environment.
+    pub(crate) fn resolve(self, env: Env<'_>) -> Result<PresetTarget, SetupError> {
+        let need = |name: &str| env(name).ok_or_else(|| SetupError::MissingVariable(name.to_owned()));
+        let base = |name: &str, default: &str| -> Result<String, SetupError> {
+            let v = env(name).unwrap_or_else(|| default.to_owned());
+            validate_endpoint(name, &v)
+        };
+        let mut headers = Vec::new();
+        let mut resource = Vec::new();
+        let traces_url = match self {
+            Preset::Langfuse => {
+                let public = need("LANGFUSE_PUBLIC_KEY")?;
+                let secret = need("LANGFUSE_SECRET_KEY")?;
+                headers.push(("authorization".to_owned(), format!("Basic {}", base64(format!("{public}:{secret}").as_bytes()))));
+                headers.push(("x-langfuse-ingestion-version".to_owned(), "4".to_owned()));
+                format!("{}/api/public/otel/v1/traces", base("LANGFUSE_HOST", "https://cloud.langfuse.com")?)
+            }
+            Preset::Phoenix => {
+                if let Some(key) = env("PHOENIX_API_KEY") {
+                    headers.push(("authorization".to_owned(), format!("Bearer {key}")));
+                }
+                if let Some(h) = env("PHOENIX_CLIENT_HEADERS") {
+                    headers.extend(parse_headers(&h)?);
+                }
+                if let Some(p) = env("PHOENIX_PROJECT_NAME") {
+                    resource.push(("openinference.project.name".to_owned(), p));
+                }
+                let endpoint = base("PHOENIX_COLLECTOR_ENDPOINT", "http://localhost:6006")?;
+                if endpoint.ends_with("/v1/traces") {
+                    endpoint
+                } else {
+                    format!("{endpoint}/v1/traces")
+                }
+            }
+            Preset::LangSmith => {
+                let key = env("LANGSMITH_API_KEY").or_else(|| env("LANGCHAIN_API_KEY")).ok_or_else(|| SetupError::MissingVariable("LANGSMITH_API_KEY".into()))?;
+                headers.push(("x-api-key".to_owned(), key));
+                if let Some(p) = env("LANGSMITH_PROJECT") {
+                    headers.push(("langsmith-project".to_owned(), p));
+                }
+                format!("{}/otel/v1/traces", base("LANGSMITH_ENDPOINT", "https://api.smith.langchain.com")?)
+            }
+            Preset::Opik => {
+                if let Some(key) = env("OPIK_API_KEY") {
+                    headers.push(("authorization".to_owned(), key));
+                }
+                if let Some(ws) = env("OPIK_WORKSPACE") {
+                    headers.push(("comet-workspace".to_owned(), ws));
+                }
+                if let Some(p) = env("OPIK_PROJECT_NAME") {
+                    headers.push(("projectname".to_owned(), p));
+                }
+                format!("{}/v1/private/otel/v1/traces", base("OPIK_URL_OVERRIDE", "https://www.comet.com/opik/api")?)
+            }
+        };
+        Ok(PresetTarget { traces_url, headers, resource })
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding).
+fn base64(input: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"pk-lf-1:sk-lf-2"), "cGstbGYtMTpzay1sZi0y");
+    }
+
+    #[test]
+    fn langfuse() {
+        let t = Preset::Langfuse
+            .resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "pk-lf-1"), ("LANGFUSE_SECRET_KEY", "sk-lf-2"), ("LANGFUSE_HOST", "http://localhost:3000/")]))
+            .unwrap();
+        assert_eq!(t.traces_url, "http://localhost:3000/api/public/otel/v1/traces");
+        assert_eq!(t.headers[0], ("authorization".into(), "Basic cGstbGYtMTpzay1sZi0y".into()));
+        assert!(matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")])), Err(SetupError::MissingVariable(v)) if v == "LANGFUSE_SECRET_KEY"));
+        let cloud = Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "a"), ("LANGFUSE_SECRET_KEY", "b")])).unwrap();
+        assert_eq!(cloud.traces_url, "https://cloud.langfuse.com/api/public/otel/v1/traces");
+    }
+
+    #[test]
+    fn phoenix_langsmith_opik() {
+        let p = Preset::Phoenix.resolve(&env(&[("PHOENIX_API_KEY", "k"), ("PHOENIX_PROJECT_NAME", "agents")])).unwrap();
+        assert_eq!(p.traces_url, "http://localhost:6006/v1/traces");
+        assert_eq!(p.headers, vec![("authorization".into(), "Bearer k".into())]);
+        assert_eq!(p.resource, vec![("openinference.project.name".into(), "agents".into())]);
+        let l = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "lsv2"), ("LANGSMITH_PROJECT", "p")])).unwrap();
+        assert_eq!(l.traces_url, "https://api.smith.langchain.com/otel/v1/traces");
+        assert_eq!(l.headers, vec![("x-api-key".into(), "lsv2".into()), ("langsmith-project".into(), "p".into())]);
+        assert!(Preset::LangSmith.resolve(&env(&[])).is_err());
+        let o = Preset::Opik
+            .resolve(&env(&[("OPIK_URL_OVERRIDE", "http://localhost:5173/api"), ("OPIK_API_KEY", "k"), ("OPIK_WORKSPACE", "w"), ("OPIK_PROJECT_NAME", "p")]))
+            .unwrap();
+        assert_eq!(o.traces_url, "http://localhost:5173/api/v1/private/otel/v1/traces");
+        assert_eq!(o.headers.len(), 3);
+        assert!(Preset::Phoenix.resolve(&env(&[("PHOENIX_COLLECTOR_ENDPOINT", "not a url")])).is_err());
+    }
+}
