@@ -438,10 +438,14 @@ pub(crate) struct CallMeta {
     streaming: bool,
 }
 
+/// Metric attributes, on the stack: the common 6, plus `error.type` and one instrument-specific
+/// attribute, need no heap allocation.
+pub(crate) type MetricAttrs = smallvec::SmallVec<[KeyValue; 8]>;
+
 impl CallMeta {
     /// The common low-cardinality attributes of the inference metrics (no error.type).
-    pub(crate) fn inference_attrs(&self, response_model: Option<&str>) -> Vec<KeyValue> {
-        let mut attrs: Vec<KeyValue> = Vec::with_capacity(8);
+    pub(crate) fn inference_attrs(&self, response_model: Option<&str>) -> MetricAttrs {
+        let mut attrs = MetricAttrs::new();
         attrs.push(KeyValue::new(sc::GEN_AI_OPERATION_NAME, self.operation.clone()));
         if let Some(p) = &self.provider {
             attrs.push(KeyValue::new(sc::GEN_AI_PROVIDER_NAME, p.clone()));
@@ -960,7 +964,7 @@ fn record_metrics(i: &Instruments, meta: &CallMeta, outcome: &Outcome<'_>, elaps
 
 /// `attrs` holds the common attributes (no error.type, which only the duration and operation
 /// histograms carry); it is returned to that state.
-fn record_inference_metrics(i: &Instruments, attrs: &mut Vec<KeyValue>, outcome: &Outcome<'_>, usage: Option<Usage>, elapsed: f64) {
+fn record_inference_metrics(i: &Instruments, attrs: &mut MetricAttrs, outcome: &Outcome<'_>, usage: Option<Usage>, elapsed: f64) {
     let error_type = outcome.error.as_ref().map(|e| KeyValue::new(sc::ERROR_TYPE, Value::String(cow_value(&e.error_type))));
     let common = attrs.len();
     let inference = attrs.first().is_some_and(|op| is_inference_operation(op.value.as_str().as_ref()));

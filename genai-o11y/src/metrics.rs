@@ -73,6 +73,7 @@ impl Settings {
 
 static LOG_SUMMARIES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+#[cfg_attr(not(feature = "sdk"), allow(dead_code))]
 pub(crate) fn set_log_summaries(on: bool) {
     LOG_SUMMARIES.store(on, Ordering::Relaxed);
     refresh();

@@ -27,7 +27,6 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use futures_core::Stream;
-use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::call::{ActiveCall, Outcome};
@@ -99,7 +98,7 @@ pin_project_lite::pin_project! {
         gathered: Gathered,
         first_chunk: Option<f64>,
         waiting_since: Option<Instant>,
-        chunk_attrs: Option<Vec<KeyValue>>,
+        chunk_attrs: Option<crate::call::MetricAttrs>,
     }
 
     impl<S, C> PinnedDrop for InstrumentedStream<S, C> {
