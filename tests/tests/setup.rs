@@ -5,8 +5,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use common::*;
 use genai_o11y::setup::{ConsoleStyle, Exporter, LogFormat, Protocol, SetupError};
@@ -15,22 +13,6 @@ use opentelemetry_sdk::trace::InMemorySpanExporter;
 use serde_json::Value as Json;
 
 /// A writer the test can read back.
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-impl Buf {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
 
 fn no_env() -> impl Fn(&str) -> Option<String> + Send + 'static {
     |_| None

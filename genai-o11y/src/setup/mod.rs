@@ -390,8 +390,7 @@ impl Setup {
                     let traces = config::resolve_otlp(Signal::Traces, &otlp, env)?;
                     let timeout = config::export_timeout(env);
                     if !custom {
-                        let (span_exporter, rt) = otlp_span_exporter(&traces, timeout)?;
-                        runtime = rt;
+                        let span_exporter = otlp_span_exporter(&traces, timeout, &mut runtime)?;
                         tp = tp.with_span_processor(CountingProcessor::new(
                             BatchSpanProcessor::builder(Counted::new(span_exporter, stats.clone())).with_batch_config(batch()).build(),
                             stats.clone(),
@@ -488,106 +487,61 @@ struct Built {
     guard: Guard,
 }
 
+/// Builds the OTLP exporter of one signal (`SpanExporter`, `MetricExporter`, `LogExporter`: the
+/// builders are alike but distinct types, hence a macro).
+///
+/// HTTP: built off any async context (the blocking HTTP client must not be created, or later
+/// dropped, on a runtime thread; it runs on the batch processor's own thread). gRPC: needs a
+/// tokio runtime for its connection, a small one owned by the guard, so the application may or
+/// may not use tokio itself.
 #[cfg(feature = "otlp")]
-fn otlp_span_exporter(t: &config::OtlpTarget, timeout: Duration) -> Result<(opentelemetry_otlp::SpanExporter, Option<tokio::runtime::Runtime>), SetupError> {
-    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
-    match t.protocol {
-        Protocol::HttpProtobuf => {
-            let (url, headers) = (t.url.clone(), t.headers.iter().cloned().collect());
-            // Built off any async context: the blocking HTTP client must not be created (or
-            // later dropped) on a runtime thread; it runs on the batch processor's own thread.
-            let e = off_runtime(move || {
-                opentelemetry_otlp::SpanExporter::builder()
-                    .with_http()
-                    .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                    .with_endpoint(url)
-                    .with_headers(headers)
-                    .with_timeout(timeout)
-                    .build()
-            })?;
-            Ok((e, None))
-        }
-        Protocol::Grpc => {
-            // gRPC needs a tokio runtime for its connection: a small one owned by the guard, so
-            // the application may or may not use tokio itself.
-            let rt = grpc_runtime()?;
-            let e = {
-                let _enter = rt.enter();
-                opentelemetry_otlp::SpanExporter::builder()
+macro_rules! otlp_exporter {
+    ($exporter:path, $target:expr, $timeout:expr, $runtime:expr) => {{
+        use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
+        let (target, timeout, runtime): (&config::OtlpTarget, Duration, &mut Option<tokio::runtime::Runtime>) = ($target, $timeout, $runtime);
+        match target.protocol {
+            Protocol::HttpProtobuf => {
+                let (url, headers) = (target.url.clone(), target.headers.iter().cloned().collect());
+                off_runtime(move || {
+                    <$exporter>::builder()
+                        .with_http()
+                        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                        .with_endpoint(url)
+                        .with_headers(headers)
+                        .with_timeout(timeout)
+                        .build()
+                })
+            }
+            Protocol::Grpc => {
+                if runtime.is_none() {
+                    *runtime = Some(grpc_runtime()?);
+                }
+                let _enter = runtime.as_ref().map(|r| r.enter());
+                <$exporter>::builder()
                     .with_tonic()
-                    .with_endpoint(t.url.clone())
-                    .with_metadata(metadata(&t.headers)?)
+                    .with_endpoint(target.url.clone())
+                    .with_metadata(metadata(&target.headers)?)
                     .with_timeout(timeout)
                     .build()
-                    .map_err(|e| SetupError::Exporter(e.to_string()))?
-            };
-            Ok((e, Some(rt)))
+                    .map_err(|e| SetupError::Exporter(e.to_string()))
+            }
         }
-    }
+    }};
+}
+
+#[cfg(feature = "otlp")]
+fn otlp_span_exporter(t: &config::OtlpTarget, timeout: Duration, rt: &mut Option<tokio::runtime::Runtime>) -> Result<opentelemetry_otlp::SpanExporter, SetupError> {
+    otlp_exporter!(opentelemetry_otlp::SpanExporter, t, timeout, rt)
 }
 
 #[cfg(feature = "otlp")]
 fn otlp_metric_exporter(t: &config::OtlpTarget, timeout: Duration, rt: &mut Option<tokio::runtime::Runtime>) -> Result<opentelemetry_otlp::MetricExporter, SetupError> {
-    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
-    match t.protocol {
-        Protocol::HttpProtobuf => {
-            let (url, headers) = (t.url.clone(), t.headers.iter().cloned().collect());
-            off_runtime(move || {
-                opentelemetry_otlp::MetricExporter::builder()
-                    .with_http()
-                    .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                    .with_endpoint(url)
-                    .with_headers(headers)
-                    .with_timeout(timeout)
-                    .build()
-            })
-        }
-        Protocol::Grpc => {
-            if rt.is_none() {
-                *rt = Some(grpc_runtime()?);
-            }
-            let _enter = rt.as_ref().map(|r| r.enter());
-            opentelemetry_otlp::MetricExporter::builder()
-                .with_tonic()
-                .with_endpoint(t.url.clone())
-                .with_metadata(metadata(&t.headers)?)
-                .with_timeout(timeout)
-                .build()
-                .map_err(|e| SetupError::Exporter(e.to_string()))
-        }
-    }
+    otlp_exporter!(opentelemetry_otlp::MetricExporter, t, timeout, rt)
 }
 
 #[cfg(all(feature = "otlp", feature = "otel-logs"))]
 fn otlp_log_exporter(t: &config::OtlpTarget, timeout: Duration, rt: &mut Option<tokio::runtime::Runtime>) -> Result<opentelemetry_otlp::LogExporter, SetupError> {
-    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
-    match t.protocol {
-        Protocol::HttpProtobuf => {
-            let (url, headers) = (t.url.clone(), t.headers.iter().cloned().collect());
-            off_runtime(move || {
-                opentelemetry_otlp::LogExporter::builder()
-                    .with_http()
-                    .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                    .with_endpoint(url)
-                    .with_headers(headers)
-                    .with_timeout(timeout)
-                    .build()
-            })
-        }
-        Protocol::Grpc => {
-            if rt.is_none() {
-                *rt = Some(grpc_runtime()?);
-            }
-            let _enter = rt.as_ref().map(|r| r.enter());
-            opentelemetry_otlp::LogExporter::builder()
-                .with_tonic()
-                .with_endpoint(t.url.clone())
-                .with_metadata(metadata(&t.headers)?)
-                .with_timeout(timeout)
-                .build()
-                .map_err(|e| SetupError::Exporter(e.to_string()))
-        }
-    }
+    otlp_exporter!(opentelemetry_otlp::LogExporter, t, timeout, rt)
 }
 
 #[cfg(feature = "otlp")]

@@ -82,6 +82,27 @@ impl fmt::Display for PlainError {
     }
 }
 
+/// A writer the test can read back (console and log output).
+#[derive(Clone, Default)]
+pub struct Buf(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buf {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 /// A pipeline that records error messages (off by default while content capture is off).
 pub fn with_error_messages() -> genai_o11y::testing::TestTelemetry {
     genai_o11y::testing::TestTelemetry::with_settings(
