@@ -436,18 +436,11 @@ impl Setup {
 
         #[cfg(feature = "otel-logs")]
         let (logger_provider, logs_layer) = if self.otel_logs {
-            #[cfg(feature = "otlp")]
-            {
-                let logs = config::resolve_otlp(Signal::Logs, &otlp, env)?;
-                let exporter = otlp_log_exporter(&logs, config::export_timeout(env), &mut runtime)?;
-                let lp = opentelemetry_sdk::logs::SdkLoggerProvider::builder().with_resource(resource.clone()).with_batch_exporter(exporter).build();
-                let layer = opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(&lp);
-                (Some(lp), Some(layer))
-            }
-            #[cfg(not(feature = "otlp"))]
-            {
-                return Err(SetupError::FeatureDisabled("otlp"));
-            }
+            let logs = config::resolve_otlp(Signal::Logs, &otlp, env)?;
+            let exporter = otlp_log_exporter(&logs, config::export_timeout(env), &mut runtime)?;
+            let lp = opentelemetry_sdk::logs::SdkLoggerProvider::builder().with_resource(resource.clone()).with_batch_exporter(exporter).build();
+            let layer = opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(&lp);
+            (Some(lp), Some(layer))
         } else {
             (None, None)
         };
@@ -539,7 +532,7 @@ fn otlp_metric_exporter(t: &config::OtlpTarget, timeout: Duration, rt: &mut Opti
     otlp_exporter!(opentelemetry_otlp::MetricExporter, t, timeout, rt)
 }
 
-#[cfg(all(feature = "otlp", feature = "otel-logs"))]
+#[cfg(feature = "otel-logs")]
 fn otlp_log_exporter(t: &config::OtlpTarget, timeout: Duration, rt: &mut Option<tokio::runtime::Runtime>) -> Result<opentelemetry_otlp::LogExporter, SetupError> {
     otlp_exporter!(opentelemetry_otlp::LogExporter, t, timeout, rt)
 }
