@@ -163,6 +163,20 @@ fn bad_configuration_is_a_clear_error_never_a_panic() {
         genai_o11y::init().env_source(no_env()).preset(genai_o11y::setup::Preset::Langfuse).install_thread_local().err(),
         Some(SetupError::MissingVariable(v)) if v == "LANGFUSE_PUBLIC_KEY"
     ));
+    // HTTPS needs the `tls` feature (not enabled in this test crate): a clear error at install,
+    // not failed exports at run time. The Langfuse preset defaults to its HTTPS cloud.
+    assert!(matches!(
+        genai_o11y::init()
+            .env_source(env(&[("LANGFUSE_PUBLIC_KEY", "pk"), ("LANGFUSE_SECRET_KEY", "sk")]))
+            .preset(genai_o11y::setup::Preset::Langfuse)
+            .install_thread_local()
+            .err(),
+        Some(SetupError::TlsUnavailable(url)) if url == "https://cloud.langfuse.com/api/public/otel/v1/traces"
+    ));
+    assert!(matches!(
+        attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]),
+        Some(SetupError::TlsUnavailable(_))
+    ));
     let msg = attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://x")]).unwrap().to_string();
     assert!(msg.contains("OTEL_EXPORTER_OTLP_ENDPOINT") && msg.contains("http://"), "{msg}");
     // A valid one, for contrast (gRPC, nothing listening: building does not connect).

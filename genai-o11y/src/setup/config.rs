@@ -39,6 +39,9 @@ pub enum SetupError {
     Exporter(String),
     /// OTLP was asked for, but the crate was built without the `otlp` feature.
     FeatureDisabled(&'static str),
+    /// An `https://` endpoint without the `tls` feature, or gRPC over TLS (not supported: use
+    /// `http/protobuf`).
+    TlsUnavailable(String),
 }
 
 impl fmt::Display for SetupError {
@@ -55,6 +58,10 @@ impl fmt::Display for SetupError {
             SetupError::InvalidResource(e) => write!(f, "invalid OTEL_RESOURCE_ATTRIBUTES: {e}"),
             SetupError::Exporter(e) => write!(f, "cannot build the exporter: {e}"),
             SetupError::FeatureDisabled(feat) => write!(f, "this needs the `{feat}` feature of genai-o11y"),
+            SetupError::TlsUnavailable(url) => write!(
+                f,
+                "{url} needs TLS: enable the `tls` feature of genai-o11y (HTTPS over OTLP/HTTP); gRPC over TLS is not supported, use OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
+            ),
         }
     }
 }
@@ -264,6 +271,17 @@ pub(crate) fn resolve_otlp(signal: Signal, code: &OtlpCode, env: Env<'_>) -> Res
         headers.push((k, v.clone()));
     }
     Ok(OtlpTarget { protocol, url, headers })
+}
+
+/// TLS is available for HTTPS over OTLP/HTTP with the `tls` feature; never for gRPC (here).
+pub(crate) fn check_tls(t: &OtlpTarget) -> Result<(), SetupError> {
+    if !t.url.starts_with("https://") {
+        return Ok(());
+    }
+    match t.protocol {
+        Protocol::HttpProtobuf if cfg!(feature = "tls") => Ok(()),
+        _ => Err(SetupError::TlsUnavailable(t.url.clone())),
+    }
 }
 
 fn with_path(protocol: Protocol, signal: Signal, base: &str) -> String {

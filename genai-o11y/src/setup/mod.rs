@@ -492,6 +492,7 @@ macro_rules! otlp_exporter {
     ($exporter:path, $target:expr, $timeout:expr, $runtime:expr) => {{
         use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
         let (target, timeout, runtime): (&config::OtlpTarget, Duration, &mut Option<tokio::runtime::Runtime>) = ($target, $timeout, $runtime);
+        config::check_tls(target)?;
         match target.protocol {
             Protocol::HttpProtobuf => {
                 let (url, headers) = (target.url.clone(), target.headers.iter().cloned().collect());
