@@ -2,10 +2,13 @@
 //! model API (two models, failures with mapped `error.type`s, tools, an agent, streamed calls)
 //! running in a background loop, and an HTTP server with `/metrics`, `/healthz` and `/readyz`.
 //!
-//! ```ignore
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! let demo = genai_o11y_examples::prometheus_demo::serve("127.0.0.1:9464").await?;
 //! // scrape http://127.0.0.1:9464/metrics
 //! demo.shutdown().await?;
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! The meter provider is installed **globally** (`opentelemetry::global::set_meter_provider` and

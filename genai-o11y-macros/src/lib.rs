@@ -50,11 +50,12 @@ fn not_a_function(kind: MacroKind, e: syn::Error) -> syn::Error {
 /// Instruments a model call with a GenAI inference span (`chat gpt-4o`, kind CLIENT) and the
 /// GenAI client metrics.
 ///
-/// ```ignore
+/// ```text
 /// #[genai_span(operation = "chat", provider = "openai", model = req.model.clone(),
 ///              temperature = req.temperature, max_tokens = req.max_tokens)]
 /// async fn chat(req: &ChatRequest) -> Result<ChatResponse, ApiError> { ... }
 /// ```
+/// (Syntax sketch; the crate documentation of `genai_o11y` has a compiled example.)
 ///
 /// Arguments (values are Rust expressions evaluated once, before the body):
 /// * `operation` (required): `"chat"`, `"text_completion"`, `"generate_content"`,

@@ -1,8 +1,10 @@
 //! Health checks for liveness and readiness probes (feature `health`).
 //!
-//! ```ignore
+//! ```no_run
 //! use genai_o11y::health::HealthChecker;
 //! use std::time::Duration;
+//! # async fn ping_model() -> Result<(), std::io::Error> { Ok(()) }
+//! # async fn demo() {
 //!
 //! let health = HealthChecker::new()
 //!     .timeout(Duration::from_secs(2))                           // per check (default 2 s)
@@ -11,6 +13,7 @@
 //!     .liveness_check("event_loop", || async { Ok(()) });       // liveness (and readiness)
 //! let report = health.readiness().await;
 //! assert!(report.is_healthy());
+//! # }
 //! ```
 //!
 //! * Every check of a report runs **concurrently**, each as its own tokio task (call the reports

@@ -2,21 +2,38 @@
 //!
 //! OpenTelemetry spans and metrics that follow the GenAI semantic conventions, by annotation.
 //!
-//! ```ignore
-//! use genai_o11y::{genai_span, genai_tool, genai_agent, HasUsage};
+//! ```no_run
+//! use genai_o11y::{genai_agent, genai_span, genai_tool, HasUsage};
+//! # #[derive(Debug)] struct ApiError;
+//! # impl std::fmt::Display for ApiError { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("api") } }
+//! # impl std::error::Error for ApiError {}
+//! # type ToolError = ApiError;
+//! # struct ChatRequest { model: String }
+//! # struct Weather;
+//! # type Answer = String;
 //!
 //! #[derive(HasUsage)]
 //! struct ChatResponse { id: String, model: String, prompt_tokens: u32, completion_tokens: u32 }
 //!
 //! #[genai_span(operation = "chat", provider = "openai", model = req.model.clone())]
-//! async fn chat(req: &ChatRequest) -> Result<ChatResponse, ApiError> { /* call the model */ }
+//! async fn chat(req: &ChatRequest) -> Result<ChatResponse, ApiError> {
+//!     // call the model
+//! #   Ok(ChatResponse { id: "r1".into(), model: req.model.clone(), prompt_tokens: 5, completion_tokens: 7 })
+//! }
 //!
 //! /// Looks up the current weather for a city.
 //! #[genai_tool]
-//! async fn get_weather(city: &str) -> Result<Weather, ToolError> { /* ... */ }
+//! async fn get_weather(city: &str) -> Result<Weather, ToolError> {
+//!     // ...
+//! #   let _ = city; Ok(Weather)
+//! }
 //!
 //! #[genai_agent(name = "researcher")]
-//! async fn research(q: &str) -> anyhow::Result<Answer> { /* chats and tools */ }
+//! async fn research(q: &str) -> Result<Answer, Box<dyn std::error::Error + Send + Sync>> {
+//!     let req = ChatRequest { model: "gpt-4o".into() };
+//!     let _weather = get_weather(q).await?;
+//!     Ok(chat(&req).await?.id)
+//! }
 //! ```
 //!
 //! * `chat` gets a CLIENT span `chat gpt-4o` with `gen_ai.operation.name`, `gen_ai.provider.name`,

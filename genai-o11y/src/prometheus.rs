@@ -6,13 +6,18 @@
 //! Prometheus text format (`text/plain; version=0.0.4`) with the `prometheus` crate's
 //! [`TextEncoder`]; the HTTP server of the `health` feature serves it on `/metrics`.
 //!
-//! ```ignore
+//! ```no_run
+//! use opentelemetry_sdk::metrics::SdkMeterProvider;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!
 //! let (prom, exporter) = genai_o11y::prometheus::PrometheusHandle::new()?;
 //! let provider = SdkMeterProvider::builder().with_reader(exporter).build();
 //! opentelemetry::global::set_meter_provider(provider);
 //! genai_o11y::refresh_instruments();
 //! // ... annotated calls ...
 //! println!("{}", prom.render());
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! ## Names in Prometheus

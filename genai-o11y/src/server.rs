@@ -2,15 +2,18 @@
 //! `/readyz` (readiness) and, with the `prometheus` feature and a [`PrometheusHandle`],
 //! `/metrics`.
 //!
-//! ```ignore
+//! ```no_run
+//! # async fn demo(checker: genai_o11y::health::HealthChecker) -> std::io::Result<()> {
 //! let server = genai_o11y::server::Server::builder()
 //!     .health(checker)              // a HealthChecker; without one both probes report healthy
-//!     .prometheus(prom_handle)      // feature `prometheus`: serve /metrics
+//!     // .prometheus(prom_handle)   // feature `prometheus`: serve /metrics
 //!     .bind("127.0.0.1:9464")
 //!     .await?;
 //! println!("listening on {}", server.local_addr());
 //! // ...
 //! server.shutdown().await?;         // graceful: stops accepting, lets requests in flight finish
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! | route | answer |
