@@ -94,12 +94,7 @@ impl TestTelemetry {
         // Exports only on `force_flush` (the interval is longer than any test).
         let reader = PeriodicReader::builder(metrics.clone()).with_interval(std::time::Duration::from_secs(3600)).build();
         let meter_provider = SdkMeterProvider::builder().with_reader(reader).build();
-        let layer = tracing_opentelemetry::layer()
-            .with_tracer(tracer_provider.tracer("genai-o11y-test"))
-            .with_location(false)
-            .with_threads(false)
-            .with_tracked_inactivity(false)
-            .with_target(false);
+        let layer = crate::otel_layer(tracer_provider.tracer("genai-o11y-test"));
         let subscriber = tracing_subscriber::registry().with(layer);
         let _subscriber = tracing::subscriber::set_default(subscriber);
         let _metrics = crate::metrics::scoped_with(&meter_provider, settings);

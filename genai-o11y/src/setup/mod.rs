@@ -425,12 +425,7 @@ impl Setup {
         let tracer_provider = tp.build();
         let meter_provider = mp.build();
 
-        let otel_layer = tracing_opentelemetry::layer()
-            .with_tracer(tracer_provider.tracer("genai-o11y"))
-            .with_location(false)
-            .with_threads(false)
-            .with_tracked_inactivity(false)
-            .with_target(false);
+        let otel_layer = crate::otel_layer(tracer_provider.tracer("genai-o11y"));
         // The SDK's own (internal) events never reach the exporters: no feedback loop.
         let otel_filter = tracing_subscriber::filter::filter_fn(|m| !m.target().starts_with("opentelemetry"));
 
