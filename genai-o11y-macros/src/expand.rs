@@ -169,15 +169,7 @@ pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
 
     let new_body = match shape {
         Shape::Async => {
-            // The fake return pins the block's type to the declared one, so a type error in the
-            // body is reported at the user's line, not at the attribute.
-            let fake = quote_spanned! {ret_span=>
-                #allow
-                if false {
-                    let __genai_o11y_fake_return: #output_erased = loop {};
-                    return __genai_o11y_fake_return;
-                }
-            };
+            let fake = fake_return(ret_span, &allow, &output_erased);
             quote! {
                 #[allow(unused_mut)]
                 let mut #call = #builder.start();
@@ -291,13 +283,7 @@ fn expand_stream(
     };
     let new_body = match shape {
         Shape::Async => {
-            let fake = quote_spanned! {ret_span=>
-                #allow
-                if false {
-                    let __genai_o11y_fake_return: #output_erased = loop {};
-                    return __genai_o11y_fake_return;
-                }
-            };
+            let fake = fake_return(ret_span, &allow, &output_erased);
             quote! {
                 #[allow(unused_mut)]
                 let mut __genai_o11y_call = #builder.start();
@@ -735,4 +721,17 @@ fn classify_with(kind: MacroKind, args: &Args, krate: &TokenStream, output_span:
         _ => return quote!(#p::Outcome::__new(#usage, #error)),
     };
     quote!(#p::Outcome::__new(#usage, #error).with_output(#output))
+}
+
+/// `if false { return <a value of the declared type>; }` at the start of an async body: it pins
+/// the block's type to the declared one, so a type error in the body is reported at the user's
+/// line, not at the attribute.
+fn fake_return(ret_span: Span, allow: &TokenStream, output_erased: &impl ToTokens) -> TokenStream {
+    quote_spanned! {ret_span=>
+        #allow
+        if false {
+            let __genai_o11y_fake_return: #output_erased = loop {};
+            return __genai_o11y_fake_return;
+        }
+    }
 }
