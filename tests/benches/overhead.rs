@@ -239,12 +239,7 @@ fn enable_with(settings: Settings) -> Enabled {
     let tracer = SdkTracerProvider::builder().with_simple_exporter(CountingExporter::default()).build();
     let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
     let meter = SdkMeterProvider::builder().with_reader(reader).build();
-    let layer = tracing_opentelemetry::layer()
-        .with_tracer(tracer.tracer("bench"))
-        .with_location(false)
-        .with_threads(false)
-        .with_tracked_inactivity(false)
-        .with_target(false);
+    let layer = genai_o11y::otel_layer(tracer.tracer("bench"));
     let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
     let scoped = genai_o11y::metrics::scoped_with(&meter, settings.conventions(Conventions::V1_41));
     HAND.with(|h| *h.borrow_mut() = Some(hand_instruments(&meter)));
@@ -262,30 +257,29 @@ fn run<F: std::future::Future>(f: F) -> F::Output {
     f.now_or_never().expect("the fake model completes on first poll")
 }
 
+/// The uninstrumented, hand-written and annotated calls under the pipeline installed by the caller.
+/// Each instrumented variant twice, interleaved: the script keeps the faster of each pair, which
+/// removes most of this VM's drift between measurements.
+fn bench_core(c: &mut Criterion, group: &str, req: &Req) {
+    let mut g = c.benchmark_group(group);
+    g.bench_function("uninstrumented", |b| b.iter(|| run(plain(black_box(req)))));
+    g.bench_function("hand_written", |b| b.iter(|| run(hand(black_box(req)))));
+    g.bench_function("annotated", |b| b.iter(|| run(annotated(black_box(req)))));
+    g.bench_function("hand_written_2", |b| b.iter(|| run(hand(black_box(req)))));
+    g.bench_function("annotated_2", |b| b.iter(|| run(annotated(black_box(req)))));
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let req = Req { model: "gpt-4o".to_owned(), temperature: Some(0.7), max_tokens: Some(256) };
 
     {
         let _off = disable();
-        let mut g = c.benchmark_group("disabled");
-        // Each variant twice, interleaved: the script keeps the faster of each pair, which
-        // removes most of this VM's drift between measurements.
-        g.bench_function("uninstrumented", |b| b.iter(|| run(plain(black_box(&req)))));
-        g.bench_function("hand_written", |b| b.iter(|| run(hand(black_box(&req)))));
-        g.bench_function("annotated", |b| b.iter(|| run(annotated(black_box(&req)))));
-        g.bench_function("hand_written_2", |b| b.iter(|| run(hand(black_box(&req)))));
-        g.bench_function("annotated_2", |b| b.iter(|| run(annotated(black_box(&req)))));
-        g.finish();
+        bench_core(c, "disabled", &req);
     }
     {
         let _on = enable();
-        let mut g = c.benchmark_group("enabled");
-        g.bench_function("uninstrumented", |b| b.iter(|| run(plain(black_box(&req)))));
-        g.bench_function("hand_written", |b| b.iter(|| run(hand(black_box(&req)))));
-        g.bench_function("annotated", |b| b.iter(|| run(annotated(black_box(&req)))));
-        g.bench_function("hand_written_2", |b| b.iter(|| run(hand(black_box(&req)))));
-        g.bench_function("annotated_2", |b| b.iter(|| run(annotated(black_box(&req)))));
-        g.finish();
+        bench_core(c, "enabled", &req);
     }
     // Issue 3's features, each against the annotated call without it (pipeline enabled).
     let chat_req = ChatReq {

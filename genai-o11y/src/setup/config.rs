@@ -375,15 +375,18 @@ pub(crate) fn export_timeout(env: Env<'_>) -> Duration {
     env("OTEL_EXPORTER_OTLP_TIMEOUT").and_then(|v| v.trim().parse().ok()).map(Duration::from_millis).unwrap_or(Duration::from_secs(10))
 }
 
+/// An environment of fixed variables, for the unit tests.
+#[cfg(test)]
+pub(crate) fn fixed_env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let m: std::collections::HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    move |k| m.get(k).cloned()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fixed_env as env;
     use super::*;
-    use std::collections::HashMap;
 
-    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |k| m.get(k).cloned()
-    }
 
     #[test]
     fn endpoints() {
