@@ -6,15 +6,21 @@
 
 use proc_macro::TokenStream;
 
-mod attr;
+mod args;
+#[cfg(test)]
+mod docs;
 mod expand;
+mod fn_item;
 mod has_usage;
+mod parse;
+mod shape;
 
-use attr::{Args, MacroKind};
+use args::MacroKind;
+use parse::Args;
 
 fn attribute(kind: MacroKind, args: TokenStream, item: TokenStream) -> TokenStream {
     let item2: proc_macro2::TokenStream = item.clone().into();
-    let parsed_item = syn::parse2::<expand::FnItem>(item2.clone());
+    let parsed_item = syn::parse2::<fn_item::FnItem>(item2.clone());
     let args = Args::parse(kind, args.into());
     let (args, fn_item) = match (args, parsed_item) {
         (Ok(a), Ok(i)) => (a, i),
@@ -32,15 +38,12 @@ fn attribute(kind: MacroKind, args: TokenStream, item: TokenStream) -> TokenStre
             return out.into();
         }
     };
-    if let Err(e) = expand::validate(kind, &fn_item) {
+    if let Err(e) = fn_item::validate(kind, &fn_item) {
         let mut out = e.into_compile_error();
         out.extend(item2);
         return out.into();
     }
-    if cfg!(feature = "disabled") {
-        return item;
-    }
-    expand::expand(kind, &args, fn_item).into()
+    expand::expand(kind, &args, fn_item, item2).into()
 }
 
 fn not_a_function(kind: MacroKind, e: syn::Error) -> syn::Error {

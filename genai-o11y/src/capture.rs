@@ -4,7 +4,7 @@
 //! * Globally: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` = `true`/`false` or
 //!   `NO_CONTENT`/`SPAN_ONLY`/`EVENT_ONLY`/`SPAN_AND_EVENT` (`true` means `SPAN_ONLY`);
 //!   `OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT=false` suppresses the
-//!   `gen_ai.client.inference.operation.details` event. In code: [`set_capture`].
+//!   `gen_ai.client.inference.operation.details` event. In code: [`set_capture`](crate::settings::set_capture).
 //! * Per function: `#[genai_span(input_messages = req.messages, system_instructions = ...,
 //!   tool_definitions = ..., output_messages = |resp| ...)]`; tools capture their (serializable)
 //!   arguments and result.
@@ -191,11 +191,6 @@ impl CaptureConfig {
         }
         Some(truncate(v, self.max_length))
     }
-}
-
-/// Sets the capture configuration for the whole process (overrides the environment).
-pub fn set_capture(config: CaptureConfig) {
-    crate::metrics::set_capture(config);
 }
 
 /// A value that is never captured verbatim: it serializes as `"[REDACTED]"` and debug-prints as
@@ -425,66 +420,6 @@ fn longest_string(v: &mut Json) -> Option<&mut String> {
     let mut best = None;
     visit(v, &mut best);
     best
-}
-
-/// Type-based capture of values that may or may not be serializable (tool arguments and
-/// results): serializable values are captured, others are skipped. Used by generated code.
-#[doc(hidden)]
-pub mod spez {
-    use super::*;
-
-    pub struct JsonProbe<'a, T: ?Sized>(pub &'a T);
-
-    pub trait JsonSome {
-        fn __genai_o11y_json(&self) -> Option<Json>;
-    }
-    impl<T: Serialize + ?Sized> JsonSome for &JsonProbe<'_, T> {
-        fn __genai_o11y_json(&self) -> Option<Json> {
-            to_json(self.0)
-        }
-    }
-    pub trait JsonNone {
-        fn __genai_o11y_json(&self) -> Option<Json>;
-    }
-    impl<T: ?Sized> JsonNone for JsonProbe<'_, T> {
-        fn __genai_o11y_json(&self) -> Option<Json> {
-            None
-        }
-    }
-
-    /// The success value of a result, as JSON, if serializable.
-    pub trait OkJsonSome {
-        fn __genai_o11y_ok_json(&self) -> Option<Json>;
-    }
-    impl<T: Serialize, E> OkJsonSome for &&JsonProbe<'_, Result<T, E>> {
-        fn __genai_o11y_ok_json(&self) -> Option<Json> {
-            self.0.as_ref().ok().and_then(to_json)
-        }
-    }
-    pub trait OkJsonResult {
-        fn __genai_o11y_ok_json(&self) -> Option<Json>;
-    }
-    impl<T, E> OkJsonResult for &JsonProbe<'_, Result<T, E>> {
-        fn __genai_o11y_ok_json(&self) -> Option<Json> {
-            None
-        }
-    }
-    pub trait OkJsonValue {
-        fn __genai_o11y_ok_json(&self) -> Option<Json>;
-    }
-    impl<T: ?Sized> OkJsonValue for JsonProbe<'_, T> {
-        fn __genai_o11y_ok_json(&self) -> Option<Json> {
-            None
-        }
-    }
-    pub trait ValueJsonSome {
-        fn __genai_o11y_ok_json(&self) -> Option<Json>;
-    }
-    impl<T: Serialize + ?Sized> ValueJsonSome for &JsonProbe<'_, T> {
-        fn __genai_o11y_ok_json(&self) -> Option<Json> {
-            to_json(self.0)
-        }
-    }
 }
 
 #[cfg(test)]

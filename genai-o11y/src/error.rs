@@ -72,6 +72,12 @@ impl ErrorInfo {
         }
     }
 
+    /// From an error that is neither `Display` nor [`ErrorType`]: its type name, no message.
+    pub(crate) fn opaque<E: ?Sized>() -> Self {
+        let name = type_name_of::<E>();
+        ErrorInfo { error_type: name.clone(), exception_type: name, message: None, safe_message: None }
+    }
+
     /// The future was dropped before it completed.
     pub fn cancelled() -> Self {
         ErrorInfo {
@@ -123,137 +129,9 @@ impl ErrorType for std::io::Error {
     }
 }
 
-/// Type-based dispatch used by the generated code (autoref specialization): the most specific
-/// arm that applies to the return type wins. Method resolution happens where the concrete type is
-/// known, so type aliases (`anyhow::Result<T>`, `io::Result<T>`) are seen through.
-#[doc(hidden)]
-pub mod spez {
-    use super::*;
-
-    pub struct Probe<'a, T: ?Sized>(pub &'a T);
-
-    // Level 3: Result<T, E: ErrorType>.
-    pub trait ErrorViaErrorType {
-        fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
-    }
-    impl<T, E: ErrorType> ErrorViaErrorType for &&&Probe<'_, Result<T, E>> {
-        fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
-            self.0.as_ref().err().map(ErrorInfo::from_error_type)
-        }
-    }
-    // Level 2: Result<T, E: Display>.
-    pub trait ErrorViaDisplay {
-        fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
-    }
-    impl<T, E: fmt::Display> ErrorViaDisplay for &&Probe<'_, Result<T, E>> {
-        fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
-            self.0.as_ref().err().map(ErrorInfo::from_display)
-        }
-    }
-    // Level 1: any Result.
-    pub trait ErrorViaResult {
-        fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
-    }
-    impl<T, E> ErrorViaResult for &Probe<'_, Result<T, E>> {
-        fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
-            self.0.as_ref().err().map(|_| {
-                let name = type_name_of::<E>();
-                ErrorInfo { error_type: name.clone(), exception_type: name, message: None, safe_message: None }
-            })
-        }
-    }
-    // Level 0: not a Result: never an error.
-    pub trait ErrorNone {
-        fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
-    }
-    impl<T: ?Sized> ErrorNone for Probe<'_, T> {
-        fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
-            None
-        }
-    }
-
-    // The success value: `&T` of `Ok(T)`, or the value itself.
-    pub trait OkOfResult<'a> {
-        type Ok: ?Sized;
-        fn __genai_o11y_ok(&self) -> Option<&'a Self::Ok>;
-    }
-    impl<'a, T, E> OkOfResult<'a> for &Probe<'a, Result<T, E>> {
-        type Ok = T;
-        fn __genai_o11y_ok(&self) -> Option<&'a T> {
-            self.0.as_ref().ok()
-        }
-    }
-    pub trait OkOfValue<'a> {
-        type Ok: ?Sized;
-        fn __genai_o11y_ok(&self) -> Option<&'a Self::Ok>;
-    }
-    impl<'a, T: ?Sized> OkOfValue<'a> for Probe<'a, T> {
-        type Ok = T;
-        fn __genai_o11y_ok(&self) -> Option<&'a T> {
-            Some(self.0)
-        }
-    }
-
-    // Optional usage: where the type reports usage, read it; otherwise none.
-    pub trait UsageSome<'a> {
-        fn __genai_o11y_usage(&self) -> Option<&'a dyn crate::HasUsage>;
-    }
-    impl<'a, T: crate::usage::ReportsUsage + ?Sized> UsageSome<'a> for &Probe<'a, T> {
-        fn __genai_o11y_usage(&self) -> Option<&'a dyn crate::HasUsage> {
-            self.0.usage_source()
-        }
-    }
-    pub trait UsageNone<'a> {
-        fn __genai_o11y_usage(&self) -> Option<&'a dyn crate::HasUsage>;
-    }
-    impl<'a, T: ?Sized> UsageNone<'a> for Probe<'a, T> {
-        fn __genai_o11y_usage(&self) -> Option<&'a dyn crate::HasUsage> {
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::spez::*;
     use super::*;
-
-    #[derive(Debug)]
-    struct Mapped;
-    impl fmt::Display for Mapped {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("rate limited")
-        }
-    }
-    impl ErrorType for Mapped {
-        fn error_type(&self) -> Cow<'static, str> {
-            "429".into()
-        }
-    }
-    struct Opaque;
-
-    #[test]
-    fn dispatch_picks_the_most_specific_arm() {
-        let r: Result<(), Mapped> = Err(Mapped);
-        let e = (&&&&Probe(&r)).__genai_o11y_error().unwrap();
-        assert_eq!(e.error_type, "429");
-        assert_eq!(e.message.as_deref(), Some("rate limited"));
-        assert!(e.exception_type.ends_with("Mapped"));
-
-        let r: Result<(), String> = Err("boom".into());
-        let e = (&&&&Probe(&r)).__genai_o11y_error().unwrap();
-        assert_eq!(e.error_type, "alloc::string::String");
-        assert_eq!(e.message.as_deref(), Some("boom"));
-
-        let r: Result<(), Opaque> = Err(Opaque);
-        let e = (&&&&Probe(&r)).__genai_o11y_error().unwrap();
-        assert!(e.error_type.ends_with("Opaque"));
-        assert_eq!(e.message, None);
-
-        let r: Result<(), String> = Ok(());
-        assert_eq!((&&&&Probe(&r)).__genai_o11y_error(), None);
-        assert_eq!((&&&&Probe(&5u32)).__genai_o11y_error(), None);
-    }
 
     #[test]
     fn io_errors_map_to_their_kind() {

@@ -227,3 +227,56 @@ mod tests {
         assert_eq!(Some(true).into_bool(), Some(true));
     }
 }
+
+/// The value of an extra span attribute (`fields(key = value)`, [`GenAiSpanBuilder::attribute`](crate::GenAiSpanBuilder::attribute)):
+/// text (borrowed text is copied), a number, a boolean, an OpenTelemetry `Value`, or an `Option`
+/// of one (`None` = not set).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a span attribute value",
+    label = "expected text, an integer, a float, a `bool`, an `opentelemetry::Value`, or an `Option` of one"
+)]
+pub trait FieldValue {
+    /// The value, if set.
+    fn into_value(self) -> Option<opentelemetry::Value>;
+}
+impl FieldValue for &str {
+    fn into_value(self) -> Option<opentelemetry::Value> {
+        Some(opentelemetry::Value::String(self.to_owned().into()))
+    }
+}
+impl FieldValue for &String {
+    fn into_value(self) -> Option<opentelemetry::Value> {
+        self.as_str().into_value()
+    }
+}
+macro_rules! field_value_into {
+    ($($t:ty),*) => {$(
+        impl FieldValue for $t {
+            fn into_value(self) -> Option<opentelemetry::Value> { Some(self.into()) }
+        }
+    )*};
+}
+field_value_into!(String, Cow<'static, str>, Arc<str>, StringValue, opentelemetry::Value, bool, i64, f64);
+macro_rules! field_value_int {
+    ($($t:ty),*) => {$(
+        impl FieldValue for $t {
+            fn into_value(self) -> Option<opentelemetry::Value> { self.into_i64().map(Into::into) }
+        }
+    )*};
+}
+field_value_int!(u8, u16, u32, u64, usize, i8, i16, i32, isize);
+impl FieldValue for f32 {
+    fn into_value(self) -> Option<opentelemetry::Value> {
+        self.into_f64().map(Into::into)
+    }
+}
+impl<T: FieldValue> FieldValue for Option<T> {
+    fn into_value(self) -> Option<opentelemetry::Value> {
+        self.and_then(FieldValue::into_value)
+    }
+}
+impl FieldValue for Static {
+    fn into_value(self) -> Option<opentelemetry::Value> {
+        Some(opentelemetry::Value::String(self.0.into()))
+    }
+}

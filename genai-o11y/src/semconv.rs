@@ -265,14 +265,6 @@ impl Conventions {
             Conventions::LatestExperimental => latest::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
         }
     }
-
-    /// The duration metric of an inference operation (`chat`, `text_completion`, `generate_content`).
-    pub fn inference_duration_metric(self) -> &'static str {
-        match self {
-            Conventions::V1_41 => v1_41::INFERENCE_DURATION,
-            Conventions::LatestExperimental => latest::INFERENCE_DURATION,
-        }
-    }
 }
 
 /// Is `op` one of the inference operations whose metrics are the `gen_ai.client.inference.*`

@@ -52,8 +52,8 @@ use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMete
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::metrics::ScopedGuard;
-use crate::metrics::Settings;
+use crate::instruments::ScopedGuard;
+use crate::settings::Settings;
 use crate::semconv::Conventions;
 
 /// A per-thread OpenTelemetry pipeline whose output can be inspected.
@@ -97,7 +97,7 @@ impl TestTelemetry {
         let layer = crate::otel_layer(tracer_provider.tracer("genai-o11y-test"));
         let subscriber = tracing_subscriber::registry().with(layer);
         let _subscriber = tracing::subscriber::set_default(subscriber);
-        let _metrics = crate::metrics::scoped_with(&meter_provider, settings);
+        let _metrics = crate::instruments::scoped_with(&meter_provider, settings);
         TestTelemetry { exporter, tracer_provider, meter_provider, metrics, _metrics, _subscriber }
     }
 

@@ -1,6 +1,6 @@
 //! With the `tls` feature, HTTPS endpoints over OTLP/HTTP are accepted (the cloud presets);
 //! gRPC over TLS is still refused with a clear error. Run on its own (feature unification):
-//! `cargo test -p genai-o11y --features tls --test tls` (the workspace test `feature_disabled`
+//! `cargo test -p genai-o11y --features tls --test tls` (the workspace test `separate_builds`
 //! does it).
 #![cfg(feature = "tls")]
 

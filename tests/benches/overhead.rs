@@ -223,7 +223,7 @@ struct Enabled {
     _tracer: SdkTracerProvider,
     _meter: SdkMeterProvider,
     _sub: tracing::subscriber::DefaultGuard,
-    _scoped: genai_o11y::metrics::ScopedGuard,
+    _scoped: genai_o11y::ScopedGuard,
 }
 
 fn enable() -> Enabled {
@@ -241,15 +241,15 @@ fn enable_with(settings: Settings) -> Enabled {
     let meter = SdkMeterProvider::builder().with_reader(reader).build();
     let layer = genai_o11y::otel_layer(tracer.tracer("bench"));
     let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
-    let scoped = genai_o11y::metrics::scoped_with(&meter, settings.conventions(Conventions::V1_41));
+    let scoped = genai_o11y::scoped_with(&meter, settings.conventions(Conventions::V1_41));
     HAND.with(|h| *h.borrow_mut() = Some(hand_instruments(&meter)));
     Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
 }
 
-fn disable() -> genai_o11y::metrics::ScopedGuard {
+fn disable() -> genai_o11y::ScopedGuard {
     let noop = opentelemetry::metrics::noop::NoopMeterProvider::new();
     HAND.with(|h| *h.borrow_mut() = Some(hand_instruments(&noop)));
-    genai_o11y::metrics::scoped_with(&noop, no_pricing())
+    genai_o11y::scoped_with(&noop, no_pricing())
 }
 
 #[inline(never)]

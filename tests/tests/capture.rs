@@ -268,7 +268,7 @@ async fn unsampled_spans_serialize_nothing() {
     let sub = tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("t")));
     let _g = tracing::subscriber::set_default(sub);
     let meter = opentelemetry::metrics::noop::NoopMeterProvider::new();
-    let _m = genai_o11y::metrics::scoped_with(&meter, Settings::default().capture(CaptureConfig::new(CaptureMode::SpanAndEvent)));
+    let _m = genai_o11y::scoped_with(&meter, Settings::default().capture(CaptureConfig::new(CaptureMode::SpanAndEvent)));
     chat(req("hello there")).await.unwrap();
     assert_eq!(serialized(), 0, "capture on, but the span is not sampled");
     assert!(exporter.get_finished_spans().unwrap().is_empty());

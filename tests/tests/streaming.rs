@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use common::*;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use genai_o11y::testing::{attr, TestTelemetry};
-use genai_o11y::{genai_span, Conventions, GenAiSpan, HasUsage, Outcome, Usage};
+use genai_o11y::{genai_span, Conventions, GenAiSpanBuilder, HasUsage, Outcome, Usage};
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::{Array, Value};
 
@@ -194,7 +194,7 @@ async fn an_error_chunk_ends_the_span_with_its_type_and_is_passed_on() {
 async fn a_timed_out_stream_is_cancelled() {
     let t = TestTelemetry::new();
     let never = stream::pending::<Result<Chunk, ApiError>>();
-    let st = GenAiSpan::inference("chat", "openai", "gpt-4o").stream(true).start().instrument_stream(never, |c, _| Outcome::from_result(c));
+    let st = GenAiSpanBuilder::inference("chat", "openai", "gpt-4o").stream(true).start().instrument_stream(never, |c, _| Outcome::from_result(c));
     let r = tokio::time::timeout(std::time::Duration::from_millis(5), st.into_future()).await;
     assert!(r.is_err());
     let span = t.span("chat gpt-4o");
@@ -267,7 +267,7 @@ async fn latest_mode_streaming_metric_names() {
 async fn a_hand_wrapped_stream() {
     let t = TestTelemetry::new();
     let items = stream::iter(vec![Usage::new().output(1), Usage::new().input(4).output(2)]);
-    let s = GenAiSpan::inference("chat", "openai", "gpt-4o").stream(true).start().instrument_stream(items, |u, _| Outcome::with_usage(u));
+    let s = GenAiSpanBuilder::inference("chat", "openai", "gpt-4o").stream(true).start().instrument_stream(items, |u, _| Outcome::with_usage(u));
     assert_eq!(s.count().await, 2);
     let span = t.span("chat gpt-4o");
     assert_eq!((int_attr(&span, "gen_ai.usage.input_tokens"), int_attr(&span, "gen_ai.usage.output_tokens")), (Some(4), Some(2)));

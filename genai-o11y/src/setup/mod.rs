@@ -269,7 +269,7 @@ impl Setup {
             if let Some(s) = &guard.settings {
                 crate::metrics::set_conventions(s.conventions);
                 crate::metrics::set_pricing(s.pricing.as_ref().map(|p| (**p).clone()));
-                crate::capture::set_capture(s.capture.clone());
+                crate::settings::set_capture(s.capture.clone());
                 crate::metrics::set_log_summaries(s.log_summaries);
             }
             crate::metrics::refresh();

@@ -1,6 +1,6 @@
 // The realistic form of `future_behind_type_alias`: an inference span without `usage = none`.
-// The usage check fires first and rustc then drops the `NotAFuture` ambiguity error, so the user
-// is told the future "reports no token usage" and is never told to write `async fn`.
+// The clear error (write `async fn` or `impl Future`) comes first, before the usage check of the
+// future type.
 use std::future::Future;
 use std::pin::Pin;
 

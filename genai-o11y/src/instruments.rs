@@ -1,101 +1,21 @@
-//! The metric instruments and the settings of a call (convention mode, pricing, content capture),
-//! created once per meter provider and settings.
+//! The metric instruments of a meter provider and settings, created once and cached per thread.
 //!
 //! Instruments come from the global meter provider (`opentelemetry::global`). They are created on
-//! first use and cached per thread; after installing a new global meter provider, call
-//! [`refresh`]. [`set_conventions`], [`crate::set_pricing`] and [`crate::capture::set_capture`]
-//! refresh by themselves. A thread can use its own provider and settings with [`scoped_with`],
-//! which is what the test helpers do.
+//! first use and cached per thread, and rebuilt when the settings change
+//! ([`crate::settings::refresh`]). A thread can use its own provider and settings with
+//! [`scoped_with`], which is what the test helpers do.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider};
 use opentelemetry::InstrumentationScope;
 
-use crate::capture::CaptureConfig;
-use crate::pricing::PricingTable;
 use crate::semconv::{latest, v1_41 as sc, vendor, Conventions};
-
-/// Everything a call needs to know besides its own description.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    /// Which names are emitted.
-    pub conventions: Conventions,
-    /// Prices for cost estimation; `None` turns cost off entirely (no cost, no unpriced signal).
-    pub pricing: Option<Arc<PricingTable>>,
-    /// Content capture.
-    pub capture: CaptureConfig,
-    /// Log one line per call (see `setup::Setup::log_summaries`).
-    pub log_summaries: bool,
-}
-
-impl Default for Settings {
-    /// v1.41 names, the built-in pricing table, no content capture.
-    fn default() -> Self {
-        Settings { conventions: Conventions::V1_41, pricing: Some(Arc::new(PricingTable::builtin())), capture: CaptureConfig::default(), log_summaries: false }
-    }
-}
-
-impl Settings {
-    /// With these conventions.
-    pub fn conventions(mut self, c: Conventions) -> Self {
-        self.conventions = c;
-        self
-    }
-    /// With this pricing table (`None`: no cost).
-    pub fn pricing(mut self, p: Option<PricingTable>) -> Self {
-        self.pricing = p.map(Arc::new);
-        self
-    }
-    /// With this capture configuration.
-    pub fn capture(mut self, c: CaptureConfig) -> Self {
-        self.capture = c;
-        self
-    }
-    /// The process-wide settings now in force.
-    pub fn global() -> Self {
-        Settings {
-            conventions: conventions(),
-            pricing: PRICING.read().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(|| Some(Arc::new(PricingTable::builtin()))),
-            capture: CAPTURE.read().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(CaptureConfig::from_env),
-            log_summaries: LOG_SUMMARIES.load(Ordering::Relaxed),
-        }
-    }
-
-    /// With (or without) one log line per call.
-    pub fn log_summaries(mut self, on: bool) -> Self {
-        self.log_summaries = on;
-        self
-    }
-}
-
-static LOG_SUMMARIES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-#[cfg_attr(not(feature = "sdk"), allow(dead_code))]
-pub(crate) fn set_log_summaries(on: bool) {
-    LOG_SUMMARIES.store(on, Ordering::Relaxed);
-    refresh();
-}
-
-static PRICING: RwLock<Option<Option<Arc<PricingTable>>>> = RwLock::new(None);
-static CAPTURE: RwLock<Option<CaptureConfig>> = RwLock::new(None);
-
-/// Sets the pricing table for the whole process (`None`: no cost estimation).
-pub fn set_pricing(table: Option<PricingTable>) {
-    *PRICING.write().unwrap_or_else(|p| p.into_inner()) = Some(table.map(Arc::new));
-    refresh();
-}
-
-pub(crate) fn set_capture(config: CaptureConfig) {
-    *CAPTURE.write().unwrap_or_else(|p| p.into_inner()) = Some(config);
-    refresh();
-}
+use crate::settings::{self, Settings};
 
 /// Every instrument this crate records, for one meter and one convention mode.
 pub(crate) struct Instruments {
-    pub conventions: Conventions,
     pub settings: Settings,
     pub time_to_first_chunk: Histogram<f64>,
     pub time_per_output_chunk: Histogram<f64>,
@@ -186,7 +106,6 @@ impl Instruments {
             agent_tool_calls: calls(latest::GEN_AI_INVOKE_AGENT_TOOL_CALLS, latest::UNIT_TOOL_CALL),
         });
         Instruments {
-            conventions,
             time_to_first_chunk: duration(meter, ttfc, &sc::DURATION_BUCKETS),
             time_per_output_chunk: duration(meter, tpoc, &sc::DURATION_BUCKETS),
             cost: meter.f64_counter(vendor::COST_METRIC).with_unit(vendor::UNIT_COST).with_description(describe(vendor::COST_METRIC)).build(),
@@ -215,10 +134,6 @@ pub fn scope() -> InstrumentationScope {
     InstrumentationScope::builder(env!("CARGO_PKG_NAME")).with_version(env!("CARGO_PKG_VERSION")).build()
 }
 
-static GENERATION: AtomicU64 = AtomicU64::new(1);
-/// 0: not chosen yet (read the environment); 1: v1.41; 2: latest.
-static CONVENTIONS: AtomicU8 = AtomicU8::new(0);
-
 struct ThreadState {
     cached: Option<(u64, Arc<Instruments>)>,
     scoped: Vec<Arc<Instruments>>,
@@ -228,43 +143,10 @@ thread_local! {
     static STATE: RefCell<ThreadState> = const { RefCell::new(ThreadState { cached: None, scoped: Vec::new() }) };
 }
 
-/// The convention mode in force: set by [`set_conventions`], else read once from
-/// `OTEL_SEMCONV_STABILITY_OPT_IN`.
-pub fn conventions() -> Conventions {
-    match CONVENTIONS.load(Ordering::Relaxed) {
-        1 => Conventions::V1_41,
-        2 => Conventions::LatestExperimental,
-        _ => {
-            let c = Conventions::from_env();
-            let _ = CONVENTIONS.compare_exchange(0, encode(c), Ordering::Relaxed, Ordering::Relaxed);
-            c
-        }
-    }
-}
-
-fn encode(c: Conventions) -> u8 {
-    match c {
-        Conventions::V1_41 => 1,
-        Conventions::LatestExperimental => 2,
-    }
-}
-
-/// Chooses the convention mode in code (overrides `OTEL_SEMCONV_STABILITY_OPT_IN`).
-pub fn set_conventions(c: Conventions) {
-    CONVENTIONS.store(encode(c), Ordering::Relaxed);
-    refresh();
-}
-
-/// Re-creates the instruments from the current global meter provider on next use. Call it after
-/// `opentelemetry::global::set_meter_provider` if annotated functions already ran before.
-pub fn refresh() {
-    GENERATION.fetch_add(1, Ordering::Relaxed);
-}
-
-/// The instruments for this call: the innermost [`scoped`] provider of this thread, else the
-/// global provider's.
+/// The instruments for this call: the innermost [`scoped_with`] provider of this thread, else
+/// the global provider's.
 pub(crate) fn current() -> Arc<Instruments> {
-    let generation = GENERATION.load(Ordering::Relaxed);
+    let generation = settings::generation();
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         if let Some(top) = s.scoped.last() {

@@ -27,11 +27,11 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use futures_core::Stream;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::call::{ActiveCall, Outcome};
+use super::active::ActiveCall;
+use super::meta::MetricAttrs;
+use super::outcome::Outcome;
 use crate::error::ErrorInfo;
-use crate::semconv::v1_41 as sc;
 use crate::usage::{HasUsage, Response, Usage};
 
 /// What the chunks of a stream reported so far.
@@ -75,11 +75,9 @@ impl Gathered {
     }
 
     fn outcome(self, error: Option<ErrorInfo>) -> Outcome<'static> {
-        let base = if self.any { Outcome::with_owned_usage(self.response) } else { Outcome::success() };
-        match error {
-            Some(e) => Outcome::__with_error(base, e),
-            None => base,
-        }
+        let mut outcome = if self.any { Outcome::with_owned_usage(self.response) } else { Outcome::success() };
+        outcome.error = error;
+        outcome
     }
 
     fn usage(&self) -> Usage {
@@ -98,7 +96,7 @@ pin_project_lite::pin_project! {
         gathered: Gathered,
         first_chunk: Option<f64>,
         waiting_since: Option<Instant>,
-        chunk_attrs: Option<crate::call::MetricAttrs>,
+        chunk_attrs: Option<MetricAttrs>,
     }
 
     impl<S, C> PinnedDrop for InstrumentedStream<S, C> {
@@ -114,9 +112,7 @@ pin_project_lite::pin_project! {
 
 fn finish(call: ActiveCall, gathered: Gathered, first_chunk: Option<f64>, error: Option<ErrorInfo>) {
     if let Some(t) = first_chunk {
-        if !call.0.span.is_disabled() {
-            call.0.span.set_attribute(sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, t);
-        }
+        call.set_time_to_first_chunk(t);
     }
     call.finish(gathered.outcome(error));
 }
@@ -127,9 +123,9 @@ impl ActiveCall {
     /// on): its usage and response metadata are gathered, an error item ends the span.
     ///
     /// ```
-    /// # use genai_o11y::{GenAiSpan, Outcome, Usage};
+    /// # use genai_o11y::{GenAiSpanBuilder, Outcome, Usage};
     /// # async fn demo(chunks: impl futures_core::Stream<Item = Result<Usage, std::io::Error>>) {
-    /// let stream = GenAiSpan::inference("chat", "openai", "gpt-4o")
+    /// let stream = GenAiSpanBuilder::inference("chat", "openai", "gpt-4o")
     ///     .stream(true)
     ///     .start()
     ///     .instrument_stream(chunks, |chunk, _capturing| Outcome::from_result(chunk));
@@ -188,19 +184,12 @@ where
                     this.gathered.merge(u);
                 }
                 drop(outcome);
-                let i = &call.0.instruments;
-                let attrs = this
-                    .chunk_attrs
-                    .get_or_insert_with(|| call.0.meta.inference_attrs(this.gathered.response.model.as_deref()));
+                let attrs = this.chunk_attrs.get_or_insert_with(|| call.chunk_attrs(this.gathered.response.model.as_deref()));
                 match this.first_chunk {
-                    None => {
-                        let ttfc = now.duration_since(call.0.start).as_secs_f64();
-                        *this.first_chunk = Some(ttfc);
-                        i.time_to_first_chunk.record(ttfc, attrs);
-                    }
+                    None => *this.first_chunk = Some(call.first_chunk(now, attrs)),
                     Some(_) => {
                         if let Some(w) = waited {
-                            i.time_per_output_chunk.record(w, attrs);
+                            call.next_chunk(w, attrs);
                         }
                     }
                 }

@@ -1,0 +1,189 @@
+//! What the function returns: a value, a future (`async fn`, `impl Future`, a boxed future) or
+//! a stream (directly or inside a `Result`), read from the signature's types.
+
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{GenericArgument, PathArguments, Signature, Token, Type, TypeParamBound};
+
+/// How the function produces its value.
+pub enum Shape {
+    /// `async fn`: the output is the declared return type.
+    Async,
+    /// A sync fn returning a future (`impl Future<Output = X>`, `Pin<Box<dyn Future<Output = X>>>`,
+    /// `BoxFuture<'_, X>`): the returned future is instrumented.
+    ReturnsFuture { output: Type, boxed: bool },
+    /// Any other sync fn.
+    Sync,
+}
+
+/// A stream the function returns (directly or as the `Ok` of a `Result`).
+pub struct StreamOut {
+    pub item: Type,
+    pub boxed: bool,
+    pub in_result: bool,
+}
+
+/// `impl Stream<Item = X>`, `Pin<Box<dyn Stream<Item = X> ..>>`, `BoxStream<'_, X>`,
+/// `LocalBoxStream<'_, X>`, or any of them as the first type argument of a `...Result<..>`.
+pub fn stream_out(ty: &Type) -> Option<StreamOut> {
+    if let Some((item, boxed)) = wrapped_output(ty, &STREAM) {
+        return Some(StreamOut { item, boxed, in_result: false });
+    }
+    if let Type::Path(p) = ty {
+        let last = p.path.segments.last()?;
+        if last.ident == "Result" {
+            if let PathArguments::AngleBracketed(a) = &last.arguments {
+                if let Some(GenericArgument::Type(first)) = a.args.first() {
+                    let (item, boxed) = wrapped_output(first, &STREAM)?;
+                    return Some(StreamOut { item, boxed, in_result: true });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A type that wraps an output: a future (`Output`) or a stream (`Item`).
+pub struct Wrapper {
+    traits: &'static [&'static str],
+    assoc: &'static str,
+    /// Aliases of `Pin<Box<dyn Trait<Assoc = X>>>` whose first type argument is X.
+    aliases: &'static [&'static str],
+    /// X when the bound names the trait without the associated type (`impl Future`).
+    default_unit: bool,
+}
+
+pub const FUTURE: Wrapper = Wrapper { traits: &["Future", "IntoFuture"], assoc: "Output", aliases: &["BoxFuture", "LocalBoxFuture"], default_unit: true };
+pub const STREAM: Wrapper = Wrapper { traits: &["Stream"], assoc: "Item", aliases: &["BoxStream", "LocalBoxStream"], default_unit: false };
+
+/// `impl W<Assoc = X>`, `Pin<Box<dyn W<Assoc = X> ..>>` or an alias `BoxW<'_, X>`: returns X and
+/// whether the result must be boxed again.
+pub fn wrapped_output(ty: &Type, w: &Wrapper) -> Option<(Type, bool)> {
+    match ty {
+        Type::ImplTrait(it) => bounds_assoc(it.bounds.iter(), w).map(|o| (o, false)),
+        Type::Paren(p) => wrapped_output(&p.elem, w),
+        Type::Group(g) => wrapped_output(&g.elem, w),
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+            let types: Vec<&Type> = args
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            let name = last.ident.to_string();
+            if name == "Pin" {
+                let boxed = match types.as_slice() {
+                    [Type::Path(b)] => b.path.segments.last().filter(|s| s.ident == "Box")?,
+                    _ => return None,
+                };
+                let PathArguments::AngleBracketed(a) = &boxed.arguments else { return None };
+                let obj = a.args.iter().find_map(|a| match a {
+                    GenericArgument::Type(Type::TraitObject(o)) => Some(o),
+                    _ => None,
+                })?;
+                bounds_assoc(obj.bounds.iter(), w).map(|o| (o, true))
+            } else if w.aliases.contains(&name.as_str()) {
+                types.first().map(|t| ((*t).clone(), true))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+fn bounds_assoc<'a>(bounds: impl Iterator<Item = &'a TypeParamBound>, w: &Wrapper) -> Option<Type> {
+    for b in bounds {
+        let TypeParamBound::Trait(t) = b else { continue };
+        let last = t.path.segments.last()?;
+        if !w.traits.iter().any(|n| last.ident == n) {
+            continue;
+        }
+        if let PathArguments::AngleBracketed(a) = &last.arguments {
+            for arg in &a.args {
+                if let GenericArgument::AssocType(at) = arg {
+                    if at.ident == w.assoc {
+                        return Some(at.ty.clone());
+                    }
+                }
+            }
+        }
+        return w.default_unit.then(|| syn::parse_quote!(()));
+    }
+    None
+}
+
+/// `impl Trait` cannot be named in a `let` or closure parameter: replace it with `_`.
+pub fn erase_impl_trait(ty: &Type) -> Type {
+    struct Eraser;
+    impl VisitMut for Eraser {
+        fn visit_type_mut(&mut self, t: &mut Type) {
+            if let Type::ImplTrait(it) = t {
+                *t = Type::Infer(syn::TypeInfer { underscore_token: Token![_](it.impl_token.span) });
+            } else {
+                syn::visit_mut::visit_type_mut(self, t);
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    Eraser.visit_type_mut(&mut ty);
+    ty
+}
+
+pub fn has_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'a syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    f.visit_type(ty);
+    f.0
+}
+
+/// True when the type names no generic parameter of the function, no `Self` and no
+/// `impl Trait`: only then can "is this a future?" be decided where the function is defined.
+pub fn is_concrete(ty: &Type, sig: &Signature) -> bool {
+    struct Finder<'s> {
+        names: Vec<&'s syn::Ident>,
+        generic: bool,
+    }
+    impl<'a> Visit<'a> for Finder<'_> {
+        fn visit_type_impl_trait(&mut self, _: &'a syn::TypeImplTrait) {
+            self.generic = true;
+        }
+        fn visit_type_path(&mut self, p: &'a syn::TypePath) {
+            if p.qself.is_some() {
+                self.generic = true;
+            }
+            if let Some(first) = p.path.segments.first() {
+                if first.ident == "Self" || self.names.iter().any(|n| **n == first.ident) {
+                    self.generic = true;
+                }
+            }
+            syn::visit::visit_type_path(self, p);
+        }
+        fn visit_type_macro(&mut self, _: &'a syn::TypeMacro) {
+            self.generic = true;
+        }
+    }
+    let names = sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            syn::GenericParam::Type(t) => Some(&t.ident),
+            syn::GenericParam::Const(c) => Some(&c.ident),
+            _ => None,
+        })
+        .collect();
+    let mut f = Finder { names, generic: false };
+    f.visit_type(ty);
+    !f.generic
+}
+

@@ -1,0 +1,192 @@
+//! [`ActiveCall`]: a started call. It records its finish exactly once: when the call returns,
+//! fails, panics, or is dropped before completion (cancelled).
+
+use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::Value as Json;
+use opentelemetry::trace::TraceContextExt;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use super::meta::{CallMeta, MetricAttrs};
+use super::operation::OperationKind;
+use super::outcome::Outcome;
+use crate::capture::ContentKind;
+use crate::error::ErrorInfo;
+use crate::instruments::Instruments;
+use crate::record::{self, Finish};
+use crate::scope::{Scope, ScopeGuard};
+use crate::semconv::vendor;
+
+/// A started call. Dropping it without [`ActiveCall::finish`] records the call as cancelled
+/// (or as a panic, when dropped during unwinding).
+#[must_use = "dropping an ActiveCall records the call as cancelled"]
+pub struct ActiveCall(Box<CallState>);
+
+/// The state of a started call, boxed: the call moves through futures and guards, and a pointer
+/// moves for free where 300 bytes would be copied at every step.
+pub(crate) struct CallState {
+    span: tracing::Span,
+    start: Instant,
+    instruments: Arc<Instruments>,
+    meta: CallMeta,
+    /// The scope an agent opens for its body.
+    own_scope: Option<Arc<Scope>>,
+    /// Content capture is on and this span is recorded and sampled.
+    capturing: bool,
+    /// Content captured at entry, kept for the details event.
+    captured: Vec<(ContentKind, String)>,
+    done: bool,
+}
+
+impl CallState {
+    pub(crate) fn new(span: tracing::Span, start: Instant, instruments: Arc<Instruments>, meta: CallMeta, own_scope: Option<Arc<Scope>>, capturing: bool) -> Self {
+        CallState { span, start, instruments, meta, own_scope, capturing, captured: Vec::new(), done: false }
+    }
+}
+
+impl fmt::Debug for ActiveCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActiveCall").field("span", &self.0.span).field("meta", &self.0.meta).finish_non_exhaustive()
+    }
+}
+
+impl ActiveCall {
+    pub(crate) fn new(state: CallState) -> Self {
+        ActiveCall(Box::new(state))
+    }
+
+    /// The `tracing` span of the call: enter it, record on it, or reach the OpenTelemetry span
+    /// through `tracing_opentelemetry::OpenTelemetrySpanExt`.
+    pub fn span(&self) -> &tracing::Span {
+        &self.0.span
+    }
+
+    /// Records the outcome, ends the span, records the metrics.
+    pub fn finish(mut self, outcome: Outcome<'_>) {
+        self.record(outcome);
+    }
+
+    /// Runs `body` inside the span, then records what `classify` reads from its result. A panic
+    /// in `body` is recorded and then continues unchanged.
+    ///
+    /// `classify` gets the result and whether content capture is on for this call.
+    pub fn in_scope<R>(self, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R, bool) -> Outcome<'a>) -> R {
+        match self.enter(|| catch_unwind(AssertUnwindSafe(body))) {
+            Ok(out) => {
+                let outcome = classify_safely(classify, &out, self.0.capturing);
+                self.finish(outcome);
+                out
+            }
+            Err(payload) => {
+                self.finish(Outcome::failure(ErrorInfo::panicked(Some(&*payload))));
+                resume_unwind(payload)
+            }
+        }
+    }
+
+    /// Is content captured for this call (capture on, span recorded and sampled)? Serialize
+    /// nothing when it is not.
+    pub fn capturing(&self) -> bool {
+        self.0.capturing
+    }
+
+    /// Records a piece of content (normalized, redacted, truncated) on the span and keeps it for
+    /// the details event. Does nothing unless [`ActiveCall::capturing`].
+    pub fn capture(&mut self, kind: ContentKind, value: Option<Json>) {
+        if !self.0.capturing {
+            return;
+        }
+        let Some(value) = value else { return };
+        let config = &self.0.instruments.settings.capture;
+        let Some((text, truncated)) = config.prepare(kind, value) else { return };
+        if config.mode.on_spans() {
+            self.0.span.set_attribute(kind.key(), text.clone());
+            if truncated {
+                self.0.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
+            }
+        }
+        if config.mode.in_events() {
+            self.0.captured.push((kind, text));
+        }
+    }
+
+    /// Runs `f` with the span entered and (for agents) the agent's scope current.
+    pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = self.0.span.enter();
+        let _scope = ScopeGuard::enter(self.0.own_scope.as_ref());
+        f()
+    }
+
+    /// The common metric attributes of a streamed chunk of this call.
+    pub(crate) fn chunk_attrs(&self, response_model: Option<&str>) -> MetricAttrs {
+        self.0.meta.inference_attrs(response_model)
+    }
+
+    /// The first chunk of a stream arrived at `at`: records the time to it and returns it.
+    pub(crate) fn first_chunk(&self, at: Instant, attrs: &MetricAttrs) -> f64 {
+        let seconds = at.duration_since(self.0.start).as_secs_f64();
+        self.0.instruments.time_to_first_chunk.record(seconds, attrs);
+        seconds
+    }
+
+    /// A later chunk of a stream arrived after waiting `seconds` for it.
+    pub(crate) fn next_chunk(&self, seconds: f64, attrs: &MetricAttrs) {
+        self.0.instruments.time_per_output_chunk.record(seconds, attrs);
+    }
+
+    /// Sets `gen_ai.response.time_to_first_chunk` on the span.
+    pub(crate) fn set_time_to_first_chunk(&self, seconds: f64) {
+        if !self.0.span.is_disabled() {
+            self.0.span.set_attribute(crate::semconv::v1_41::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
+        }
+    }
+
+    /// Computes the finish once, then hands it to each recorder.
+    fn record(&mut self, mut outcome: Outcome<'_>) {
+        if std::mem::replace(&mut self.0.done, true) {
+            return;
+        }
+        let elapsed = self.0.start.elapsed().as_secs_f64();
+        // Output content (present only when the classifier was told capture is on).
+        if let Some(output) = outcome.output.take() {
+            let kind = if self.0.meta.kind == OperationKind::Tool { ContentKind::ToolCallResult } else { ContentKind::OutputMessages };
+            self.capture(kind, Some(output));
+        }
+        let state = &*self.0;
+        let settings = &state.instruments.settings;
+        let finish = Finish::compute(&state.meta, settings, outcome, elapsed);
+        record::rollup::add(&state.meta, state.own_scope.as_deref(), &finish);
+        let cx = (!state.span.is_disabled()).then(|| state.span.context());
+        if let Some(cx) = &cx {
+            record::span::write(&cx.span(), &state.meta, state.own_scope.as_deref(), &finish, settings.conventions);
+        }
+        if state.capturing && state.meta.kind == OperationKind::Inference && settings.capture.mode.in_events() && settings.capture.emit_event {
+            record::events::details(&state.span, &state.meta, &state.captured, &finish);
+        }
+        // Log and record the metrics in the span's context (exemplars, context-aware readers, a
+        // logs bridge correlating the record with the span).
+        let _attached = cx.map(|cx| cx.attach());
+        if settings.log_summaries {
+            record::logs::summary(&state.span, &state.meta, &finish, &state.captured);
+        }
+        record::metrics::record(&state.instruments, &state.meta, state.own_scope.as_deref(), &finish);
+    }
+}
+
+impl Drop for ActiveCall {
+    fn drop(&mut self) {
+        if !self.0.done {
+            let error = if std::thread::panicking() { ErrorInfo::panicked(None) } else { ErrorInfo::cancelled() };
+            self.record(Outcome::failure(error));
+        }
+    }
+}
+
+/// Runs a classifier of the call's return value. It may run user code (a `usage = ...` closure):
+/// a panic there costs the usage, not the call's value, and telemetry never takes the app down.
+pub(crate) fn classify_safely<'a, R, C: FnOnce(&'a R, bool) -> Outcome<'a>>(classify: C, out: &'a R, capturing: bool) -> Outcome<'a> {
+    catch_unwind(AssertUnwindSafe(|| classify(out, capturing))).unwrap_or_default()
+}

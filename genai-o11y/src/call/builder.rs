@@ -1,0 +1,398 @@
+//! [`GenAiSpanBuilder`]: the description of one call, built before it starts; [`GenAiSpanBuilder::start`]
+//! opens its span and returns the [`ActiveCall`].
+//!
+//! Each builder method is the runtime side of one macro argument (the macro crate's argument
+//! table names the method): it stores the value, and [`GenAiSpanBuilder::start`] writes it on the
+//! span as the attribute its documentation names.
+
+use std::fmt;
+use std::time::Instant;
+
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use super::active::{ActiveCall, CallState};
+use super::meta::CallMeta;
+use super::operation::OperationKind;
+use crate::instruments;
+use crate::params::{BoolParam, FieldValue, FloatParam, IntParam, TextListParam, TextParam};
+use crate::scope::{self, Scope, ScopeKind};
+use crate::semconv::{is_inference_operation, latest, tracing_names as tn, v1_41 as sc, Conventions};
+
+/// A description of one GenAI operation, built before the call. Every value is evaluated once,
+/// here, before the body runs.
+///
+/// ```
+/// # use genai_o11y::GenAiSpanBuilder;
+/// let call = GenAiSpanBuilder::inference("chat", "openai", "gpt-4o").temperature(0.2).max_tokens(256u32).start();
+/// let answer: Result<genai_o11y::Usage, std::io::Error> = Ok(genai_o11y::Usage::new().input(10).output(2));
+/// call.finish(genai_o11y::Outcome::from_result(&answer));
+/// ```
+#[derive(Clone, Debug)]
+pub struct GenAiSpanBuilder {
+    kind: OperationKind,
+    operation: StringValue,
+    name: Option<StringValue>,
+    provider: Option<StringValue>,
+    model: Option<StringValue>,
+    conversation_id: Option<StringValue>,
+    server_address: Option<StringValue>,
+    server_port: Option<i64>,
+    // request parameters
+    temperature: Option<f64>,
+    top_p: Option<f64>,
+    top_k: Option<i64>,
+    max_tokens: Option<i64>,
+    seed: Option<i64>,
+    frequency_penalty: Option<f64>,
+    presence_penalty: Option<f64>,
+    choice_count: Option<i64>,
+    output_type: Option<StringValue>,
+    stop_sequences: Option<Vec<StringValue>>,
+    stream: Option<bool>,
+    // tools
+    tool_type: Option<StringValue>,
+    tool_call_id: Option<StringValue>,
+    description: Option<StringValue>,
+    // agents
+    agent_id: Option<StringValue>,
+    agent_version: Option<StringValue>,
+    // everything else
+    extra: Vec<KeyValue>,
+    expects_usage: bool,
+}
+
+impl GenAiSpanBuilder {
+    #[inline]
+    fn new(kind: OperationKind, operation: StringValue) -> Self {
+        GenAiSpanBuilder {
+            kind,
+            operation,
+            name: None,
+            provider: None,
+            model: None,
+            conversation_id: None,
+            server_address: None,
+            server_port: None,
+            temperature: None,
+            top_p: None,
+            top_k: None,
+            max_tokens: None,
+            seed: None,
+            frequency_penalty: None,
+            presence_penalty: None,
+            choice_count: None,
+            output_type: None,
+            stop_sequences: None,
+            stream: None,
+            tool_type: None,
+            tool_call_id: None,
+            description: None,
+            agent_id: None,
+            agent_version: None,
+            extra: Vec::new(),
+            expects_usage: kind == OperationKind::Inference,
+        }
+    }
+
+    /// A model call. `operation` is usually one of `chat`, `text_completion`,
+    /// `generate_content`, `embeddings` (see [`crate::semconv::v1_41::INFERENCE_OPERATIONS`]).
+    #[inline]
+    pub fn inference(operation: impl TextParam, provider: impl TextParam, model: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::Inference, operation.into_text().unwrap_or_else(|| sc::OP_CHAT.into()));
+        s.provider = provider.into_text();
+        s.model = model.into_text();
+        s
+    }
+
+    /// A tool execution named `name` (`gen_ai.tool.name`).
+    #[inline]
+    pub fn tool(name: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::Tool, sc::OP_EXECUTE_TOOL.into());
+        s.name = name.into_text();
+        s
+    }
+
+    /// An in-process agent invocation named `name` (`gen_ai.agent.name`).
+    #[inline]
+    pub fn agent(name: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::Agent, sc::OP_INVOKE_AGENT.into());
+        s.name = name.into_text();
+        s
+    }
+
+    /// The kind of operation.
+    pub fn kind(&self) -> OperationKind {
+        self.kind
+    }
+
+    /// Overrides the span name (inference spans; tools and agents are named after their
+    /// `name`).
+    #[inline]
+    pub fn span_name(mut self, name: impl TextParam) -> Self {
+        if self.kind == OperationKind::Inference {
+            self.name = name.into_text();
+        }
+        self
+    }
+    /// `gen_ai.provider.name`.
+    #[inline]
+    pub fn provider(mut self, v: impl TextParam) -> Self {
+        self.provider = v.into_text();
+        self
+    }
+    /// `gen_ai.request.model`.
+    #[inline]
+    pub fn model(mut self, v: impl TextParam) -> Self {
+        self.model = v.into_text();
+        self
+    }
+    /// `gen_ai.conversation.id`.
+    #[inline]
+    pub fn conversation_id(mut self, v: impl TextParam) -> Self {
+        self.conversation_id = v.into_text();
+        self
+    }
+    /// `server.address`.
+    #[inline]
+    pub fn server_address(mut self, v: impl TextParam) -> Self {
+        self.server_address = v.into_text();
+        self
+    }
+    /// `server.port`.
+    #[inline]
+    pub fn server_port(mut self, v: impl IntParam) -> Self {
+        self.server_port = v.into_i64();
+        self
+    }
+    /// `gen_ai.request.temperature`.
+    #[inline]
+    pub fn temperature(mut self, v: impl FloatParam) -> Self {
+        self.temperature = v.into_f64();
+        self
+    }
+    /// `gen_ai.request.top_p`.
+    #[inline]
+    pub fn top_p(mut self, v: impl FloatParam) -> Self {
+        self.top_p = v.into_f64();
+        self
+    }
+    /// `gen_ai.request.top_k` (a double in v1.41, an int in the latest conventions).
+    #[inline]
+    pub fn top_k(mut self, v: impl IntParam) -> Self {
+        self.top_k = v.into_i64();
+        self
+    }
+    /// `gen_ai.request.max_tokens`.
+    #[inline]
+    pub fn max_tokens(mut self, v: impl IntParam) -> Self {
+        self.max_tokens = v.into_i64();
+        self
+    }
+    /// `gen_ai.request.seed`.
+    #[inline]
+    pub fn seed(mut self, v: impl IntParam) -> Self {
+        self.seed = v.into_i64();
+        self
+    }
+    /// `gen_ai.request.frequency_penalty`.
+    #[inline]
+    pub fn frequency_penalty(mut self, v: impl FloatParam) -> Self {
+        self.frequency_penalty = v.into_f64();
+        self
+    }
+    /// `gen_ai.request.presence_penalty`.
+    #[inline]
+    pub fn presence_penalty(mut self, v: impl FloatParam) -> Self {
+        self.presence_penalty = v.into_f64();
+        self
+    }
+    /// `gen_ai.request.choice.count` (recorded only when it is not 1, as the spec says).
+    #[inline]
+    pub fn choice_count(mut self, v: impl IntParam) -> Self {
+        self.choice_count = v.into_i64().filter(|n| *n != 1);
+        self
+    }
+    /// `gen_ai.output.type` (`text`, `json`, `image`, `speech`).
+    #[inline]
+    pub fn output_type(mut self, v: impl TextParam) -> Self {
+        self.output_type = v.into_text();
+        self
+    }
+    /// `gen_ai.request.stop_sequences`.
+    #[inline]
+    pub fn stop_sequences(mut self, v: impl TextListParam) -> Self {
+        self.stop_sequences = v.into_texts();
+        self
+    }
+    /// `gen_ai.request.stream` (set only when true, as the spec says).
+    #[inline]
+    pub fn stream(mut self, v: impl BoolParam) -> Self {
+        self.stream = v.into_bool().filter(|b| *b);
+        self
+    }
+    /// `gen_ai.tool.type` (default `function`).
+    #[inline]
+    pub fn tool_type(mut self, v: impl TextParam) -> Self {
+        self.tool_type = v.into_text();
+        self
+    }
+    /// `gen_ai.tool.call.id`.
+    #[inline]
+    pub fn tool_call_id(mut self, v: impl TextParam) -> Self {
+        self.tool_call_id = v.into_text();
+        self
+    }
+    /// `gen_ai.tool.description` or `gen_ai.agent.description`.
+    #[inline]
+    pub fn description(mut self, v: impl TextParam) -> Self {
+        self.description = v.into_text();
+        self
+    }
+    /// `gen_ai.agent.id`.
+    #[inline]
+    pub fn agent_id(mut self, v: impl TextParam) -> Self {
+        self.agent_id = v.into_text();
+        self
+    }
+    /// `gen_ai.agent.version`.
+    #[inline]
+    pub fn agent_version(mut self, v: impl TextParam) -> Self {
+        self.agent_version = v.into_text();
+        self
+    }
+    /// Whether the call is expected to report token usage (inference: yes). A call that was
+    /// expected to and did not is marked `genai_o11y.usage.missing = true` and counted.
+    #[inline]
+    pub fn expects_usage(mut self, v: bool) -> Self {
+        self.expects_usage = v;
+        self
+    }
+    /// Any other span attribute (not a metric attribute: metrics keep low cardinality).
+    /// `None` sets nothing; borrowed text is copied.
+    #[inline]
+    pub fn attribute(mut self, key: impl Into<Key>, value: impl FieldValue) -> Self {
+        if let Some(value) = value.into_value() {
+            self.extra.push(KeyValue::new(key, value));
+        }
+        self
+    }
+
+    /// Opens the span (a child of the current `tracing` span) and starts the clock.
+    pub fn start(self) -> ActiveCall {
+        let instruments = instruments::current();
+        let scope = scope::current();
+        let agent_name = scope.as_ref().and_then(|s| s.agent()).and_then(|a| a.name.clone());
+        let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
+        let capturing = instruments.settings.capture.mode.is_on()
+            && !span.is_disabled()
+            && span.context().span().span_context().is_sampled();
+        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } =
+            self;
+        let own_scope = (kind == OperationKind::Agent).then(|| Scope::new(ScopeKind::Agent, name.clone(), scope.clone()));
+        let meta = CallMeta {
+            kind,
+            inference: kind == OperationKind::Inference && is_inference_operation(operation.as_str()),
+            operation,
+            name,
+            provider,
+            request_model: model,
+            server_address,
+            server_port,
+            tool_type,
+            agent_name,
+            scope,
+            expects_usage,
+            streaming: stream.unwrap_or(false),
+        };
+        ActiveCall::new(CallState::new(span, Instant::now(), instruments, meta, own_scope, capturing))
+    }
+
+    fn open_span(&self, agent: Option<&StringValue>, conventions: Conventions) -> tracing::Span {
+        let s = |v: &Option<StringValue>| v.as_ref().map(|v| v.as_str().to_owned());
+        let span = match self.kind {
+            OperationKind::Inference => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::INFERENCE_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_KIND } = "client",
+                { sc::GEN_AI_OPERATION_NAME } = self.operation.as_str(),
+                { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+                { sc::SERVER_ADDRESS } = s(&self.server_address),
+                { sc::SERVER_PORT } = self.server_port,
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                { sc::GEN_AI_REQUEST_MAX_TOKENS } = self.max_tokens,
+                { sc::GEN_AI_REQUEST_TEMPERATURE } = self.temperature,
+                { sc::GEN_AI_REQUEST_TOP_P } = self.top_p,
+                { sc::GEN_AI_REQUEST_SEED } = self.seed,
+                { sc::GEN_AI_REQUEST_FREQUENCY_PENALTY } = self.frequency_penalty,
+                { sc::GEN_AI_REQUEST_PRESENCE_PENALTY } = self.presence_penalty,
+                { sc::GEN_AI_REQUEST_CHOICE_COUNT } = self.choice_count,
+                { sc::GEN_AI_OUTPUT_TYPE } = s(&self.output_type),
+                { sc::GEN_AI_REQUEST_STREAM } = self.stream,
+            ),
+            OperationKind::Tool => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::TOOL_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { sc::GEN_AI_OPERATION_NAME } = sc::OP_EXECUTE_TOOL,
+                { sc::GEN_AI_TOOL_NAME } = s(&self.name),
+                { sc::GEN_AI_TOOL_TYPE } = self.tool_type.as_ref().map_or(sc::TOOL_TYPE_FUNCTION, |t| t.as_str()),
+                { sc::GEN_AI_TOOL_CALL_ID } = s(&self.tool_call_id),
+                { sc::GEN_AI_TOOL_DESCRIPTION } = s(&self.description),
+                { sc::GEN_AI_AGENT_NAME } = agent.map(|a| a.as_str()),
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+            ),
+            OperationKind::Agent => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::AGENT_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { sc::GEN_AI_OPERATION_NAME } = sc::OP_INVOKE_AGENT,
+                { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                { sc::GEN_AI_AGENT_NAME } = s(&self.name),
+                { sc::GEN_AI_AGENT_ID } = s(&self.agent_id),
+                { sc::GEN_AI_AGENT_DESCRIPTION } = s(&self.description),
+                { sc::GEN_AI_AGENT_VERSION } = s(&self.agent_version),
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+            ),
+        };
+        if !span.is_disabled() {
+            // Attributes that are not plain `tracing` values (arrays, mode-dependent types, user
+            // keys). The OTel span is not started yet, so they land in its builder and samplers
+            // see them like the fields above.
+            if let Some(k) = self.top_k {
+                match conventions {
+                    Conventions::V1_41 => span.set_attribute(sc::GEN_AI_REQUEST_TOP_K, k as f64),
+                    Conventions::LatestExperimental => span.set_attribute(latest::GEN_AI_REQUEST_TOP_K, k),
+                }
+            }
+            if let Some(stop) = &self.stop_sequences {
+                span.set_attribute(sc::GEN_AI_REQUEST_STOP_SEQUENCES, Value::Array(Array::String(stop.clone())));
+            }
+            for kv in &self.extra {
+                span.set_attribute(kv.key.clone(), kv.value.clone());
+            }
+        }
+        span
+    }
+}
+
+/// `{operation} {model}`, `execute_tool {tool}`, `invoke_agent {agent}`: formatted only when
+/// the span is enabled.
+struct SpanName<'a>(&'a GenAiSpanBuilder);
+
+impl fmt::Display for SpanName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        match (s.kind, &s.name) {
+            (OperationKind::Inference, Some(name)) => f.write_str(name.as_str()),
+            (OperationKind::Inference, None) => match &s.model {
+                Some(m) => write!(f, "{} {}", s.operation.as_str(), m.as_str()),
+                None => f.write_str(s.operation.as_str()),
+            },
+            (_, Some(name)) if !name.as_str().is_empty() => write!(f, "{} {}", s.operation.as_str(), name.as_str()),
+            (_, _) => f.write_str(s.operation.as_str()),
+        }
+    }
+}
+

@@ -1,0 +1,21 @@
+//! The runtime behind the annotations, usable by hand: a [`GenAiSpanBuilder`] describes a call,
+//! [`GenAiSpanBuilder::start`] opens its span and returns an [`ActiveCall`], which records the
+//! outcome, the duration and the token usage exactly once: when the call returns, fails,
+//! panics, or is dropped before completion. [`ActiveCall::instrument`] and
+//! [`ActiveCall::instrument_stream`] wrap futures and streams.
+
+mod active;
+mod builder;
+mod future;
+mod meta;
+mod operation;
+mod outcome;
+mod stream;
+
+pub use active::ActiveCall;
+pub use builder::GenAiSpanBuilder;
+pub use future::Instrumented;
+pub(crate) use meta::CallMeta;
+pub use operation::OperationKind;
+pub use outcome::{Outcome, UsageSource};
+pub use stream::{Body, InstrumentedStream};

@@ -1,0 +1,14 @@
+//! What kind of GenAI operation a call is.
+
+/// What kind of GenAI operation a span describes: it decides the span kind, the span name, the
+/// attributes that apply and the metrics that are recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OperationKind {
+    /// A model call (`chat`, `text_completion`, `generate_content`, `embeddings`, or a custom
+    /// operation): span kind CLIENT, named `{operation} {model}`.
+    Inference,
+    /// `execute_tool`: span kind INTERNAL, named `execute_tool {tool}`.
+    Tool,
+    /// `invoke_agent` (in-process): span kind INTERNAL, named `invoke_agent {agent}`.
+    Agent,
+}

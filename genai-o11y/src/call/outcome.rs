@@ -1,0 +1,106 @@
+//! [`Outcome`]: how a call ended, as the classifier of its return value (or the hand-written
+//! code) reports it. It borrows the return value: nothing is copied unless an attribute needs it.
+
+use std::fmt;
+
+use serde_json::Value as Json;
+
+use crate::error::ErrorInfo;
+use crate::usage::HasUsage;
+
+/// How a call ended. Build one by hand with [`Outcome::from_result`], [`Outcome::success`],
+/// [`Outcome::with_usage`] or [`Outcome::failure`]. It borrows the call's return value, so
+/// nothing is copied unless an attribute or a metric needs it.
+#[derive(Default)]
+pub struct Outcome<'a> {
+    pub(crate) usage: UsageSource<'a>,
+    pub(crate) error: Option<ErrorInfo>,
+    pub(crate) output: Option<Json>,
+}
+
+/// Where the usage of a finished call is read from.
+#[derive(Default)]
+#[doc(hidden)]
+pub enum UsageSource<'a> {
+    /// Nothing reported.
+    #[default]
+    None,
+    /// The return value itself (or its `Ok`).
+    Borrowed(&'a dyn HasUsage),
+    /// Computed by a `usage = ...` closure.
+    Owned(Box<dyn HasUsage + 'a>),
+}
+
+impl<'a> UsageSource<'a> {
+    pub(crate) fn get(&self) -> Option<&dyn HasUsage> {
+        match self {
+            UsageSource::None => None,
+            UsageSource::Borrowed(u) => Some(*u),
+            UsageSource::Owned(u) => Some(&**u),
+        }
+    }
+}
+
+impl<'a> From<Option<&'a dyn HasUsage>> for UsageSource<'a> {
+    fn from(v: Option<&'a dyn HasUsage>) -> Self {
+        v.map_or(UsageSource::None, UsageSource::Borrowed)
+    }
+}
+
+impl<'a> From<Option<Box<dyn HasUsage + 'a>>> for UsageSource<'a> {
+    fn from(v: Option<Box<dyn HasUsage + 'a>>) -> Self {
+        v.map_or(UsageSource::None, UsageSource::Owned)
+    }
+}
+
+impl fmt::Debug for Outcome<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outcome").field("usage", &self.usage().map(|u| u.usage())).field("error", &self.error).finish()
+    }
+}
+
+impl<'a> Outcome<'a> {
+    /// Success, nothing to report.
+    pub fn success() -> Self {
+        Outcome::default()
+    }
+    /// Success with the usage of `value`.
+    pub fn with_usage<T: HasUsage>(value: &'a T) -> Self {
+        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None }
+    }
+    /// Success with an owned usage value (for example a [`Usage`](crate::Usage) or a
+    /// [`Response`](crate::Response)).
+    pub fn with_owned_usage<T: HasUsage + 'a>(value: T) -> Self {
+        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None }
+    }
+    /// Failure.
+    pub fn failure(error: ErrorInfo) -> Self {
+        Outcome { usage: UsageSource::None, error: Some(error), output: None }
+    }
+    /// From a `Result` whose success value reports usage and whose error is `Display`.
+    pub fn from_result<T: HasUsage, E: fmt::Display>(r: &'a Result<T, E>) -> Self {
+        match r {
+            Ok(v) => Outcome::with_usage(v),
+            Err(e) => Outcome::failure(ErrorInfo::from_display(e)),
+        }
+    }
+    /// The usage, if any.
+    pub fn usage(&self) -> Option<&dyn HasUsage> {
+        self.usage.get()
+    }
+    /// The error, if any.
+    pub fn error(&self) -> Option<&ErrorInfo> {
+        self.error.as_ref()
+    }
+    /// Captured output content (output messages of a model call, the result of a tool): recorded
+    /// only when capture is on. Build it only when the classifier is told capture is on.
+    pub fn with_output(mut self, output: Option<Json>) -> Self {
+        self.output = output;
+        self
+    }
+    /// From its parts (the generated code's classifier).
+    pub(crate) fn from_parts(usage: impl Into<UsageSource<'a>>, error: Option<ErrorInfo>, output: Option<Json>) -> Self {
+        Outcome { usage: usage.into(), error, output }
+    }
+}
+

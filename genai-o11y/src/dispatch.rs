@@ -1,0 +1,320 @@
+//! Type-based dispatch for the generated code (autoref specialization): what is the error, the
+//! success value, the usage, the JSON of a returned value? The most specific arm that applies to
+//! the value's type wins. Method resolution happens where the concrete type is known, so type
+//! aliases (`anyhow::Result<T>`, `io::Result<T>`) are seen through.
+//!
+//! The probe types, the trait ladders and the reference depths are this module's business only:
+//! the generated code invokes the `macro_rules!` at the end (through `__private`), one per
+//! question, and never names a trait.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::capture::to_json;
+use crate::error::{ErrorInfo, ErrorType};
+use crate::usage::{HasUsage, ReportsUsage};
+
+/// A borrowed value under dispatch.
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+
+// ---- error: Result<T, E: ErrorType> > Result<T, E: Display> > any Result > not a Result.
+
+pub trait ErrorViaErrorType {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
+}
+impl<T, E: ErrorType> ErrorViaErrorType for &&&Probe<'_, Result<T, E>> {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
+        self.0.as_ref().err().map(ErrorInfo::from_error_type)
+    }
+}
+pub trait ErrorViaDisplay {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
+}
+impl<T, E: fmt::Display> ErrorViaDisplay for &&Probe<'_, Result<T, E>> {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
+        self.0.as_ref().err().map(ErrorInfo::from_display)
+    }
+}
+pub trait ErrorViaResult {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
+}
+impl<T, E> ErrorViaResult for &Probe<'_, Result<T, E>> {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
+        self.0.as_ref().err().map(|_| ErrorInfo::opaque::<E>())
+    }
+}
+pub trait ErrorNone {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
+}
+impl<T: ?Sized> ErrorNone for Probe<'_, T> {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
+        None
+    }
+}
+
+// ---- the success value: `&T` of `Ok(T)`, or the value itself.
+
+pub trait OkOfResult<'a> {
+    type Ok: ?Sized;
+    fn __genai_o11y_ok(&self) -> Option<&'a Self::Ok>;
+}
+impl<'a, T, E> OkOfResult<'a> for &Probe<'a, Result<T, E>> {
+    type Ok = T;
+    fn __genai_o11y_ok(&self) -> Option<&'a T> {
+        self.0.as_ref().ok()
+    }
+}
+pub trait OkOfValue<'a> {
+    type Ok: ?Sized;
+    fn __genai_o11y_ok(&self) -> Option<&'a Self::Ok>;
+}
+impl<'a, T: ?Sized> OkOfValue<'a> for Probe<'a, T> {
+    type Ok = T;
+    fn __genai_o11y_ok(&self) -> Option<&'a T> {
+        Some(self.0)
+    }
+}
+
+// ---- optional usage (operations that need not report it): read it where the type reports it.
+
+pub trait UsageSome<'a> {
+    fn __genai_o11y_usage(&self) -> Option<&'a dyn HasUsage>;
+}
+impl<'a, T: ReportsUsage + ?Sized> UsageSome<'a> for &Probe<'a, T> {
+    fn __genai_o11y_usage(&self) -> Option<&'a dyn HasUsage> {
+        self.0.usage_source()
+    }
+}
+pub trait UsageNone<'a> {
+    fn __genai_o11y_usage(&self) -> Option<&'a dyn HasUsage>;
+}
+impl<'a, T: ?Sized> UsageNone<'a> for Probe<'a, T> {
+    fn __genai_o11y_usage(&self) -> Option<&'a dyn HasUsage> {
+        None
+    }
+}
+
+// ---- JSON of a value that may or may not be serializable (tool arguments).
+
+pub trait JsonSome {
+    fn __genai_o11y_json(&self) -> Option<Json>;
+}
+impl<T: Serialize + ?Sized> JsonSome for &Probe<'_, T> {
+    fn __genai_o11y_json(&self) -> Option<Json> {
+        to_json(self.0)
+    }
+}
+pub trait JsonNone {
+    fn __genai_o11y_json(&self) -> Option<Json>;
+}
+impl<T: ?Sized> JsonNone for Probe<'_, T> {
+    fn __genai_o11y_json(&self) -> Option<Json> {
+        None
+    }
+}
+
+// ---- JSON of a success value (tool results): Ok(T: Serialize) > Result > T: Serialize > none.
+
+pub trait OkJsonSome {
+    fn __genai_o11y_ok_json(&self) -> Option<Json>;
+}
+impl<T: Serialize, E> OkJsonSome for &&&Probe<'_, Result<T, E>> {
+    fn __genai_o11y_ok_json(&self) -> Option<Json> {
+        self.0.as_ref().ok().and_then(to_json)
+    }
+}
+pub trait OkJsonResult {
+    fn __genai_o11y_ok_json(&self) -> Option<Json>;
+}
+impl<T, E> OkJsonResult for &&Probe<'_, Result<T, E>> {
+    fn __genai_o11y_ok_json(&self) -> Option<Json> {
+        None
+    }
+}
+pub trait ValueJsonSome {
+    fn __genai_o11y_ok_json(&self) -> Option<Json>;
+}
+impl<T: Serialize + ?Sized> ValueJsonSome for &Probe<'_, T> {
+    fn __genai_o11y_ok_json(&self) -> Option<Json> {
+        to_json(self.0)
+    }
+}
+pub trait OkJsonNone {
+    fn __genai_o11y_ok_json(&self) -> Option<Json>;
+}
+impl<T: ?Sized> OkJsonNone for Probe<'_, T> {
+    fn __genai_o11y_ok_json(&self) -> Option<Json> {
+        None
+    }
+}
+
+// ---- sync functions whose return type is a future the macro cannot see.
+
+/// What a sync function returns, for the check that it is not a future.
+pub struct ReturnProbe<T: ?Sized>(pub std::marker::PhantomData<T>);
+
+/// The check passed: the return type is not a future.
+pub struct NotAFuture;
+
+/// The check failed: `this type is a future`.
+pub struct ReturnsAFuture;
+
+pub trait ReturnIsFuture {
+    fn __genai_o11y_check(&self) -> ReturnsAFuture;
+}
+impl<T: core::future::Future + ?Sized> ReturnIsFuture for &ReturnProbe<T> {
+    fn __genai_o11y_check(&self) -> ReturnsAFuture {
+        ReturnsAFuture
+    }
+}
+pub trait ReturnIsValue {
+    fn __genai_o11y_check(&self) -> NotAFuture;
+}
+impl<T: ?Sized> ReturnIsValue for ReturnProbe<T> {
+    fn __genai_o11y_check(&self) -> NotAFuture {
+        NotAFuture
+    }
+}
+
+/// Implemented only by [`NotAFuture`]: a sync function that returns a future type fails here,
+/// with the fix in the message.
+#[diagnostic::on_unimplemented(
+    message = "this function returns a future that genai-o11y cannot see through (a type alias or a custom future type)",
+    label = "returns a future",
+    note = "write `async fn`, or spell the return type `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> + Send>>`, so that the span covers the awaited call"
+)]
+pub trait SyncReturn {}
+impl SyncReturn for NotAFuture {}
+
+/// Compile-time check of a sync function's return type (see [`SyncReturn`]).
+#[inline(always)]
+pub fn sync_return<T: SyncReturn>(_: T) {}
+
+/// The error of a returned value: `Option<ErrorInfo>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_error_of {
+    ($out:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{ErrorNone as _, ErrorViaDisplay as _, ErrorViaErrorType as _, ErrorViaResult as _};
+        (&&&&$crate::__private::dispatch::Probe($out)).__genai_o11y_error()
+    }};
+}
+
+/// The success value of a returned value: `Option<&T>` (`Ok` of a `Result`, else the value).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_ok_of {
+    ($out:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{OkOfResult as _, OkOfValue as _};
+        (&&$crate::__private::dispatch::Probe($out)).__genai_o11y_ok()
+    }};
+}
+
+/// The usage of a returned value whose type may not report any: `Option<&dyn HasUsage>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_optional_usage_of {
+    ($out:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{UsageNone as _, UsageSome as _};
+        (&&$crate::__private::dispatch::Probe($out)).__genai_o11y_usage()
+    }};
+}
+
+/// The JSON of a value, if it is serializable: `Option<serde_json::Value>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_json_of {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{JsonNone as _, JsonSome as _};
+        (&&$crate::__private::dispatch::Probe($value)).__genai_o11y_json()
+    }};
+}
+
+/// The JSON of the success value of a returned value, if serializable.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_ok_json_of {
+    ($out:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{OkJsonNone as _, OkJsonResult as _, OkJsonSome as _, ValueJsonSome as _};
+        (&&&&$crate::__private::dispatch::Probe($out)).__genai_o11y_ok_json()
+    }};
+}
+
+/// Fails to compile, with the fix, when the type `$ty` is a future.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_check_sync_return {
+    ($ty:ty) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{ReturnIsFuture as _, ReturnIsValue as _};
+        $crate::__private::dispatch::sync_return((&&$crate::__private::dispatch::ReturnProbe::<$ty>(::core::marker::PhantomData)).__genai_o11y_check());
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct Mapped;
+    impl fmt::Display for Mapped {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("rate limited")
+        }
+    }
+    impl ErrorType for Mapped {
+        fn error_type(&self) -> Cow<'static, str> {
+            "429".into()
+        }
+    }
+    struct Opaque;
+
+    #[test]
+    fn error_dispatch_picks_the_most_specific_arm() {
+        let r: Result<(), Mapped> = Err(Mapped);
+        let e = crate::__genai_o11y_error_of!(&r).unwrap();
+        assert_eq!(e.error_type, "429");
+        assert_eq!(e.message.as_deref(), Some("rate limited"));
+        assert!(e.exception_type.ends_with("Mapped"));
+
+        let r: Result<(), String> = Err("boom".into());
+        let e = crate::__genai_o11y_error_of!(&r).unwrap();
+        assert_eq!(e.error_type, "alloc::string::String");
+        assert_eq!(e.message.as_deref(), Some("boom"));
+
+        let r: Result<(), Opaque> = Err(Opaque);
+        let e = crate::__genai_o11y_error_of!(&r).unwrap();
+        assert!(e.error_type.ends_with("Opaque"));
+        assert_eq!(e.message, None);
+
+        let r: Result<(), String> = Ok(());
+        assert_eq!(crate::__genai_o11y_error_of!(&r), None);
+        assert_eq!(crate::__genai_o11y_error_of!(&5u32), None);
+    }
+
+    #[test]
+    fn ok_and_json_dispatch() {
+        let r: Result<u32, Opaque> = Ok(3);
+        assert_eq!(crate::__genai_o11y_ok_of!(&r), Some(&3));
+        assert_eq!(crate::__genai_o11y_ok_of!(&4u8), Some(&4));
+        assert_eq!(crate::__genai_o11y_json_of!(&"x"), Some(Json::from("x")));
+        assert_eq!(crate::__genai_o11y_json_of!(&Opaque), None);
+        assert_eq!(crate::__genai_o11y_ok_json_of!(&r), Some(Json::from(3)));
+        let r: Result<Opaque, String> = Ok(Opaque);
+        assert_eq!(crate::__genai_o11y_ok_json_of!(&r), None);
+        assert_eq!(crate::__genai_o11y_ok_json_of!(&7u8), Some(Json::from(7)));
+        assert_eq!(crate::__genai_o11y_ok_json_of!(&Opaque), None);
+        assert!(crate::__genai_o11y_optional_usage_of!(&crate::Usage::new().input(1)).is_some());
+        assert!(crate::__genai_o11y_optional_usage_of!(&Opaque).is_none());
+        crate::__genai_o11y_check_sync_return!(u32);
+    }
+}

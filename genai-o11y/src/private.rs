@@ -1,0 +1,160 @@
+//! What the generated code calls. Not a public API: no stability guarantee.
+//!
+//! The attribute macros emit calls to the functions and macros here and nothing else of this
+//! crate, so the protocol between the expansion and the runtime (dispatch ladders, reference
+//! depths, trait names) is owned by the runtime.
+
+use serde_json::Value as Json;
+
+use crate::call::{ActiveCall, Outcome, UsageSource};
+use crate::capture::to_json;
+use crate::error::ErrorInfo;
+use crate::usage::{ReportsChunkUsage, ReportsUsage};
+
+pub use crate::call::{GenAiSpanBuilder, Instrumented, InstrumentedStream};
+pub use crate::pricing::Cost;
+pub use crate::usage::{CostField, HasUsage, TextField, TokenCount};
+pub use crate::capture::ContentKind;
+pub use crate::dispatch;
+pub use crate::params::Static;
+pub use crate::usage::{InputTokens, Usage};
+pub use serde_json;
+pub use std;
+
+pub use crate::__genai_o11y_check_sync_return as check_sync_return;
+pub use crate::__genai_o11y_error_of as error_of;
+pub use crate::__genai_o11y_json_of as json_of;
+pub use crate::__genai_o11y_ok_json_of as ok_json_of;
+pub use crate::__genai_o11y_ok_of as ok_of;
+pub use crate::__genai_o11y_optional_usage_of as optional_usage_of;
+pub use crate::__genai_o11y_select as select;
+
+/// Picks the instrumented or the original item: the original when the application is built with
+/// `--cfg genai_o11y_disabled` (evaluated in this crate, so only the final build's flags decide,
+/// never a dependency's features).
+#[cfg(not(genai_o11y_disabled))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_select {
+    (instrumented { $($on:tt)* } original { $($off:tt)* }) => { $($on)* };
+}
+
+/// Picks the instrumented or the original item (see above): here, the original.
+#[cfg(genai_o11y_disabled)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_select {
+    (instrumented { $($on:tt)* } original { $($off:tt)* }) => { $($off)* };
+}
+
+/// The outcome of a returned value: its usage (however read), its error, its captured output.
+#[inline]
+pub fn outcome<'a>(usage: impl Into<UsageSource<'a>>, error: Option<ErrorInfo>, output: Option<Json>) -> Outcome<'a> {
+    Outcome::from_parts(usage, error, output)
+}
+
+/// Output content read by the user's `output_messages = ...` closure from the success value.
+#[inline]
+pub fn output_with<'a, T: ?Sized, U: serde::Serialize>(ok: Option<&'a T>, f: impl FnOnce(&'a T) -> U) -> Option<Json> {
+    ok.and_then(|v| to_json(&f(v)))
+}
+
+/// Content captured at entry (`input_messages = ...`): serialized only when capturing.
+#[inline]
+pub fn capture<T: serde::Serialize + ?Sized>(call: &mut ActiveCall, kind: ContentKind, value: &T) {
+    call.capture(kind, to_json(value));
+}
+
+/// Usage of a return type that must report it (inference operations).
+#[inline]
+pub fn required_usage<T: ReportsUsage + ?Sized>(out: &T) -> Option<&dyn HasUsage> {
+    out.usage_source()
+}
+
+/// Usage of a stream chunk, for streaming inference operations.
+#[inline]
+pub fn required_chunk_usage<T: ReportsChunkUsage + ?Sized>(out: &T) -> Option<&dyn HasUsage> {
+    out.chunk_usage_source()
+}
+
+/// Usage read by the user's `usage = ...` closure from the success value.
+#[inline]
+pub fn usage_with<'a, T: ?Sized, U: HasUsage + 'a>(ok: Option<&'a T>, f: impl FnOnce(&'a T) -> U) -> Option<Box<dyn HasUsage + 'a>> {
+    ok.map(|v| Box::new(f(v)) as Box<dyn HasUsage + 'a>)
+}
+
+/// Checks at compile time that a field is a token count (spanned at the field's type).
+#[inline]
+pub fn token_count<T: TokenCount + ?Sized>(v: &T) -> Option<u64> {
+    v.token_count()
+}
+
+/// Checks at compile time that a field is text (spanned at the field's type).
+#[inline]
+pub fn texts<T: TextField + ?Sized>(v: &T) -> Vec<&str> {
+    v.texts()
+}
+
+/// A provider-reported cost read from a `cost` field.
+#[inline]
+pub fn reported_cost<T: CostField + ?Sized>(v: &T, currency: &'static str) -> Option<Cost> {
+    v.amount().map(|a| Cost::reported(a, currency))
+}
+
+/// The first text of a text field.
+#[inline]
+pub fn first_text<T: TextField + ?Sized>(v: &T) -> Option<&str> {
+    v.first()
+}
+
+/// Runs a sync body inside the span. The closure is passed straight to an `FnOnce` bound so that
+/// it may return borrows of what it captured.
+#[inline]
+pub fn run_sync<R>(call: ActiveCall, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R, bool) -> Outcome<'a>) -> R {
+    call.in_scope(body, classify)
+}
+
+/// Wraps a future.
+#[inline]
+pub fn instrument<F, C>(call: ActiveCall, fut: F, classify: C) -> Instrumented<F, C>
+where
+    F: core::future::Future,
+    C: for<'a> FnOnce(&'a F::Output, bool) -> Outcome<'a>,
+{
+    call.instrument(fut, classify)
+}
+
+/// Wraps a stream.
+#[inline]
+pub fn instrument_stream<S, C>(call: ActiveCall, stream: S, classify: C) -> InstrumentedStream<S, C>
+where
+    S: futures_core::Stream,
+    C: for<'a> FnMut(&'a S::Item, bool) -> Outcome<'a>,
+{
+    call.instrument_stream(stream, classify)
+}
+
+/// Runs the body of a stream-returning async fn; hands the call back.
+#[inline]
+pub fn run_body<F: core::future::Future>(call: ActiveCall, fut: F) -> crate::call::Body<F> {
+    call.__run_body(fut)
+}
+
+/// Runs the body of a stream-returning sync fn; hands the call back.
+#[inline]
+pub fn run_sync_body<R>(call: ActiveCall, body: impl FnOnce() -> R) -> (ActiveCall, R) {
+    call.__run_sync_body(body)
+}
+
+/// Ends a stream call that failed before its stream existed.
+#[inline]
+pub fn fail(call: ActiveCall, error: Option<ErrorInfo>) {
+    call.finish(outcome(UsageSource::None, error, None));
+}
+
+/// Calls a closure once. Passing the closure straight to an `FnOnce` bound lets it return borrows
+/// of what it captured (a `&mut self` method returning `&mut T`).
+#[inline]
+pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}

@@ -1,0 +1,134 @@
+//! The metrics a finished call records: one function per operation kind, each in the convention
+//! mode of the instruments.
+
+use std::sync::atomic::Ordering;
+
+use opentelemetry::KeyValue;
+
+use super::Finish;
+use crate::call::{CallMeta, OperationKind};
+use crate::instruments::{Instruments, LatestInstruments, V141Instruments};
+use crate::pricing::CostSource;
+use crate::scope::Scope;
+use crate::semconv::{latest, v1_41 as sc, vendor};
+
+type MetricAttrs = smallvec::SmallVec<[KeyValue; 8]>;
+
+/// Records the metrics of a finished call.
+pub(crate) fn record(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_>) {
+    match meta.kind {
+        OperationKind::Inference => inference(i, meta, finish),
+        OperationKind::Tool => tool(i, meta, finish),
+        OperationKind::Agent => agent(i, meta, own_scope, finish),
+    }
+}
+
+fn error_type(finish: &Finish<'_>) -> Option<KeyValue> {
+    finish.error_type().map(|t| KeyValue::new(sc::ERROR_TYPE, t))
+}
+
+fn tool(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
+    let mut attrs = MetricAttrs::new();
+    if let Some(name) = &meta.name {
+        attrs.push(KeyValue::new(sc::GEN_AI_TOOL_NAME, name.clone()));
+    }
+    attrs.push(KeyValue::new(sc::GEN_AI_TOOL_TYPE, meta.tool_type.clone().unwrap_or_else(|| sc::TOOL_TYPE_FUNCTION.into())));
+    if let Some(agent) = &meta.agent_name {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, agent.clone()));
+    }
+    attrs.extend(error_type(finish));
+    i.tool_duration.record(finish.elapsed, &attrs);
+}
+
+fn agent(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_>) {
+    let mut attrs = MetricAttrs::new();
+    if let Some(name) = &meta.name {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, name.clone()));
+    }
+    if let Some(m) = &meta.request_model {
+        attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
+    }
+    attrs.extend(error_type(finish));
+    i.agent_duration.record(finish.elapsed, &attrs);
+    if let (Some(l), Some(own)) = (&i.latest, own_scope) {
+        let name: MetricAttrs = meta.name.iter().map(|n| KeyValue::new(sc::GEN_AI_AGENT_NAME, n.clone())).collect();
+        l.agent_inference_calls.record(own.totals.inference_calls.load(Ordering::Relaxed), &name);
+        l.agent_tool_calls.record(own.totals.tool_calls.load(Ordering::Relaxed), &name);
+    }
+}
+
+/// One attribute list for every inference metric of the call: the common attributes, extended
+/// and truncated back for each instrument's extra attributes.
+fn inference(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
+    let mut attrs = meta.inference_attrs(finish.response_model());
+    match (&i.v1_41, &i.latest) {
+        (Some(v), _) => v1_41_inference(i, v, &mut attrs, finish),
+        (None, Some(l)) if meta.inference => latest_inference(l, &mut attrs, finish),
+        _ => {
+            // Latest mode, an operation outside the inference family (embeddings, custom): the
+            // generic duration.
+            with(&mut attrs, error_type(finish), |a| i.operation_duration.record(finish.elapsed, a));
+        }
+    }
+    if let Some(c) = &finish.cost {
+        let source = if c.source == CostSource::Provider { vendor::COST_SOURCE_PROVIDER } else { vendor::COST_SOURCE_TABLE };
+        let extra = [KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()), KeyValue::new(vendor::COST_SOURCE, source)];
+        with(&mut attrs, extra, |a| i.cost.add(c.amount, a));
+    }
+    if finish.unpriced {
+        i.unpriced.add(1, &attrs);
+    }
+    if finish.usage_missing {
+        i.usage_missing.add(1, &attrs);
+    }
+}
+
+/// Runs `f` with `extra` appended to `attrs`, then truncates `attrs` back.
+fn with(attrs: &mut MetricAttrs, extra: impl IntoIterator<Item = KeyValue>, f: impl FnOnce(&[KeyValue])) {
+    let common = attrs.len();
+    attrs.extend(extra);
+    f(attrs);
+    attrs.truncate(common);
+}
+
+fn v1_41_inference(i: &Instruments, v: &V141Instruments, attrs: &mut MetricAttrs, finish: &Finish<'_>) {
+    with(attrs, error_type(finish), |a| i.operation_duration.record(finish.elapsed, a));
+    if let Some(u) = finish.usage {
+        for (n, ty) in [(u.spec_input_tokens(), sc::GEN_AI_TOKEN_TYPE_INPUT), (u.output_tokens, sc::GEN_AI_TOKEN_TYPE_OUTPUT)] {
+            if let Some(n) = n {
+                with(attrs, [KeyValue::new(sc::GEN_AI_TOKEN_TYPE, ty)], |a| v.token_usage.record(n, a));
+            }
+        }
+    }
+}
+
+fn latest_inference(l: &LatestInstruments, attrs: &mut MetricAttrs, finish: &Finish<'_>) {
+    // Usage counters: every inference operation, failed ones included, 0 when nothing came back;
+    // modality `unknown` (providers give no breakdown through `HasUsage`).
+    let u = finish.usage.unwrap_or_default();
+    with(attrs, [KeyValue::new(latest::GEN_AI_TOKEN_MODALITY, latest::GEN_AI_TOKEN_MODALITY_UNKNOWN)], |a| {
+        l.usage_input.add(u.spec_input_tokens().unwrap_or(0), a);
+        l.usage_output.add(u.output_tokens.unwrap_or(0), a);
+        if let Some(n) = u.cache_read_input_tokens {
+            l.usage_cache_read.add(n, a);
+        }
+        if let Some(n) = u.cache_write_input_tokens {
+            l.usage_cache_write.add(n, a);
+        }
+        if let Some(n) = u.reasoning_output_tokens {
+            l.usage_reasoning.add(n, a);
+        }
+    });
+    with(attrs, error_type(finish), |a| {
+        l.inference_duration.record(finish.elapsed, a);
+        // Per-operation distributions: successful operations that reported usage.
+        if let Some(u) = finish.usage.filter(|_| finish.error.is_none()) {
+            if let Some(n) = u.spec_input_tokens() {
+                l.operation_input_tokens.record(n, a);
+            }
+            if let Some(n) = u.output_tokens {
+                l.operation_output_tokens.record(n, a);
+            }
+        }
+    });
+}

@@ -1,0 +1,75 @@
+//! The attributes, status and exception event a finished call writes on its span.
+
+use opentelemetry::trace::{SpanRef, Status};
+use opentelemetry::{Array, KeyValue, StringValue, Value};
+
+use super::Finish;
+use crate::call::{CallMeta, OperationKind};
+use crate::pricing::CostSource;
+use crate::scope::{Scope, ScopeKind};
+use crate::semconv::{v1_41 as sc, vendor, Conventions};
+
+fn text(v: &str) -> Value {
+    Value::String(StringValue::from(v.to_owned()))
+}
+
+/// Writes the finish of a call on its (recording) span.
+pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_>, conventions: Conventions) {
+    let mut attrs: Vec<KeyValue> = Vec::with_capacity(10);
+    if let (OperationKind::Inference, Some(u)) = (meta.kind, &finish.usage) {
+        let mut put = |key: &'static str, v: Option<u64>| {
+            if let Some(v) = v {
+                attrs.push(KeyValue::new(key, i64::try_from(v).unwrap_or(i64::MAX)));
+            }
+        };
+        put(sc::GEN_AI_USAGE_INPUT_TOKENS, u.spec_input_tokens());
+        put(sc::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens);
+        put(sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, u.cache_read_input_tokens);
+        put(conventions.cache_write_key(), u.cache_write_input_tokens);
+        put(sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, u.reasoning_output_tokens);
+    }
+    if let Some(id) = finish.response_id() {
+        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_ID, text(id)));
+    }
+    if let Some(m) = finish.response_model() {
+        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
+    }
+    let finish_reasons = finish.finish_reasons();
+    if !finish_reasons.is_empty() {
+        let reasons = finish_reasons.into_iter().map(|r| StringValue::from(r.to_owned())).collect();
+        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_FINISH_REASONS, Value::Array(Array::String(reasons))));
+    }
+    if let (Some(err), Some(error_type)) = (&finish.error, finish.error_type()) {
+        attrs.push(KeyValue::new(sc::ERROR_TYPE, error_type));
+        let mut event = Vec::with_capacity(2);
+        event.push(KeyValue::new(sc::EXCEPTION_TYPE, Value::String(super::finish::cow_value(&err.exception_type))));
+        if let Some(m) = &err.message {
+            event.push(KeyValue::new(sc::EXCEPTION_MESSAGE, text(m)));
+        }
+        span.add_event(sc::EXCEPTION_EVENT, event);
+        span.set_status(Status::error(err.message.clone().unwrap_or_default()));
+    }
+    if let Some(c) = &finish.cost {
+        attrs.push(KeyValue::new(vendor::COST_AMOUNT, c.amount));
+        attrs.push(KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()));
+        match &c.source {
+            CostSource::Provider => attrs.push(KeyValue::new(vendor::COST_SOURCE, vendor::COST_SOURCE_PROVIDER)),
+            CostSource::Table(v) => {
+                attrs.push(KeyValue::new(vendor::COST_SOURCE, vendor::COST_SOURCE_TABLE));
+                attrs.push(KeyValue::new(vendor::COST_PRICING_VERSION, v.clone()));
+            }
+        }
+    }
+    if finish.unpriced {
+        attrs.push(KeyValue::new(vendor::COST_UNPRICED, true));
+    }
+    if finish.usage_missing {
+        attrs.push(KeyValue::new(vendor::USAGE_MISSING, true));
+    }
+    if let Some(own) = own_scope {
+        attrs.extend(own.totals.attributes(ScopeKind::Agent));
+    }
+    if !attrs.is_empty() {
+        span.set_attributes(attrs);
+    }
+}

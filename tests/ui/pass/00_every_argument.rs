@@ -1,0 +1,168 @@
+// @generated from the argument table (genai-o11y-macros/src/args.rs) by the test
+// `docs::tests::every_argument_case_is_current`: do not edit; `GENAI_O11Y_BLESS=1` rewrites it.
+// Every argument of every annotation, as a literal and as an expression: each becomes the
+// builder method its table entry names, which must exist and take that kind of value.
+#![deny(warnings)]
+
+use genai_o11y::{genai_agent, genai_span, genai_tool, HasUsage, Usage};
+
+#[derive(serde::Serialize)]
+pub struct Msg {
+    role: &'static str,
+    content: String,
+}
+
+pub struct Req {
+    float: Option<f64>,
+    int: u32,
+    text: String,
+    list: Vec<String>,
+    messages: Vec<Msg>,
+}
+
+#[derive(HasUsage)]
+pub struct Resp {
+    prompt_tokens: u32,
+    completion_tokens: u32,
+    #[usage(skip)]
+    choices: Vec<String>,
+}
+
+fn resp() -> Resp {
+    Resp { prompt_tokens: 1, completion_tokens: 2, choices: vec!["hi".into()] }
+}
+
+/// Doc comment.
+#[genai_span(
+    operation = "chat",
+    provider = "text",
+    model = "text",
+    name = "text",
+    temperature = 0.5,
+    max_tokens = 7,
+    top_p = 0.5,
+    top_k = 7,
+    seed = 7,
+    stop_sequences = ["a", "b"],
+    frequency_penalty = 0.5,
+    presence_penalty = 0.5,
+    choice_count = 7,
+    output_type = "text",
+    server_address = "text",
+    server_port = 7,
+    conversation_id = "text",
+    usage = |r: &Resp| Usage::new().input(u64::from(r.prompt_tokens)),
+    input_messages = req.messages,
+    system_instructions = req.messages,
+    tool_definitions = req.messages,
+    output_messages = |r: &Resp| r.choices.clone(),
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn span_literals(req: &Req) -> Result<Resp, String> {
+    let _ = req;
+    Ok(resp())
+}
+
+/// Doc comment.
+#[genai_span(
+    operation = "chat",
+    provider = req.text.as_str(),
+    model = req.text.as_str(),
+    name = req.text.as_str(),
+    temperature = req.float,
+    max_tokens = req.int,
+    top_p = req.float,
+    top_k = req.int,
+    seed = req.int,
+    stop_sequences = req.list.clone(),
+    frequency_penalty = req.float,
+    presence_penalty = req.float,
+    choice_count = req.int,
+    output_type = req.text.as_str(),
+    server_address = req.text.as_str(),
+    server_port = req.int,
+    conversation_id = req.text.as_str(),
+    usage = |r: &Resp| Usage::new().input(u64::from(r.prompt_tokens)),
+    input_messages = req.messages,
+    system_instructions = req.messages,
+    tool_definitions = req.messages,
+    output_messages = |r: &Resp| r.choices.clone(),
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn span_expressions(req: &Req) -> Result<Resp, String> {
+    let _ = req;
+    Ok(resp())
+}
+
+/// Doc comment.
+#[genai_tool(
+    name = "lookup",
+    tool_type = "lookup",
+    call_id = "text",
+    description = "text",
+    conversation_id = "text",
+    arguments = req.messages,
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn tool_literals(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
+/// Doc comment.
+#[genai_tool(
+    name = "lookup",
+    tool_type = "lookup",
+    call_id = req.text.as_str(),
+    description = req.text.as_str(),
+    conversation_id = req.text.as_str(),
+    arguments = req.messages,
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn tool_expressions(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
+/// Doc comment.
+#[genai_agent(
+    provider = "text",
+    model = "text",
+    name = "lookup",
+    id = "text",
+    description = "text",
+    version = "text",
+    conversation_id = "text",
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn agent_literals(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
+/// Doc comment.
+#[genai_agent(
+    provider = req.text.as_str(),
+    model = req.text.as_str(),
+    name = "lookup",
+    id = req.text.as_str(),
+    description = req.text.as_str(),
+    version = req.text.as_str(),
+    conversation_id = req.text.as_str(),
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn agent_expressions(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
+fn main() {
+    let req = Req { float: Some(0.2), int: 3, text: "t".into(), list: vec!["x".into()], messages: vec![Msg { role: "user", content: "hi".into() }] };
+    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req));
+}
