@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 
 use common::*;
-use genai_o11y::setup::{ConsoleStyle, Exporter, LogFormat, Protocol, SetupError};
+use genai_o11y::setup::{ConsoleStyle, Endpoint, Exporter, LogFormat, Protocol, SetupError, Source};
 use genai_o11y::{genai_agent, genai_span, genai_tool, Usage};
 use opentelemetry_sdk::trace::InMemorySpanExporter;
 use serde_json::Value as Json;
@@ -146,22 +146,22 @@ fn bad_configuration_is_a_clear_error_never_a_panic() {
     ));
     assert!(matches!(
         attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]),
-        Some(SetupError::UnknownProtocol(p)) if p == "http/json"
+        Some(SetupError::UnknownProtocol { value, .. }) if value == "http/json"
     ));
     assert!(matches!(
         attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"), ("OTEL_EXPORTER_OTLP_HEADERS", "api-key")]),
-        Some(SetupError::InvalidHeaders(_))
+        Some(SetupError::InvalidHeaders { .. })
     ));
-    assert!(matches!(attempt(&[("OTEL_TRACES_SAMPLER", "often")]), Some(SetupError::InvalidSampler(_))));
-    assert!(matches!(attempt(&[("OTEL_TRACES_EXPORTER", "jaeger")]), Some(SetupError::UnknownExporter(_))));
-    assert!(matches!(attempt(&[("RUST_LOG", "info,=[")]), Some(SetupError::InvalidFilter(_))));
+    assert!(matches!(attempt(&[("OTEL_TRACES_SAMPLER", "often")]), Some(SetupError::InvalidSampler { .. })));
+    assert!(matches!(attempt(&[("OTEL_TRACES_EXPORTER", "jaeger")]), Some(SetupError::UnknownExporter { .. })));
+    assert!(matches!(attempt(&[("RUST_LOG", "info,=[")]), Some(SetupError::InvalidFilter { .. })));
     assert!(matches!(
         genai_o11y::init().env_source(no_env()).otlp_endpoint("http://host:99999").install_thread_local().err(),
         Some(SetupError::InvalidEndpoint { .. })
     ));
     assert!(matches!(
         genai_o11y::init().env_source(no_env()).preset(genai_o11y::setup::Preset::Langfuse).install_thread_local().err(),
-        Some(SetupError::MissingVariable(v)) if v == "LANGFUSE_PUBLIC_KEY"
+        Some(SetupError::MissingVariable { source: Source::Env(v), .. }) if v == "LANGFUSE_PUBLIC_KEY"
     ));
     // HTTPS needs the `tls` feature (not enabled in this test crate): a clear error at install,
     // not failed exports at run time. The Langfuse preset defaults to its HTTPS cloud.
@@ -171,7 +171,7 @@ fn bad_configuration_is_a_clear_error_never_a_panic() {
             .preset(genai_o11y::setup::Preset::Langfuse)
             .install_thread_local()
             .err(),
-        Some(SetupError::TlsUnavailable(url)) if url == "https://cloud.langfuse.com/api/public/otel/v1/traces"
+        Some(SetupError::TlsUnavailable(Endpoint { url, .. })) if url == "https://cloud.langfuse.com/api/public/otel/v1/traces"
     ));
     assert!(matches!(
         attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]),

@@ -6,67 +6,9 @@
 use std::fmt;
 use std::time::Duration;
 
-/// Why the pipeline could not be installed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum SetupError {
-    /// `install` was called twice (or another global subscriber exists).
-    AlreadyInstalled,
-    /// An endpoint that is not an `http://` or `https://` URL with a host.
-    InvalidEndpoint {
-        /// Where it came from (a variable name or `code`).
-        source: String,
-        /// The value.
-        value: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// `OTEL_EXPORTER_OTLP_PROTOCOL` (or a per-signal form) is not `grpc` or `http/protobuf`.
-    UnknownProtocol(String),
-    /// `OTEL_EXPORTER_OTLP_HEADERS` is not `key=value,key=value`.
-    InvalidHeaders(String),
-    /// `OTEL_TRACES_SAMPLER` / `_ARG` is not understood.
-    InvalidSampler(String),
-    /// `OTEL_TRACES_EXPORTER` names an exporter this crate does not provide.
-    UnknownExporter(String),
-    /// A preset lacks a required variable.
-    MissingVariable(String),
-    /// A filter directive (`RUST_LOG`) is invalid.
-    InvalidFilter(String),
-    /// `OTEL_RESOURCE_ATTRIBUTES` is not `key=value,key2=value2`.
-    InvalidResource(String),
-    /// The exporter could not be built.
-    Exporter(String),
-    /// OTLP was asked for, but the crate was built without the `otlp` feature.
-    FeatureDisabled(&'static str),
-    /// An `https://` endpoint without the `tls` feature, or gRPC over TLS (not supported: use
-    /// `http/protobuf`).
-    TlsUnavailable(String),
-}
 
-impl fmt::Display for SetupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SetupError::AlreadyInstalled => f.write_str("the telemetry pipeline is already installed (install it once, at start-up)"),
-            SetupError::InvalidEndpoint { source, value, reason } => write!(f, "invalid OTLP endpoint {value:?} (from {source}): {reason}"),
-            SetupError::UnknownProtocol(p) => write!(f, "unknown OTLP protocol {p:?}: expected `grpc` or `http/protobuf`"),
-            SetupError::InvalidHeaders(h) => write!(f, "invalid OTLP headers: {h} (expected `key=value,key2=value2`, values URL-encoded)"),
-            SetupError::InvalidSampler(s) => write!(f, "invalid sampler: {s}"),
-            SetupError::UnknownExporter(e) => write!(f, "unknown exporter {e:?}: expected `otlp`, `console` or `none`"),
-            SetupError::MissingVariable(v) => write!(f, "missing environment variable {v}"),
-            SetupError::InvalidFilter(e) => write!(f, "invalid log filter: {e}"),
-            SetupError::InvalidResource(e) => write!(f, "invalid OTEL_RESOURCE_ATTRIBUTES: {e}"),
-            SetupError::Exporter(e) => write!(f, "cannot build the exporter: {e}"),
-            SetupError::FeatureDisabled(feat) => write!(f, "this needs the `{feat}` feature of genai-o11y"),
-            SetupError::TlsUnavailable(url) => write!(
-                f,
-                "{url} needs TLS: enable the `tls` feature of genai-o11y (HTTPS over OTLP/HTTP); gRPC over TLS is not supported, use OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for SetupError {}
+pub use super::error::{Endpoint, SetupError, Source};
+use super::redact::{RedactedHeaders, RedactedUrl};
 
 /// OTLP transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,10 +22,14 @@ pub enum Protocol {
 impl Protocol {
     /// Parses the value of `OTEL_EXPORTER_OTLP_PROTOCOL`.
     pub fn parse(v: &str) -> Result<Self, SetupError> {
+        Self::parse_from(Source::Env("OTEL_EXPORTER_OTLP_PROTOCOL"), v)
+    }
+    /// Parses a protocol read from `source`.
+    pub(crate) fn parse_from(source: Source, v: &str) -> Result<Self, SetupError> {
         match v.trim() {
             "grpc" => Ok(Protocol::Grpc),
             "http/protobuf" => Ok(Protocol::HttpProtobuf),
-            other => Err(SetupError::UnknownProtocol(other.to_owned())),
+            other => Err(SetupError::UnknownProtocol { source, value: other.to_owned() }),
         }
     }
     fn default_endpoint(self) -> &'static str {
@@ -106,11 +52,28 @@ pub enum Signal {
 }
 
 impl Signal {
-    fn upper(self) -> &'static str {
+    /// `OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT`.
+    pub(crate) fn endpoint_var(self) -> &'static str {
         match self {
-            Signal::Traces => "TRACES",
-            Signal::Metrics => "METRICS",
-            Signal::Logs => "LOGS",
+            Signal::Traces => "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            Signal::Metrics => "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            Signal::Logs => "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+        }
+    }
+    /// `OTEL_EXPORTER_OTLP_{SIGNAL}_PROTOCOL`.
+    pub(crate) fn protocol_var(self) -> &'static str {
+        match self {
+            Signal::Traces => "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            Signal::Metrics => "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+            Signal::Logs => "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL",
+        }
+    }
+    /// `OTEL_EXPORTER_OTLP_{SIGNAL}_HEADERS`.
+    pub(crate) fn headers_var(self) -> &'static str {
+        match self {
+            Signal::Traces => "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            Signal::Metrics => "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+            Signal::Logs => "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
         }
     }
     /// The HTTP path appended to a base endpoint.
@@ -130,9 +93,10 @@ pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Checks that `value` is an `http(s)://host[:port][/path]` URL.
-pub fn validate_endpoint(source: &str, value: &str) -> Result<String, SetupError> {
-    let bad = |reason: &str| SetupError::InvalidEndpoint { source: source.to_owned(), value: value.to_owned(), reason: reason.to_owned() };
+/// Checks that `value` is an `http(s)://host[:port][/path]` URL. The error shows the URL
+/// without its credentials and query.
+pub fn validate_endpoint(source: Source, value: &str) -> Result<String, SetupError> {
+    let bad = |reason: &str| SetupError::InvalidEndpoint { source, url: super::redact::redact_url(value.trim()), reason: reason.to_owned() };
     let v = value.trim();
     let rest = v
         .strip_prefix("http://")
@@ -160,22 +124,50 @@ pub fn validate_endpoint(source: &str, value: &str) -> Result<String, SetupError
     Ok(v.trim_end_matches('/').to_owned())
 }
 
-/// Parses `key=value,key2=value2` (values percent-decoded, as the spec says).
-pub fn parse_headers(value: &str) -> Result<Vec<(String, String)>, SetupError> {
+/// Parses `key=value,key2=value2` (values percent-decoded, as the spec says), read from
+/// `source`. An error names the header, or its position when no name can be told apart, and
+/// never repeats a value.
+pub fn parse_headers(source: Source, value: &str) -> Result<Vec<(String, String)>, SetupError> {
+    let bad = |reason: String| SetupError::InvalidHeaders { source, reason };
     let mut out = Vec::new();
-    for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').ok_or_else(|| SetupError::InvalidHeaders(format!("{pair:?} has no `=`")))?;
-        let k = percent_decode(k.trim()).ok_or_else(|| SetupError::InvalidHeaders(format!("bad percent-encoding in {k:?}")))?;
-        let v = percent_decode(v.trim()).ok_or_else(|| SetupError::InvalidHeaders(format!("bad percent-encoding in the value of {k:?}")))?;
-        if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-            return Err(SetupError::InvalidHeaders(format!("{k:?} is not a valid header name")));
+    for (i, pair) in value.split(',').map(str::trim).filter(|p| !p.is_empty()).enumerate() {
+        let n = i + 1;
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(bad(match colon_slip(pair) {
+                Some(name) => format!("header `{name}` (entry {n}) has no `=`: write `{name}=value`, not `{name}:value`"),
+                None => format!("entry {n} has no `=`"),
+            }));
+        };
+        let Some(k) = percent_decode(k.trim()) else {
+            return Err(bad(format!("the name of entry {n} has bad percent-encoding")));
+        };
+        if k.is_empty() || !is_header_name(&k) {
+            return Err(bad(match colon_slip(&k) {
+                Some(name) => format!("the name of entry {n} is not a valid header name (`{name}` followed by `:`: write `{name}=value`)"),
+                None => format!("the name of entry {n} is not a valid header name (letters, digits, `-`, `_`, `.`)"),
+            }));
         }
+        let Some(v) = percent_decode(v.trim()) else {
+            return Err(bad(format!("the value of `{k}` has bad percent-encoding (`%` must start `%XY`, two hex digits)")));
+        };
         if v.bytes().any(|b| b == b'\r' || b == b'\n') {
-            return Err(SetupError::InvalidHeaders(format!("the value of {k:?} contains a line break")));
+            return Err(bad(format!("the value of `{k}` contains a line break")));
         }
         out.push((k.to_ascii_lowercase(), v));
     }
     Ok(out)
+}
+
+fn is_header_name(k: &str) -> bool {
+    k.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// `authorization:Bearer …` (a `:` where the `=` belongs): the name before the `:`, if it is
+/// one.
+fn colon_slip(entry: &str) -> Option<&str> {
+    let (name, _) = entry.split_once(':')?;
+    let name = name.trim();
+    (!name.is_empty() && is_header_name(name)).then_some(name)
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -197,23 +189,25 @@ fn percent_decode(s: &str) -> Option<String> {
 
 /// `OTEL_RESOURCE_ATTRIBUTES`: `key=value,key2=value2`, values percent-decoded.
 pub fn parse_resource_attributes(value: &str) -> Result<Vec<(String, String)>, SetupError> {
+    let bad = |reason: String| SetupError::InvalidResource { source: Source::Env("OTEL_RESOURCE_ATTRIBUTES"), reason };
     let mut out = Vec::new();
     for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (k, v) = pair
             .split_once('=')
-            .ok_or_else(|| SetupError::InvalidResource(format!("{pair:?} has no `=`")))?;
-        let v = percent_decode(v.trim()).ok_or_else(|| SetupError::InvalidResource(format!("bad percent-encoding in the value of {k:?}")))?;
+            .ok_or_else(|| bad(format!("{pair:?} has no `=`")))?;
+        let v = percent_decode(v.trim()).ok_or_else(|| bad(format!("bad percent-encoding in the value of {k:?}")))?;
         let k = k.trim();
         if k.is_empty() {
-            return Err(SetupError::InvalidResource(format!("{pair:?} has an empty key")));
+            return Err(bad(format!("{pair:?} has an empty key")));
         }
         out.push((k.to_owned(), v));
     }
     Ok(out)
 }
 
-/// The OTLP settings of one signal, resolved from code settings and the environment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The OTLP settings of one signal, resolved from code settings and the environment. `Debug`
+/// shows the URL without credentials or query and the header names only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OtlpTarget {
     /// The transport.
     pub protocol: Protocol,
@@ -221,56 +215,93 @@ pub struct OtlpTarget {
     pub url: String,
     /// Headers (gRPC metadata).
     pub headers: Vec<(String, String)>,
+    /// Where the URL came from.
+    pub(crate) url_source: Source,
+    /// Where each header came from (same order as `headers`).
+    pub(crate) header_sources: Vec<Source>,
+}
+
+impl fmt::Debug for OtlpTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtlpTarget")
+            .field("protocol", &self.protocol)
+            .field("url", &RedactedUrl(&self.url))
+            .field("headers", &RedactedHeaders(&self.headers))
+            .finish()
+    }
 }
 
 /// Code-level OTLP settings (they override the environment).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct OtlpCode {
     pub endpoint: Option<String>,
     pub protocol: Option<Protocol>,
-    pub headers: Vec<(String, String)>,
-    /// A full per-signal URL (presets).
-    pub traces_url: Option<String>,
+    /// Name, value, and the method that set it.
+    pub headers: Vec<(String, String, Source)>,
+    /// A full traces URL and where it came from (presets).
+    pub traces_url: Option<(String, Source)>,
+}
+
+impl fmt::Debug for OtlpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(String, String)> = self.headers.iter().map(|(k, _, _)| (k.clone(), String::new())).collect();
+        f.debug_struct("OtlpCode")
+            .field("endpoint", &self.endpoint.as_deref().map(RedactedUrl))
+            .field("protocol", &self.protocol)
+            .field("headers", &RedactedHeaders(&headers))
+            .field("traces_url", &self.traces_url.as_ref().map(|(u, _)| RedactedUrl(u)))
+            .finish()
+    }
 }
 
 /// Resolves the OTLP target of a signal, with the precedence of the spec.
 pub(crate) fn resolve_otlp(signal: Signal, code: &OtlpCode, env: Env<'_>) -> Result<OtlpTarget, SetupError> {
-    let sig = signal.upper();
     let protocol = match code.protocol {
         Some(p) => p,
-        None => match env(&format!("OTEL_EXPORTER_OTLP_{sig}_PROTOCOL")).or_else(|| env("OTEL_EXPORTER_OTLP_PROTOCOL")) {
-            Some(p) => Protocol::parse(&p)?,
-            None => Protocol::HttpProtobuf,
+        None => match (env(signal.protocol_var()), env("OTEL_EXPORTER_OTLP_PROTOCOL")) {
+            (Some(p), _) => Protocol::parse_from(Source::Env(signal.protocol_var()), &p)?,
+            (None, Some(p)) => Protocol::parse_from(Source::Env("OTEL_EXPORTER_OTLP_PROTOCOL"), &p)?,
+            (None, None) => Protocol::HttpProtobuf,
         },
     };
-    let url = if let (Signal::Traces, Some(u)) = (signal, &code.traces_url) {
-        validate_endpoint("code", u)?
+    let (url, url_source) = if let (Signal::Traces, Some((u, source))) = (signal, &code.traces_url) {
+        (validate_endpoint(*source, u)?, *source)
     } else if let Some(base) = &code.endpoint {
-        with_path(protocol, signal, &validate_endpoint("code", base)?)
-    } else if let Some(u) = env(&format!("OTEL_EXPORTER_OTLP_{sig}_ENDPOINT")) {
+        let source = Source::Code("Setup::otlp_endpoint()");
+        (with_path(protocol, signal, &validate_endpoint(source, base)?), source)
+    } else if let Some(u) = env(signal.endpoint_var()) {
         // A per-signal endpoint is used as is.
-        validate_endpoint(&format!("OTEL_EXPORTER_OTLP_{sig}_ENDPOINT"), &u)?
+        let source = Source::Env(signal.endpoint_var());
+        (validate_endpoint(source, &u)?, source)
     } else if let Some(base) = env("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        with_path(protocol, signal, &validate_endpoint("OTEL_EXPORTER_OTLP_ENDPOINT", &base)?)
+        let source = Source::Env("OTEL_EXPORTER_OTLP_ENDPOINT");
+        (with_path(protocol, signal, &validate_endpoint(source, &base)?), source)
     } else {
-        with_path(protocol, signal, protocol.default_endpoint())
+        (with_path(protocol, signal, protocol.default_endpoint()), Source::Default)
     };
-    let mut headers = Vec::new();
+    let mut headers: Vec<(String, String, Source)> = Vec::new();
+    let mut set = |k: String, v: String, source: Source| {
+        headers.retain(|(hk, _, _)| *hk != k);
+        headers.push((k, v, source));
+    };
     if let Some(h) = env("OTEL_EXPORTER_OTLP_HEADERS") {
-        headers = parse_headers(&h)?;
-    }
-    if let Some(h) = env(&format!("OTEL_EXPORTER_OTLP_{sig}_HEADERS")) {
-        for (k, v) in parse_headers(&h)? {
-            headers.retain(|(hk, _)| *hk != k);
-            headers.push((k, v));
+        let source = Source::Env("OTEL_EXPORTER_OTLP_HEADERS");
+        for (k, v) in parse_headers(source, &h)? {
+            set(k, v, source);
         }
     }
-    for (k, v) in &code.headers {
-        let k = k.to_ascii_lowercase();
-        headers.retain(|(hk, _)| *hk != k);
-        headers.push((k, v.clone()));
+    if let Some(h) = env(signal.headers_var()) {
+        let source = Source::Env(signal.headers_var());
+        for (k, v) in parse_headers(source, &h)? {
+            set(k, v, source);
+        }
     }
-    Ok(OtlpTarget { protocol, url, headers })
+    for (k, v, source) in &code.headers {
+        set(k.to_ascii_lowercase(), v.clone(), *source);
+    }
+    let header_sources = headers.iter().map(|(_, _, s)| *s).collect();
+    let headers = headers.into_iter().map(|(k, v, _)| (k, v)).collect();
+    Ok(OtlpTarget { protocol, url, headers, url_source, header_sources })
 }
 
 /// TLS is available for HTTPS over OTLP/HTTP with the `tls` feature; never for gRPC (here).
@@ -280,7 +311,7 @@ pub(crate) fn check_tls(t: &OtlpTarget) -> Result<(), SetupError> {
     }
     match t.protocol {
         Protocol::HttpProtobuf if cfg!(feature = "tls") => Ok(()),
-        _ => Err(SetupError::TlsUnavailable(t.url.clone())),
+        _ => Err(SetupError::TlsUnavailable(Endpoint::new(t.url_source, &t.url))),
     }
 }
 
@@ -313,7 +344,11 @@ impl SamplerConfig {
                 None => Ok(1.0),
                 Some(a) => match a.trim().parse::<f64>() {
                     Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-                    _ => Err(SetupError::InvalidSampler(format!("OTEL_TRACES_SAMPLER_ARG={a:?} is not a ratio between 0 and 1"))),
+                    _ => Err(SetupError::InvalidSampler {
+                        source: Source::Env("OTEL_TRACES_SAMPLER_ARG"),
+                        value: a.clone(),
+                        reason: "expected a ratio between 0 and 1".into(),
+                    }),
                 },
             }
         };
@@ -328,9 +363,11 @@ impl SamplerConfig {
             "parentbased_always_off" => SamplerConfig::ParentBased(Box::new(SamplerConfig::AlwaysOff)),
             "parentbased_traceidratio" => SamplerConfig::ParentBased(Box::new(SamplerConfig::Ratio(ratio()?))),
             other => {
-                return Err(SetupError::InvalidSampler(format!(
-                    "OTEL_TRACES_SAMPLER={other:?}: expected always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio"
-                )))
+                return Err(SetupError::InvalidSampler {
+                    source: Source::Env("OTEL_TRACES_SAMPLER"),
+                    value: other.to_owned(),
+                    reason: "expected always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio".into(),
+                })
             }
         })
     }
@@ -354,7 +391,7 @@ pub(crate) fn exporter_from_env(env: Env<'_>) -> Result<Option<String>, SetupErr
             let first = v.split(',').next().unwrap_or("").trim().to_owned();
             match first.as_str() {
                 "otlp" | "console" | "none" => Ok(Some(first)),
-                other => Err(SetupError::UnknownExporter(other.to_owned())),
+                other => Err(SetupError::UnknownExporter { source: Source::Env("OTEL_TRACES_EXPORTER"), value: other.to_owned() }),
             }
         }
     }
@@ -387,27 +424,29 @@ mod tests {
     use super::fixed_env as env;
     use super::*;
 
+    const X: Source = Source::Code("test");
+
 
     #[test]
     fn endpoints() {
-        assert_eq!(validate_endpoint("x", "http://localhost:4318/").unwrap(), "http://localhost:4318");
-        assert!(validate_endpoint("x", "https://cloud.langfuse.com/api/public/otel").is_ok());
-        assert!(validate_endpoint("x", "http://[::1]:4317").is_ok());
+        assert_eq!(validate_endpoint(X, "http://localhost:4318/").unwrap(), "http://localhost:4318");
+        assert!(validate_endpoint(X, "https://cloud.langfuse.com/api/public/otel").is_ok());
+        assert!(validate_endpoint(X, "http://[::1]:4317").is_ok());
         for bad in ["localhost:4317", "ftp://x", "http://", "http://host:99999", "http://host:abc", "http://u:p@host", "http://ho st"] {
-            assert!(matches!(validate_endpoint("x", bad), Err(SetupError::InvalidEndpoint { .. })), "{bad}");
+            assert!(matches!(validate_endpoint(X, bad), Err(SetupError::InvalidEndpoint { .. })), "{bad}");
         }
     }
 
     #[test]
     fn headers() {
         assert_eq!(
-            parse_headers("Authorization=Basic%20abc, x-team = a%2Cb").unwrap(),
+            parse_headers(X, "Authorization=Basic%20abc, x-team = a%2Cb").unwrap(),
             vec![("authorization".to_owned(), "Basic abc".to_owned()), ("x-team".to_owned(), "a,b".to_owned())]
         );
-        assert!(parse_headers("novalue").is_err());
-        assert!(parse_headers("a=%zz").is_err());
-        assert!(parse_headers("bad key=v").is_err());
-        assert!(parse_headers("").unwrap().is_empty());
+        assert!(parse_headers(X, "novalue").is_err());
+        assert!(parse_headers(X, "a=%zz").is_err());
+        assert!(parse_headers(X, "bad key=v").is_err());
+        assert!(parse_headers(X, "").unwrap().is_empty());
     }
 
     #[test]
@@ -426,18 +465,18 @@ mod tests {
         let t = resolve_otlp(Signal::Metrics, &code, &env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317")]))
             .unwrap();
         assert_eq!((t.protocol, t.url.as_str()), (Protocol::Grpc, "http://c:4317"));
-        let code = OtlpCode { endpoint: Some("http://code:1".into()), headers: vec![("X-A".into(), "code".into())], ..Default::default() };
+        let code = OtlpCode { endpoint: Some("http://code:1".into()), headers: vec![("X-A".into(), "code".into(), Source::Code("Setup::otlp_header()"))], ..Default::default() };
         let t = resolve_otlp(Signal::Traces, &code, &env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:2"), ("OTEL_EXPORTER_OTLP_HEADERS", "x-a=env,x-b=env")]))
             .unwrap();
         assert_eq!(t.url, "http://code:1/v1/traces", "code overrides the environment");
         assert_eq!(t.headers, vec![("x-b".to_owned(), "env".to_owned()), ("x-a".to_owned(), "code".to_owned())]);
         assert!(matches!(
             resolve_otlp(Signal::Traces, &OtlpCode::default(), &env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")])),
-            Err(SetupError::UnknownProtocol(_))
+            Err(SetupError::UnknownProtocol { .. })
         ));
         assert!(matches!(
             resolve_otlp(Signal::Traces, &OtlpCode::default(), &env(&[("OTEL_EXPORTER_OTLP_HEADERS", "oops")])),
-            Err(SetupError::InvalidHeaders(_))
+            Err(SetupError::InvalidHeaders { .. })
         ));
     }
 

@@ -15,6 +15,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
 use super::console::SharedWriter;
+use super::redact::Secrets;
 
 /// The log line format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -34,12 +35,21 @@ pub struct TraceLogLayer {
     format: LogFormat,
     out: SharedWriter,
     dispatch: OnceLock<tracing::dispatcher::WeakDispatch>,
+    /// Removed from every line (the pipeline's header values and URL secrets: the SDK's own
+    /// warnings may quote them).
+    secrets: Secrets,
 }
 
 impl TraceLogLayer {
     /// Writes `format` lines to `out`.
     pub fn new(format: LogFormat, out: SharedWriter) -> Self {
-        TraceLogLayer { format, out, dispatch: OnceLock::new() }
+        TraceLogLayer { format, out, dispatch: OnceLock::new(), secrets: Secrets::default() }
+    }
+
+    /// Replaces `secrets` by `<redacted>` in every line.
+    pub(crate) fn redacting(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// Writes to standard error.
@@ -145,6 +155,7 @@ where
                 l
             }
         };
+        let line = if self.secrets.is_empty() { line } else { self.secrets.scrub(&line) };
         if let Ok(mut w) = self.out.lock() {
             let _ = w.write_all(line.as_bytes());
         }

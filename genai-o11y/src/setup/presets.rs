@@ -11,7 +11,10 @@
 //! Platforms that keep only GenAI spans still get the whole tree: every span this crate emits
 //! carries `gen_ai.operation.name`.
 
-use super::config::{parse_headers, validate_endpoint, Env, SetupError};
+use std::fmt;
+
+use super::config::{parse_headers, validate_endpoint, Env, SetupError, Source};
+use super::redact::{RedactedHeaders, RedactedUrl};
 
 /// A platform preset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,8 +29,8 @@ pub enum Preset {
     Opik,
 }
 
-/// What a preset resolves to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a preset resolves to. `Debug` shows the header names only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PresetTarget {
     /// The full OTLP/HTTP traces URL.
     pub traces_url: String,
@@ -35,15 +38,44 @@ pub struct PresetTarget {
     pub headers: Vec<(String, String)>,
     /// Resource attributes the platform reads (e.g. Phoenix's project).
     pub resource: Vec<(String, String)>,
+    /// Where the URL came from: the host variable, or the preset's default.
+    pub(crate) url_source: Source,
+}
+
+impl fmt::Debug for PresetTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PresetTarget")
+            .field("traces_url", &RedactedUrl(&self.traces_url))
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("resource", &self.resource)
+            .finish()
+    }
 }
 
 impl Preset {
+    /// `Preset::Langfuse` etc. (what needs a missing variable).
+    fn path(self) -> &'static str {
+        match self {
+            Preset::Langfuse => "Preset::Langfuse",
+            Preset::Phoenix => "Preset::Phoenix",
+            Preset::LangSmith => "Preset::LangSmith",
+            Preset::Opik => "Preset::Opik",
+        }
+    }
+
     /// Resolves the preset from the environment.
     pub(crate) fn resolve(self, env: Env<'_>) -> Result<PresetTarget, SetupError> {
-        let need = |name: &str| env(name).ok_or_else(|| SetupError::MissingVariable(name.to_owned()));
-        let base = |name: &str, default: &str| -> Result<String, SetupError> {
-            let v = env(name).unwrap_or_else(|| default.to_owned());
-            validate_endpoint(name, &v)
+        let missing = |name: &'static str| SetupError::MissingVariable { source: Source::Env(name), needed_by: self.path() };
+        let need = |name: &'static str| env(name).ok_or_else(|| missing(name));
+        let mut url_source = Source::Code("Setup::preset()");
+        let mut base = |name: &'static str, default: &str| -> Result<String, SetupError> {
+            match env(name) {
+                Some(v) => {
+                    url_source = Source::Env(name);
+                    validate_endpoint(Source::Env(name), &v)
+                }
+                None => validate_endpoint(url_source, default),
+            }
         };
         let mut headers = Vec::new();
         let mut resource = Vec::new();
@@ -60,7 +92,7 @@ impl Preset {
                     headers.push(("authorization".to_owned(), format!("Bearer {key}")));
                 }
                 if let Some(h) = env("PHOENIX_CLIENT_HEADERS") {
-                    headers.extend(parse_headers(&h)?);
+                    headers.extend(parse_headers(Source::Env("PHOENIX_CLIENT_HEADERS"), &h)?);
                 }
                 if let Some(p) = env("PHOENIX_PROJECT_NAME") {
                     resource.push(("openinference.project.name".to_owned(), p));
@@ -73,7 +105,7 @@ impl Preset {
                 }
             }
             Preset::LangSmith => {
-                let key = env("LANGSMITH_API_KEY").or_else(|| env("LANGCHAIN_API_KEY")).ok_or_else(|| SetupError::MissingVariable("LANGSMITH_API_KEY".into()))?;
+                let key = env("LANGSMITH_API_KEY").or_else(|| env("LANGCHAIN_API_KEY")).ok_or_else(|| missing("LANGSMITH_API_KEY"))?;
                 headers.push(("x-api-key".to_owned(), key));
                 if let Some(p) = env("LANGSMITH_PROJECT") {
                     headers.push(("langsmith-project".to_owned(), p));
@@ -93,7 +125,7 @@ impl Preset {
                 format!("{}/v1/private/otel/v1/traces", base("OPIK_URL_OVERRIDE", "https://www.comet.com/opik/api")?)
             }
         };
-        Ok(PresetTarget { traces_url, headers, resource })
+        Ok(PresetTarget { traces_url, headers, resource, url_source })
     }
 }
 
@@ -134,7 +166,7 @@ mod tests {
             .unwrap();
         assert_eq!(t.traces_url, "http://localhost:3000/api/public/otel/v1/traces");
         assert_eq!(t.headers[0], ("authorization".into(), "Basic cGstbGYtMTpzay1sZi0y".into()));
-        assert!(matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")])), Err(SetupError::MissingVariable(v)) if v == "LANGFUSE_SECRET_KEY"));
+        assert!(matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")])), Err(SetupError::MissingVariable { source: Source::Env(v), .. }) if v == "LANGFUSE_SECRET_KEY"));
         let cloud = Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "a"), ("LANGFUSE_SECRET_KEY", "b")])).unwrap();
         assert_eq!(cloud.traces_url, "https://cloud.langfuse.com/api/public/otel/v1/traces");
     }

@@ -1,0 +1,305 @@
+//! The [`Setup`] builder: what to install, set in code (overriding the environment), and the
+//! two ways to install it.
+
+use std::fmt;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::trace::{BatchConfig, BatchSpanProcessor, SpanExporter, TracerProviderBuilder};
+
+use super::config::{self, OtlpCode, Source};
+use super::console::{ConsoleStyle, SharedWriter};
+use super::guard::Guard;
+use super::logs::LogFormat;
+use super::pipeline::{self, Built};
+#[cfg(feature = "otlp")]
+use super::presets::Preset;
+use super::stats::{Counted, CountingProcessor, StatsInner};
+use super::{Protocol, SamplerConfig, SetupError};
+
+/// Where spans and metrics go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exporter {
+    /// A readable tree per trace and a metrics summary at shutdown (the default without an
+    /// endpoint).
+    Console,
+    /// OTLP over gRPC or HTTP/protobuf (feature `otlp`).
+    Otlp,
+    /// Nothing is exported (spans are still created for the logs' trace ids).
+    None,
+}
+
+/// Default batch queue: large enough that bursts are not dropped (the SDK's default is 2048).
+pub const DEFAULT_MAX_QUEUE_SIZE: usize = 16_384;
+
+/// Starts a setup. See the module documentation.
+pub fn init() -> Setup {
+    Setup::default()
+}
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// The builder returned by [`init`]. `Debug` shows the settings with header values and URL
+/// credentials redacted.
+pub struct Setup {
+    pub(super) service_name: Option<String>,
+    pub(super) resource: Vec<KeyValue>,
+    /// The exporter and the method that chose it.
+    pub(super) exporter: Option<(Exporter, Source)>,
+    pub(super) otlp: OtlpCode,
+    #[cfg(feature = "otlp")]
+    pub(super) preset: Option<Preset>,
+    pub(super) sampler: Option<SamplerConfig>,
+    pub(super) log_format: LogFormat,
+    pub(super) filter: Option<String>,
+    pub(super) console_out: Option<SharedWriter>,
+    pub(super) log_out: Option<SharedWriter>,
+    pub(super) console_style: ConsoleStyle,
+    pub(super) shutdown_timeout: Duration,
+    pub(super) max_queue_size: Option<usize>,
+    pub(super) metric_interval: Option<Duration>,
+    pub(super) settings: Option<crate::metrics::Settings>,
+    pub(super) log_summaries: bool,
+    #[cfg(feature = "prometheus")]
+    pub(super) prometheus: bool,
+    #[cfg(feature = "otel-logs")]
+    pub(super) otel_logs: bool,
+    pub(super) env: Box<EnvSource>,
+    pub(super) custom_spans: Option<CustomSpans>,
+}
+
+/// Reads a variable ([`Setup::env_source`], else the process environment).
+pub(super) type EnvSource = dyn Fn(&str) -> Option<String> + Send;
+
+/// Adds the span processor of [`Setup::span_exporter`].
+pub(super) type CustomSpans = Box<dyn FnOnce(TracerProviderBuilder, BatchConfig, Arc<StatsInner>) -> TracerProviderBuilder + Send>;
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            service_name: None,
+            resource: Vec::new(),
+            exporter: None,
+            otlp: OtlpCode::default(),
+            #[cfg(feature = "otlp")]
+            preset: None,
+            sampler: None,
+            log_format: LogFormat::Text,
+            filter: None,
+            console_out: None,
+            log_out: None,
+            console_style: ConsoleStyle::Compact,
+            shutdown_timeout: Duration::from_secs(5),
+            max_queue_size: None,
+            metric_interval: None,
+            settings: None,
+            log_summaries: false,
+            #[cfg(feature = "prometheus")]
+            prometheus: false,
+            #[cfg(feature = "otel-logs")]
+            otel_logs: false,
+            env: Box::new(config::process_env),
+            custom_spans: None,
+        }
+    }
+}
+
+impl fmt::Debug for Setup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Setup");
+        d.field("service_name", &self.service_name)
+            .field("resource", &self.resource)
+            .field("exporter", &self.exporter.map(|(e, _)| e))
+            .field("otlp", &self.otlp);
+        #[cfg(feature = "otlp")]
+        d.field("preset", &self.preset);
+        d.field("sampler", &self.sampler)
+            .field("log_format", &self.log_format)
+            .field("filter", &self.filter)
+            .field("console_style", &self.console_style)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("max_queue_size", &self.max_queue_size)
+            .field("metric_interval", &self.metric_interval)
+            .field("log_summaries", &self.log_summaries)
+            .field("span_exporter", &self.custom_spans.is_some());
+        #[cfg(feature = "prometheus")]
+        d.field("prometheus", &self.prometheus);
+        #[cfg(feature = "otel-logs")]
+        d.field("otel_logs", &self.otel_logs);
+        d.finish_non_exhaustive()
+    }
+}
+
+impl Setup {
+    /// `service.name` (overrides `OTEL_SERVICE_NAME`).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+    /// A resource attribute (added to `OTEL_RESOURCE_ATTRIBUTES`).
+    pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.resource.push(KeyValue::new(key.into(), value.into()));
+        self
+    }
+    /// The exporter (overrides `OTEL_TRACES_EXPORTER`).
+    pub fn exporter(mut self, e: Exporter) -> Self {
+        self.exporter = Some((e, Source::Code("Setup::exporter()")));
+        self
+    }
+    /// The OTLP base endpoint, like `OTEL_EXPORTER_OTLP_ENDPOINT` (selects the OTLP exporter).
+    pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.otlp.endpoint = Some(url.into());
+        self.exporter.get_or_insert((Exporter::Otlp, Source::Code("Setup::otlp_endpoint()")));
+        self
+    }
+    /// The OTLP protocol.
+    pub fn otlp_protocol(mut self, p: Protocol) -> Self {
+        self.otlp.protocol = Some(p);
+        self
+    }
+    /// An OTLP header (gRPC metadata).
+    pub fn otlp_header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.otlp.headers.push((key.into(), value.into(), Source::Code("Setup::otlp_header()")));
+        self
+    }
+    /// Sends traces to an LLM observability platform (feature `otlp`).
+    #[cfg(feature = "otlp")]
+    pub fn preset(mut self, p: Preset) -> Self {
+        self.preset = Some(p);
+        self.exporter = Some((Exporter::Otlp, Source::Code("Setup::preset()")));
+        self
+    }
+    /// The sampler (overrides `OTEL_TRACES_SAMPLER`).
+    pub fn sampler(mut self, s: SamplerConfig) -> Self {
+        self.sampler = Some(s);
+        self
+    }
+    /// Parent-based ratio sampling: keep `ratio` of the root traces, follow the parent otherwise.
+    pub fn sample_ratio(self, ratio: f64) -> Self {
+        self.sampler(SamplerConfig::ParentBased(Box::new(SamplerConfig::Ratio(ratio.clamp(0.0, 1.0)))))
+    }
+    /// The log format (default text on standard error).
+    pub fn log_format(mut self, f: LogFormat) -> Self {
+        self.log_format = f;
+        self
+    }
+    /// Filter directives like `RUST_LOG` (default: `RUST_LOG`, else `info`).
+    pub fn filter(mut self, directives: impl Into<String>) -> Self {
+        self.filter = Some(directives.into());
+        self
+    }
+    /// Where the console exporter writes (default standard output).
+    pub fn console_output(mut self, w: impl Write + Send + 'static) -> Self {
+        self.console_out = Some(Arc::new(Mutex::new(Box::new(w))));
+        self
+    }
+    /// How much the console exporter prints.
+    pub fn console_style(mut self, s: ConsoleStyle) -> Self {
+        self.console_style = s;
+        self
+    }
+    /// Where log lines go (default standard error).
+    pub fn log_output(mut self, w: impl Write + Send + 'static) -> Self {
+        self.log_out = Some(Arc::new(Mutex::new(Box::new(w))));
+        self
+    }
+    /// The most the guard waits at shutdown (default 5 s): a dead collector never hangs exit.
+    pub fn shutdown_timeout(mut self, d: Duration) -> Self {
+        self.shutdown_timeout = d;
+        self
+    }
+    /// The batch queue size (default 16384, or `OTEL_BSP_MAX_QUEUE_SIZE`).
+    pub fn max_queue_size(mut self, n: usize) -> Self {
+        self.max_queue_size = Some(n.max(1));
+        self
+    }
+    /// How often metrics are pushed over OTLP (default `OTEL_METRIC_EXPORT_INTERVAL`, else 60 s).
+    pub fn metric_interval(mut self, d: Duration) -> Self {
+        self.metric_interval = Some(d);
+        self
+    }
+    /// Convention mode, pricing and capture for the annotated calls (default: from the
+    /// environment and the built-in pricing table).
+    pub fn settings(mut self, s: crate::metrics::Settings) -> Self {
+        self.settings = Some(s);
+        self
+    }
+    /// Log one line per GenAI call (INFO when it succeeds, WARN when it is cancelled or rate
+    /// limited, ERROR when it fails; DEBUG with the captured content when capture is on).
+    pub fn log_summaries(mut self, on: bool) -> Self {
+        self.log_summaries = on;
+        self
+    }
+    /// Also serve metrics to Prometheus: [`Guard::prometheus`] gives the handle to render
+    /// `/metrics` (feature `prometheus`).
+    #[cfg(feature = "prometheus")]
+    pub fn prometheus(mut self) -> Self {
+        self.prometheus = true;
+        self
+    }
+    /// Also export log events through the OpenTelemetry logs bridge over OTLP (features
+    /// `otel-logs` and `otlp`).
+    #[cfg(feature = "otel-logs")]
+    pub fn otel_logs(mut self, on: bool) -> Self {
+        self.otel_logs = on;
+        self
+    }
+    /// Sends spans to an exporter of your own (batched and counted like the others); metrics
+    /// follow [`Setup::exporter`].
+    pub fn span_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
+        self.custom_spans = Some(Box::new(move |tp, batch, stats| {
+            tp.with_span_processor(CountingProcessor::new(
+                BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(),
+                stats,
+            ))
+        }));
+        self
+    }
+    /// Reads variables from `env` instead of the process environment (tests).
+    pub fn env_source(mut self, env: impl Fn(&str) -> Option<String> + Send + 'static) -> Self {
+        self.env = Box::new(env);
+        self
+    }
+
+    /// Builds the pipeline and installs it for the whole process. Errors when called twice.
+    pub fn install(self) -> Result<Guard, SetupError> {
+        if INSTALLED.swap(true, Ordering::SeqCst) {
+            return Err(SetupError::AlreadyInstalled);
+        }
+        let result = pipeline::build(self).and_then(|built| {
+            let Built { subscriber, guard } = built;
+            tracing::dispatcher::set_global_default(subscriber).map_err(|_| SetupError::AlreadyInstalled)?;
+            if let Some(mp) = &guard.meter_provider {
+                opentelemetry::global::set_meter_provider(mp.clone());
+            }
+            if let Some(s) = &guard.settings {
+                crate::metrics::set_conventions(s.conventions);
+                crate::metrics::set_pricing(s.pricing.as_ref().map(|p| (**p).clone()));
+                crate::capture::set_capture(s.capture.clone());
+                crate::metrics::set_log_summaries(s.log_summaries);
+            }
+            crate::metrics::refresh();
+            Ok(guard)
+        });
+        if result.is_err() {
+            INSTALLED.store(false, Ordering::SeqCst);
+        }
+        result
+    }
+
+    /// Builds the pipeline and installs it for the **current thread** only (tests, or several
+    /// pipelines in one process). The guard also restores the thread's previous subscriber.
+    pub fn install_thread_local(self) -> Result<Guard, SetupError> {
+        let Built { subscriber, mut guard } = pipeline::build(self)?;
+        guard.thread_guard = Some(tracing::dispatcher::set_default(&subscriber));
+        guard.dispatch = Some(subscriber);
+        let settings = guard.settings.clone().unwrap_or_else(crate::metrics::Settings::global);
+        if let Some(mp) = &guard.meter_provider {
+            guard.scoped = Some(crate::metrics::scoped_with(mp, settings));
+        }
+        Ok(guard)
+    }
+}

@@ -1,0 +1,341 @@
+//! What installing builds, one step at a time: the log filter, the exporter choice, the
+//! sampler, the preset, the resource, the OTLP targets, the tracer and meter providers, the
+//! OpenTelemetry logs bridge, and the subscriber that ties them together.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::metrics::{MeterProviderBuilder, PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::trace::{BatchConfig, BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanExporter, TracerProviderBuilder};
+use opentelemetry_sdk::Resource;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use super::builder::{CustomSpans, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
+use super::config::{self, Env, OtlpCode, OtlpTarget, Source};
+use super::console::{self, SharedWriter};
+use super::guard::Guard;
+#[cfg(feature = "otlp")]
+use super::otlp;
+use super::redact::Secrets;
+use super::stats::{Counted, CountingProcessor, Stats, StatsInner};
+use super::{SamplerConfig, SetupError, TraceLogLayer};
+
+/// The subscriber to install and the guard that shuts its pipeline down.
+pub(super) struct Built {
+    pub(super) subscriber: tracing::Dispatch,
+    pub(super) guard: Guard,
+}
+
+/// Builds the whole pipeline (installing it is the caller's job).
+pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
+    let custom_spans = setup.custom_spans.take();
+    let env: Env<'_> = &*setup.env;
+    let filter = resolve_filter(&setup, env)?;
+    let settings = Some(setup.settings.clone().unwrap_or_else(crate::metrics::Settings::global).log_summaries(setup.log_summaries));
+    let log_out = setup.log_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stderr()))));
+
+    if config::sdk_disabled(env) {
+        // OTEL_SDK_DISABLED: logs only, no telemetry pipeline.
+        let log_layer = TraceLogLayer::new(setup.log_format, log_out);
+        let subscriber = tracing_subscriber::registry().with(log_layer.with_filter(filter));
+        return Ok(Built { subscriber: tracing::Dispatch::new(subscriber), guard: Guard::empty(setup.shutdown_timeout, settings) });
+    }
+
+    let (exporter, exporter_source) = resolve_exporter(&setup, env)?;
+    let sampler = match &setup.sampler {
+        Some(s) => s.clone(),
+        None => SamplerConfig::from_env(env)?,
+    };
+    let (otlp, preset_resource) = apply_preset(&setup, env)?;
+    let resource = build_resource(&setup, env, preset_resource)?;
+    let targets = resolve_targets(&setup, exporter, exporter_source, &otlp, env)?;
+    let secrets = targets.secrets();
+
+    let stats = Arc::new(StatsInner::new(secrets.clone()));
+    let mut runtime: Option<tokio::runtime::Runtime> = None;
+    let tp = SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sampler.build());
+    let tp = span_processors(&setup, tp, custom_spans, exporter, &targets, &stats, &mut runtime, env)?;
+    let mp = SdkMeterProvider::builder().with_resource(resource.clone());
+    let mp = metric_readers(&setup, mp, exporter, &targets, &mut runtime)?;
+    #[cfg(feature = "prometheus")]
+    let (mp, prometheus) = prometheus_reader(&setup, mp)?;
+    let tracer_provider = tp.build();
+    let meter_provider = mp.build();
+    #[cfg(feature = "otel-logs")]
+    let (logger_provider, logs_layer) = otel_logs(&targets, &resource, &mut runtime)?;
+
+    let log_layer = TraceLogLayer::new(setup.log_format, log_out).redacting(secrets);
+    let subscriber = tracing_subscriber::registry()
+        .with(crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(not_the_sdk()))
+        .with(log_layer.with_filter(filter));
+    #[cfg(feature = "otel-logs")]
+    let subscriber = subscriber.with(logs_layer.map(|l| l.with_filter(not_the_sdk())));
+    let dispatch = tracing::Dispatch::new(subscriber);
+    let _ = stats.dispatch.set(dispatch.downgrade());
+
+    Ok(Built {
+        subscriber: dispatch,
+        guard: Guard {
+            tracer_provider: Some(tracer_provider),
+            meter_provider: Some(meter_provider),
+            #[cfg(feature = "otel-logs")]
+            logger_provider,
+            runtime,
+            stats: Stats(stats),
+            deadline: setup.shutdown_timeout,
+            settings,
+            #[cfg(feature = "prometheus")]
+            prometheus,
+            thread_guard: None,
+            dispatch: None,
+            scoped: None,
+            done: false,
+        },
+    })
+}
+
+/// The SDK's own (internal) events never reach the exporters: no feedback loop.
+fn not_the_sdk<S>() -> impl tracing_subscriber::layer::Filter<S> {
+    tracing_subscriber::filter::filter_fn(|m| !m.target().starts_with("opentelemetry"))
+}
+
+/// `Setup::filter()`, else `RUST_LOG`, else `info` (the SDK's start-up chatter at `warn`).
+fn resolve_filter(setup: &Setup, env: Env<'_>) -> Result<EnvFilter, SetupError> {
+    let parse = |source: Source, directives: &str| EnvFilter::try_new(directives).map_err(|e| SetupError::InvalidFilter { source, reason: e.to_string() });
+    match &setup.filter {
+        Some(f) => parse(Source::Code("Setup::filter()"), f),
+        None => match env("RUST_LOG") {
+            Some(f) => parse(Source::Env("RUST_LOG"), &f),
+            // The SDK's own start-up chatter stays out of the application's logs.
+            None => Ok(EnvFilter::new("info,opentelemetry=warn,opentelemetry_sdk=warn,opentelemetry_otlp=warn")),
+        },
+    }
+}
+
+/// The exporter and what chose it: code, `OTEL_TRACES_EXPORTER`, an OTLP endpoint variable, or
+/// the console by default.
+fn resolve_exporter(setup: &Setup, env: Env<'_>) -> Result<(Exporter, Source), SetupError> {
+    if let Some(e) = setup.exporter {
+        return Ok(e);
+    }
+    let from_var = Source::Env("OTEL_TRACES_EXPORTER");
+    Ok(match config::exporter_from_env(env)?.as_deref() {
+        Some("otlp") => (Exporter::Otlp, from_var),
+        Some("none") => (Exporter::None, from_var),
+        Some(_) => (Exporter::Console, from_var),
+        None if env("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() => (Exporter::Otlp, Source::Env("OTEL_EXPORTER_OTLP_ENDPOINT")),
+        None if env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some() => (Exporter::Otlp, Source::Env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")),
+        None => (Exporter::Console, Source::Default),
+    })
+}
+
+/// The code's OTLP settings with the preset's URL, protocol and headers, and the resource
+/// attributes of code and preset.
+fn apply_preset(setup: &Setup, env: Env<'_>) -> Result<(OtlpCode, Vec<KeyValue>), SetupError> {
+    #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+    let mut otlp = setup.otlp.clone();
+    #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+    let mut resource = setup.resource.clone();
+    #[cfg(feature = "otlp")]
+    if let Some(p) = setup.preset {
+        let t = p.resolve(env)?;
+        otlp.traces_url = Some((t.traces_url, t.url_source));
+        otlp.protocol = Some(config::Protocol::HttpProtobuf);
+        otlp.headers.extend(t.headers.into_iter().map(|(k, v)| (k, v, Source::Code("Setup::preset()"))));
+        resource.extend(t.resource.into_iter().map(|(k, v)| KeyValue::new(k, v)));
+    }
+    #[cfg(not(feature = "otlp"))]
+    let _ = env;
+    Ok((otlp, resource))
+}
+
+/// Resource, lowest precedence first: the SDK's telemetry.sdk.* attributes,
+/// OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, then code. Read through `env` (not the process
+/// environment directly) so the same rules apply everywhere.
+fn build_resource(setup: &Setup, env: Env<'_>, code: Vec<KeyValue>) -> Result<Resource, SetupError> {
+    let mut attrs: Vec<KeyValue> = Vec::new();
+    if let Some(v) = env("OTEL_RESOURCE_ATTRIBUTES") {
+        attrs.extend(config::parse_resource_attributes(&v)?.into_iter().map(|(k, v)| KeyValue::new(k, v)));
+    }
+    let service = setup
+        .service_name
+        .clone()
+        .or_else(|| env("OTEL_SERVICE_NAME"))
+        .or_else(|| attrs.iter().find(|kv| kv.key.as_str() == "service.name").map(|kv| kv.value.as_str().into_owned()))
+        .unwrap_or_else(|| "unknown_service".to_owned());
+    attrs.extend(code);
+    Ok(Resource::builder_empty()
+        .with_detector(Box::new(opentelemetry_sdk::resource::TelemetryResourceDetector))
+        .with_attributes(attrs)
+        .with_service_name(service)
+        .build())
+}
+
+/// Where each OTLP signal goes (resolved before anything is built, so that their secrets are
+/// known to every message the pipeline writes).
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+struct Targets {
+    traces: Option<OtlpTarget>,
+    metrics: Option<OtlpTarget>,
+    logs: Option<OtlpTarget>,
+    timeout: Duration,
+    /// What selected the exporter.
+    source: Source,
+}
+
+impl Targets {
+    fn secrets(&self) -> Secrets {
+        let all = || [&self.traces, &self.metrics, &self.logs].into_iter().flatten();
+        Secrets::collect(all().flat_map(|t| &t.headers), all().map(|t| t.url.as_str()))
+    }
+
+    /// What to name in an exporter error: the endpoint's source, else what chose the exporter.
+    #[cfg(feature = "otlp")]
+    fn source_of(&self, t: &OtlpTarget) -> Source {
+        if t.url_source == Source::Default {
+            self.source
+        } else {
+            t.url_source
+        }
+    }
+}
+
+fn resolve_targets(setup: &Setup, exporter: Exporter, source: Source, otlp: &OtlpCode, env: Env<'_>) -> Result<Targets, SetupError> {
+    #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+    let mut t = Targets { traces: None, metrics: None, logs: None, timeout: config::export_timeout(env), source };
+    if exporter == Exporter::Otlp {
+        #[cfg(feature = "otlp")]
+        {
+            t.traces = Some(config::resolve_otlp(config::Signal::Traces, otlp, env)?);
+            // Platforms (presets) take traces only; metrics go to a collector endpoint.
+            if otlp.traces_url.is_none() {
+                t.metrics = Some(config::resolve_otlp(config::Signal::Metrics, otlp, env)?);
+            }
+        }
+        #[cfg(not(feature = "otlp"))]
+        {
+            let _ = otlp;
+            return Err(SetupError::FeatureDisabled { feature: "otlp", source });
+        }
+    }
+    #[cfg(feature = "otel-logs")]
+    if setup.otel_logs {
+        t.logs = Some(config::resolve_otlp(config::Signal::Logs, otlp, env)?);
+    }
+    let _ = setup;
+    Ok(t)
+}
+
+/// The batch configuration: `Setup::max_queue_size()`, else `OTEL_BSP_MAX_QUEUE_SIZE`, else
+/// [`DEFAULT_MAX_QUEUE_SIZE`].
+fn batch_config(setup: &Setup, env: Env<'_>) -> BatchConfig {
+    let queue = setup.max_queue_size.or_else(|| config::queue_size_from_env(env)).unwrap_or(DEFAULT_MAX_QUEUE_SIZE);
+    BatchConfigBuilder::default().with_max_queue_size(queue).build()
+}
+
+/// The span processors: the custom exporter if any, else the console or OTLP one, batched and
+/// counted.
+#[allow(clippy::too_many_arguments)]
+fn span_processors(
+    setup: &Setup,
+    mut tp: TracerProviderBuilder,
+    custom: Option<CustomSpans>,
+    exporter: Exporter,
+    targets: &Targets,
+    stats: &Arc<StatsInner>,
+    runtime: &mut Option<tokio::runtime::Runtime>,
+    env: Env<'_>,
+) -> Result<TracerProviderBuilder, SetupError> {
+    if let Some(f) = custom {
+        return Ok(f(tp, batch_config(setup, env), stats.clone()));
+    }
+    match exporter {
+        Exporter::Console => {
+            let e = console::ConsoleSpanExporter::new(console_out(setup), setup.console_style);
+            tp = batched(tp, e, batch_config(setup, env), stats);
+        }
+        Exporter::None => {}
+        Exporter::Otlp => {
+            #[cfg(feature = "otlp")]
+            if let Some(t) = &targets.traces {
+                let e = otlp::span_exporter(t, targets.timeout, runtime, targets.source_of(t))?;
+                tp = batched(tp, e, batch_config(setup, env), stats);
+            }
+        }
+    }
+    #[cfg(not(feature = "otlp"))]
+    let _ = (targets, runtime);
+    Ok(tp)
+}
+
+/// `exporter` behind a batch processor, its exports and ended spans counted.
+fn batched<E: SpanExporter + 'static>(tp: TracerProviderBuilder, exporter: E, batch: BatchConfig, stats: &Arc<StatsInner>) -> TracerProviderBuilder {
+    tp.with_span_processor(CountingProcessor::new(BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(), stats.clone()))
+}
+
+fn console_out(setup: &Setup) -> SharedWriter {
+    setup.console_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stdout()))))
+}
+
+/// The metric readers: the console summary at shutdown, or the periodic OTLP push.
+fn metric_readers(
+    setup: &Setup,
+    mut mp: MeterProviderBuilder,
+    exporter: Exporter,
+    targets: &Targets,
+    runtime: &mut Option<tokio::runtime::Runtime>,
+) -> Result<MeterProviderBuilder, SetupError> {
+    match exporter {
+        Exporter::Console => {
+            let reader = PeriodicReader::builder(console::ConsoleMetricExporter::new(console_out(setup))).with_interval(Duration::from_secs(3600)).build();
+            mp = mp.with_reader(reader);
+        }
+        Exporter::None => {}
+        Exporter::Otlp => {
+            #[cfg(feature = "otlp")]
+            if let Some(t) = &targets.metrics {
+                let mut reader = PeriodicReader::builder(otlp::metric_exporter(t, targets.timeout, runtime, targets.source_of(t))?);
+                if let Some(i) = setup.metric_interval {
+                    reader = reader.with_interval(i);
+                }
+                mp = mp.with_reader(reader.build());
+            }
+        }
+    }
+    #[cfg(not(feature = "otlp"))]
+    let _ = (targets, runtime);
+    Ok(mp)
+}
+
+/// The Prometheus reader and its handle, with `Setup::prometheus()`.
+#[cfg(feature = "prometheus")]
+fn prometheus_reader(setup: &Setup, mp: MeterProviderBuilder) -> Result<(MeterProviderBuilder, Option<crate::prometheus::PrometheusHandle>), SetupError> {
+    if !setup.prometheus {
+        return Ok((mp, None));
+    }
+    let (handle, reader) = crate::prometheus::PrometheusHandle::new()
+        .map_err(|e| SetupError::Exporter { exporter: "Prometheus", source: Source::Code("Setup::prometheus()"), reason: e.to_string() })?;
+    Ok((mp.with_reader(reader), Some(handle)))
+}
+
+#[cfg(feature = "otel-logs")]
+type LogsBridge = opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge<opentelemetry_sdk::logs::SdkLoggerProvider, opentelemetry_sdk::logs::SdkLogger>;
+
+/// The OpenTelemetry logs bridge over OTLP, with `Setup::otel_logs(true)`.
+#[cfg(feature = "otel-logs")]
+fn otel_logs(
+    targets: &Targets,
+    resource: &Resource,
+    runtime: &mut Option<tokio::runtime::Runtime>,
+) -> Result<(Option<opentelemetry_sdk::logs::SdkLoggerProvider>, Option<LogsBridge>), SetupError> {
+    let Some(t) = &targets.logs else {
+        return Ok((None, None));
+    };
+    let exporter = otlp::log_exporter(t, targets.timeout, runtime, Source::Code("Setup::otel_logs()"))?;
+    let lp = opentelemetry_sdk::logs::SdkLoggerProvider::builder().with_resource(resource.clone()).with_batch_exporter(exporter).build();
+    let layer = opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(&lp);
+    Ok((Some(lp), Some(layer)))
+}
