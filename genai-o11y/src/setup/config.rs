@@ -481,6 +481,40 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_header_values_or_url_secrets() {
+        let code = OtlpCode {
+            endpoint: Some("http://code:4318?api_key=sk-SECRET-4242".into()),
+            headers: vec![("authorization".into(), "Bearer sk-SECRET-4242".into(), Source::Code("Setup::otlp_header()"))],
+            ..Default::default()
+        };
+        let e = env(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/v1/traces?api_key=sk-SECRET-4242"), ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=sk-SECRET-4242")]);
+        let t = resolve_otlp(Signal::Traces, &OtlpCode { endpoint: None, ..code.clone() }, &e).unwrap();
+        let (target, code) = (format!("{t:?}"), format!("{code:?}"));
+        for d in [&target, &code] {
+            assert!(!d.contains("SECRET") && d.contains(r#""authorization": "<redacted>""#) && d.contains("?***"), "{d}");
+        }
+        assert!(target.contains(r#""x-api-key": "<redacted>""#) && target.contains("http://c:4318/v1/traces?***"), "{target}");
+        assert_eq!(t.header_sources, vec![Source::Env("OTEL_EXPORTER_OTLP_HEADERS"), Source::Code("Setup::otlp_header()")]);
+        assert_eq!(t.url_source, Source::Env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+    }
+
+    #[test]
+    fn header_errors_name_the_header_never_the_value() {
+        let err = |v: &str| parse_headers(Source::Env("OTEL_EXPORTER_OTLP_HEADERS"), v).unwrap_err().to_string();
+        for (value, names) in [
+            ("authorization:Bearer sk-SECRET-4242", "`authorization`"),
+            ("authorization: Basic sk-SECRET-4242==", "`authorization`"),
+            ("x-a=1,sk-SECRET-4242", "entry 2"),
+            ("x-a=1,sk-SECRET-4242%zz=v", "entry 2"),
+            ("x-api-key=sk-SECRET-4242%z", "`x-api-key`"),
+            ("x-api-key=sk-SECRET-4242%0A", "`x-api-key`"),
+        ] {
+            let msg = err(value);
+            assert!(!msg.contains("SECRET") && msg.contains(names) && msg.contains("OTEL_EXPORTER_OTLP_HEADERS"), "{value}: {msg}");
+        }
+    }
+
+    #[test]
     fn samplers() {
         assert_eq!(SamplerConfig::from_env(&env(&[])).unwrap(), SamplerConfig::ParentBased(Box::new(SamplerConfig::AlwaysOn)));
         assert_eq!(

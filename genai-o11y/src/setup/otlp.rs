@@ -116,7 +116,7 @@ pub(super) fn metadata(t: &OtlpTarget) -> Result<tonic::metadata::MetadataMap, S
             return Err(bad(format!("the name of header {n} is not a valid gRPC metadata key (lowercase letters, digits, `-`, `_`, `.`)")));
         };
         let Ok(val) = v.parse() else {
-            return Err(bad(format!("the value of `{k}` is not valid gRPC metadata (visible ASCII only)")));
+            return Err(bad(format!("the value of `{k}` is not valid gRPC metadata (it holds a control character)")));
         };
         m.insert(key, val);
     }

@@ -172,6 +172,14 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_header_names_only() {
+        let t = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "sk-SECRET-4242"), ("LANGSMITH_ENDPOINT", "http://ls:1")])).unwrap();
+        let d = format!("{t:?}");
+        assert!(!d.contains("SECRET") && d.contains(r#""x-api-key": "<redacted>""#), "{d}");
+        assert_eq!(t.url_source, Source::Env("LANGSMITH_ENDPOINT"));
+    }
+
+    #[test]
     fn phoenix_langsmith_opik() {
         let p = Preset::Phoenix.resolve(&env(&[("PHOENIX_API_KEY", "k"), ("PHOENIX_PROJECT_NAME", "agents")])).unwrap();
         assert_eq!(p.traces_url, "http://localhost:6006/v1/traces");

@@ -54,12 +54,21 @@ fn url_secrets(url: &str) -> Vec<String> {
     out
 }
 
-/// Headers for `Debug`: the names, each value shown as `"<redacted>"`.
+/// Headers for `Debug`: the names, each value shown as `"<redacted>"`. A name that is not a
+/// header name (perhaps a value passed as the name) is not shown either.
 pub(crate) struct RedactedHeaders<'a>(pub &'a [(String, String)]);
 
 impl fmt::Debug for RedactedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter().map(|(k, _)| (k, "<redacted>"))).finish()
+        f.debug_map().entries(self.0.iter().map(|(k, _)| (shown_name(k), "<redacted>"))).finish()
+    }
+}
+
+fn shown_name(k: &str) -> &str {
+    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+        k
+    } else {
+        "<not a header name>"
     }
 }
 
@@ -141,6 +150,8 @@ mod tests {
     fn headers_show_names_only() {
         let h = vec![("authorization".to_owned(), "Bearer sk-1234".to_owned())];
         assert_eq!(format!("{:?}", RedactedHeaders(&h)), r#"{"authorization": "<redacted>"}"#);
+        let h = vec![("Bearer sk-1234".to_owned(), "v".to_owned())];
+        assert_eq!(format!("{:?}", RedactedHeaders(&h)), r#"{"<not a header name>": "<redacted>"}"#);
     }
 
     #[test]
