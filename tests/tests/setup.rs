@@ -12,8 +12,6 @@ use genai_o11y::{genai_agent, genai_span, genai_tool, Usage};
 use opentelemetry_sdk::trace::InMemorySpanExporter;
 use serde_json::Value as Json;
 
-/// A writer the test can read back.
-
 fn no_env() -> impl Fn(&str) -> Option<String> + Send + 'static {
     |_| None
 }
