@@ -360,10 +360,8 @@ impl OpenAiClient {
             return Ok(resp);
         }
         let text = resp.text().await.unwrap_or_default();
-        let message = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| v.pointer("/error/message").and_then(Value::as_str).map(str::to_owned))
-            .unwrap_or(text);
+        let message =
+            serde_json::from_str::<Value>(&text).ok().and_then(|v| v.pointer("/error/message").and_then(Value::as_str).map(str::to_owned)).unwrap_or(text);
         Err(ApiError::from_status(status.as_u16(), message))
     }
 

@@ -237,11 +237,8 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, headers: HeaderMap,
         events.push(chunk(json!({ "content": w }), None));
     }
     if !calls.is_empty() {
-        let deltas: Vec<Value> = calls
-            .iter()
-            .enumerate()
-            .map(|(i, c)| json!({ "index": i, "id": c["id"], "type": "function", "function": c["function"] }))
-            .collect();
+        let deltas: Vec<Value> =
+            calls.iter().enumerate().map(|(i, c)| json!({ "index": i, "id": c["id"], "type": "function", "function": c["function"] })).collect();
         events.push(chunk(json!({ "tool_calls": deltas }), None));
     }
     events.push(chunk(json!({}), Some(finish_reason)));

@@ -1,5 +1,5 @@
 //! Code shared by the examples (and exercised by the tests).
 
-pub mod prometheus_demo;
 pub mod agent_demo;
 pub mod fake_openai;
+pub mod prometheus_demo;

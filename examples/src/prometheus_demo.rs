@@ -150,8 +150,8 @@ async fn fake_api(model: &str, n: u64, prompt: &str) -> Result<ChatResponse, Api
     }
     let base = if provider_of(model) == "anthropic" { draw(n, 60, 260) } else { draw(n, 30, 180) };
     let latency = match n % 13 {
-        7 => 10_000,                 // hangs: the client's deadline fires
-        11 => base + 400,            // a slow outlier
+        7 => 10_000,      // hangs: the client's deadline fires
+        11 => base + 400, // a slow outlier
         _ => base,
     };
     tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -308,19 +308,13 @@ impl fmt::Debug for DemoServer {
 /// on `addr` (`127.0.0.1:0` for a free port). Call it inside a multi-threaded tokio runtime.
 pub async fn serve(addr: impl ToSocketAddrs) -> Result<DemoServer, Box<dyn std::error::Error + Send + Sync>> {
     let (prometheus, exporter) = PrometheusHandle::new()?;
-    let meter_provider = SdkMeterProvider::builder()
-        .with_reader(exporter)
-        .with_resource(Resource::builder().with_service_name(SERVICE_NAME).build())
-        .build();
+    let meter_provider = SdkMeterProvider::builder().with_reader(exporter).with_resource(Resource::builder().with_service_name(SERVICE_NAME).build()).build();
     opentelemetry::global::set_meter_provider(meter_provider.clone());
     genai_o11y::refresh_instruments();
 
     let state = Arc::new(WorkloadState::default());
     state.alive_workers.store(2, Ordering::SeqCst);
-    let workers = vec![
-        tokio::spawn(worker(state.clone(), MODELS[0], MODELS[1])),
-        tokio::spawn(worker(state.clone(), MODELS[1], MODELS[0])),
-    ];
+    let workers = vec![tokio::spawn(worker(state.clone(), MODELS[0], MODELS[1])), tokio::spawn(worker(state.clone(), MODELS[1], MODELS[0]))];
 
     let (live, ready) = (state.clone(), state.clone());
     let health = HealthChecker::new()

@@ -184,8 +184,7 @@ const SAMPLING: &[Check] = &[Check::Sampling];
 const SAMPLING_COUNT: &[Check] = &[Check::Sampling, Check::NonNegative];
 const NONE: &[Check] = &[];
 
-const CONTENT_ON_TOOL: &str =
-    "a tool captures its input as `arguments = ...` (by default its serializable parameters) and its result automatically";
+const CONTENT_ON_TOOL: &str = "a tool captures its input as `arguments = ...` (by default its serializable parameters) and its result automatically";
 
 /// Every argument, in the order the README lists them.
 pub const ARGS: &[Arg] = &[

@@ -122,7 +122,8 @@ fn body_statements(body: &TokenStream) -> TokenStream {
     match (tokens.next(), tokens.next()) {
         (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Brace => {
             let mut inner = g.stream().into_iter();
-            let inner_attr = matches!((inner.next(), inner.next()), (Some(TokenTree::Punct(p)), Some(TokenTree::Punct(b))) if p.as_char() == '#' && b.as_char() == '!');
+            let inner_attr =
+                matches!((inner.next(), inner.next()), (Some(TokenTree::Punct(p)), Some(TokenTree::Punct(b))) if p.as_char() == '#' && b.as_char() == '!');
             if inner_attr {
                 body.clone()
             } else {

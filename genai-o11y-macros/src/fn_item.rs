@@ -61,12 +61,8 @@ pub fn validate(kind: MacroKind, item: &FnItem) -> syn::Result<()> {
     if let Some(semi) = &item.semi {
         return Err(syn::Error::new(
             semi.span(),
-            format!(
-                "`#[{}]` needs a function body: put it on the implementation, not on a trait method declaration",
-                kind.attr_name()
-            ),
+            format!("`#[{}]` needs a function body: put it on the implementation, not on a trait method declaration", kind.attr_name()),
         ));
     }
     Ok(())
 }
-

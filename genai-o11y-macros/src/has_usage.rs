@@ -49,9 +49,7 @@ impl Role {
             "input_tokens" | "prompt_tokens" => Role::Input,
             "output_tokens" | "completion_tokens" => Role::Output,
             "cache_read_input_tokens" | "cache_read_tokens" | "cached_tokens" | "cached_input_tokens" => Role::CacheRead,
-            "cache_creation_input_tokens" | "cache_write_input_tokens" | "cache_write_tokens" | "cache_creation_tokens" => {
-                Role::CacheWrite
-            }
+            "cache_creation_input_tokens" | "cache_write_input_tokens" | "cache_write_tokens" | "cache_creation_tokens" => Role::CacheWrite,
             "reasoning_tokens" | "reasoning_output_tokens" => Role::Reasoning,
             "id" | "response_id" => Role::ResponseId,
             "model" | "response_model" => Role::ResponseModel,
@@ -169,13 +167,8 @@ fn map_fields(fields: &Fields) -> syn::Result<Vec<Mapped>> {
                 Member::Named(n) => n.to_string(),
                 Member::Unnamed(i) => i.index.to_string(),
             };
-            let e = syn::Error::new(
-                role.1,
-                format!(
-                    "two fields for `{}`: `{prev_name}` already provides it; mark one of them `#[usage(skip)]`",
-                    role.0.name()
-                ),
-            );
+            let e =
+                syn::Error::new(role.1, format!("two fields for `{}`: `{prev_name}` already provides it; mark one of them `#[usage(skip)]`", role.0.name()));
             match &mut errors {
                 Some(all) => all.combine(e),
                 None => errors = Some(e),
@@ -219,11 +212,7 @@ fn bodies(mapped: &[Mapped], access: &dyn Fn(&Member) -> TokenStream, p: &TokenS
         let ty = &m.ty;
         quote_spanned!(ty.span()=> <#ty as #p::HasUsage>::usage(#a))
     });
-    let convention = if excludes_cache {
-        quote!(__genai_o11y_u.input_convention = #p::InputTokens::ExcludesCache;)
-    } else {
-        TokenStream::new()
-    };
+    let convention = if excludes_cache { quote!(__genai_o11y_u.input_convention = #p::InputTokens::ExcludesCache;) } else { TokenStream::new() };
     let own_tokens = !sets.is_empty();
     let usage = match (&nested, own_tokens) {
         (Some(n), true) => quote! {
@@ -395,12 +384,14 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
                         Member::Unnamed(i) => format_ident!("__genai_o11y_{}", i.index),
                     }
                 };
-                let pattern_fields: Vec<TokenStream> =
-                    mapped.iter().map(|m| {
+                let pattern_fields: Vec<TokenStream> = mapped
+                    .iter()
+                    .map(|m| {
                         let b = binding(&m.member);
                         let member = &m.member;
                         quote!(#member: #b)
-                    }).collect();
+                    })
+                    .collect();
                 let pat = quote!(Self::#vname { #(#pattern_fields,)* .. });
                 let b = bodies(&mapped, &|m: &Member| binding(m).to_token_stream(), &p, opts.excludes_cache, &currency);
                 let (u, i, mo, r, c) = (b.usage, b.id, b.model, b.reasons, b.cost);

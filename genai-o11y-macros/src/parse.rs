@@ -120,9 +120,7 @@ impl Args {
                     Err(e) => errors.push(e),
                 },
                 (Value::Fields, RawValue::Expr(e)) => errors.push(syn::Error::new(e.span(), "`fields` takes a list: `fields(key = value, ...)`")),
-                (Value::Fields, RawValue::Missing) => {
-                    errors.push(syn::Error::new(raw.key.span(), "`fields` takes a list: `fields(key = value, ...)`"))
-                }
+                (Value::Fields, RawValue::Missing) => errors.push(syn::Error::new(raw.key.span(), "`fields` takes a list: `fields(key = value, ...)`")),
                 (_, RawValue::Fields(f)) => errors.push(syn::Error::new(f.span, format!("`{key}` takes a value: `{key} = ...`"))),
                 (_, RawValue::Missing) => errors.push(syn::Error::new(raw.key.span(), format!("`{key}` needs a value: `{key} = ...`"))),
                 (Value::CratePath, RawValue::Expr(e)) => match e {
@@ -170,9 +168,9 @@ fn missing(arg: &Arg) -> String {
             "missing `operation`: write `#[genai_span(operation = \"chat\", provider = \"...\")]` (one of {}, or `custom(\"...\")`)",
             OPERATIONS.iter().map(|o| format!("`{}`", o.name)).collect::<Vec<_>>().join(", ")
         ),
-        "provider" => format!(
-            "missing `provider`: `gen_ai.provider.name` is required, e.g. `provider = \"openai\"` (well-known values: {PROVIDERS})"
-        ),
+        "provider" => {
+            format!("missing `provider`: `gen_ai.provider.name` is required, e.g. `provider = \"openai\"` (well-known values: {PROVIDERS})")
+        }
         key => format!("missing `{key}`: {}", arg.doc),
     }
 }
@@ -181,9 +179,10 @@ fn unknown_key(kind: MacroKind, key: &Ident, key_str: &str) -> syn::Error {
     let valid = kind.args().map(|a| format!("`{}`", a.key)).collect::<Vec<_>>().join(", ");
     let alias = ALIASES.iter().find(|(k, alias, _)| *k == kind && *alias == key_str).map(|(_, _, hint)| (*hint).to_owned());
     let elsewhere = || {
-        ARGS.iter().filter(|a| a.key == key_str && !a.on.contains(&kind)).find_map(|a| a.elsewhere).map(|h| {
-            h.replace("{attr}", kind.attr_name()).replace("{op}", kind.fixed_operation().unwrap_or_default())
-        })
+        ARGS.iter()
+            .filter(|a| a.key == key_str && !a.on.contains(&kind))
+            .find_map(|a| a.elsewhere)
+            .map(|h| h.replace("{attr}", kind.attr_name()).replace("{op}", kind.fixed_operation().unwrap_or_default()))
     };
     let closest = || closest(key_str, &kind.args().map(|a| a.key).collect::<Vec<_>>()).map(|c| format!("did you mean `{c}`?"));
     let hint = alias.or_else(elsewhere).or_else(closest).map(|h| format!("; {h}")).unwrap_or_default();
@@ -223,16 +222,14 @@ fn parse_operation(e: &Expr) -> syn::Result<Operation> {
                 Err(syn::Error::new(s.span(), format!("unknown operation \"{}\"{hint}: {list}", s.value())))
             }
         },
-        Expr::Call(call) if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("custom")) => {
-            match call.args.iter().collect::<Vec<_>>().as_slice() {
-                [Expr::Lit(ExprLit { lit: Lit::Str(s), .. })] if is_operation_name(&s.value()) => Ok(Operation::Custom(s.clone())),
-                [Expr::Lit(ExprLit { lit: Lit::Str(s), .. })] => Err(syn::Error::new(
-                    s.span(),
-                    "a custom operation name must be non-empty lowercase snake_case (it becomes `gen_ai.operation.name` and a metric attribute)",
-                )),
-                _ => Err(syn::Error::new(call.args.span(), "`custom(...)` takes one string literal, e.g. `custom(\"rerank\")`")),
-            }
-        }
+        Expr::Call(call) if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("custom")) => match call.args.iter().collect::<Vec<_>>().as_slice() {
+            [Expr::Lit(ExprLit { lit: Lit::Str(s), .. })] if is_operation_name(&s.value()) => Ok(Operation::Custom(s.clone())),
+            [Expr::Lit(ExprLit { lit: Lit::Str(s), .. })] => Err(syn::Error::new(
+                s.span(),
+                "a custom operation name must be non-empty lowercase snake_case (it becomes `gen_ai.operation.name` and a metric attribute)",
+            )),
+            _ => Err(syn::Error::new(call.args.span(), "`custom(...)` takes one string literal, e.g. `custom(\"rerank\")`")),
+        },
         other => Err(syn::Error::new(other.span(), format!("`operation` takes a string literal: {list}"))),
     }
 }
@@ -375,10 +372,7 @@ impl Parse for RawArg {
             let entries = Punctuated::<RawField, Token![,]>::parse_terminated(&content)?;
             return Ok(RawArg {
                 key,
-                value: RawValue::Fields(RawFields {
-                    span: paren.span.join(),
-                    entries: entries.into_iter().map(|f| (f.key, f.span, f.value)).collect(),
-                }),
+                value: RawValue::Fields(RawFields { span: paren.span.join(), entries: entries.into_iter().map(|f| (f.key, f.span, f.value)).collect() }),
             });
         }
         Ok(RawArg { key, value: RawValue::Missing })

@@ -186,4 +186,3 @@ pub fn is_concrete(ty: &Type, sig: &Signature) -> bool {
     f.visit_type(ty);
     !f.generic
 }
-

@@ -90,8 +90,7 @@ impl ErrorInfo {
 
     /// The call panicked. `payload` is the panic payload, if available.
     pub fn panicked(payload: Option<&(dyn std::any::Any + Send)>) -> Self {
-        let msg = payload
-            .and_then(|p| p.downcast_ref::<&'static str>().map(|s| (*s).to_owned()).or_else(|| p.downcast_ref::<String>().cloned()));
+        let msg = payload.and_then(|p| p.downcast_ref::<&'static str>().map(|s| (*s).to_owned()).or_else(|| p.downcast_ref::<String>().cloned()));
         ErrorInfo {
             error_type: Cow::Borrowed(sc::ERROR_TYPE_PANIC),
             exception_type: Cow::Borrowed(sc::ERROR_TYPE_PANIC),

@@ -301,10 +301,7 @@ pub struct HealthReport {
 impl HealthReport {
     fn from_checks(checks: Vec<(String, CheckReport)>) -> Self {
         let healthy = checks.iter().all(|(_, c)| c.status == HealthStatus::Healthy);
-        HealthReport {
-            status: if healthy { HealthStatus::Healthy } else { HealthStatus::Unhealthy },
-            checks: Checks(checks),
-        }
+        HealthReport { status: if healthy { HealthStatus::Healthy } else { HealthStatus::Unhealthy }, checks: Checks(checks) }
     }
 
     /// Is the overall status `healthy`?

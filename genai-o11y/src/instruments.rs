@@ -91,8 +91,7 @@ impl Instruments {
             Conventions::V1_41 => (sc::INFERENCE_TIME_TO_FIRST_CHUNK, sc::INFERENCE_TIME_PER_OUTPUT_CHUNK),
             Conventions::LatestExperimental => (latest::INFERENCE_TIME_TO_FIRST_CHUNK, latest::INFERENCE_TIME_PER_OUTPUT_CHUNK),
         };
-        let v1_41 = (conventions == Conventions::V1_41)
-            .then(|| V141Instruments { token_usage: tokens_histogram(meter, sc::GEN_AI_CLIENT_TOKEN_USAGE) });
+        let v1_41 = (conventions == Conventions::V1_41).then(|| V141Instruments { token_usage: tokens_histogram(meter, sc::GEN_AI_CLIENT_TOKEN_USAGE) });
         let latest = (conventions == Conventions::LatestExperimental).then(|| LatestInstruments {
             inference_duration: duration(meter, latest::GEN_AI_CLIENT_INFERENCE_DURATION, &sc::DURATION_BUCKETS),
             usage_input: tokens_counter(meter, latest::GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS),

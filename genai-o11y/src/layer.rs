@@ -13,10 +13,5 @@ where
     T: opentelemetry::trace::Tracer + 'static,
     T::Span: Send + Sync,
 {
-    tracing_opentelemetry::layer()
-        .with_tracer(tracer)
-        .with_location(false)
-        .with_threads(false)
-        .with_tracked_inactivity(false)
-        .with_target(false)
+    tracing_opentelemetry::layer().with_tracer(tracer).with_location(false).with_threads(false).with_tracked_inactivity(false).with_target(false)
 }

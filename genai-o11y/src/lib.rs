@@ -96,20 +96,13 @@ pub mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-// TEMPORARY: setup/ still names the old `metrics` module (being split concurrently).
-#[cfg(feature = "sdk")]
-mod metrics {
-    pub(crate) use crate::instruments::{scoped_with, ScopedGuard};
-    pub(crate) use crate::settings::*;
-}
-
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use call::{ActiveCall, Body, GenAiSpanBuilder, Instrumented, InstrumentedStream, OperationKind, Outcome};
 #[doc(hidden)]
 pub use call::UsageSource;
+pub use call::{ActiveCall, Body, GenAiSpanBuilder, Instrumented, InstrumentedStream, OperationKind, Outcome};
 pub use capture::{CaptureConfig, CaptureMode, ContentKind, Sensitive};
 pub use error::{ErrorInfo, ErrorType};
 pub use instruments::{scope as instrumentation_scope, scoped, scoped_with, ScopedGuard};
@@ -124,12 +117,12 @@ pub use settings::{refresh as refresh_instruments, set_capture, set_conventions,
 pub use setup::init;
 pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
 
+/// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
+pub use genai_o11y_macros::genai_agent;
 /// `#[genai_span(operation = "chat", provider = "openai", model = expr, ...)]` on a model call.
 /// See the crate documentation and the README for every argument.
 pub use genai_o11y_macros::genai_span;
 /// `#[genai_tool]` on a tool function: span `execute_tool {name}`.
 pub use genai_o11y_macros::genai_tool;
-/// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
-pub use genai_o11y_macros::genai_agent;
 /// `#[derive(HasUsage)]`: read token usage and response metadata from a response type.
 pub use genai_o11y_macros::HasUsage;

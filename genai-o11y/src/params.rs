@@ -7,10 +7,7 @@ use std::sync::Arc;
 use opentelemetry::StringValue;
 
 /// A floating-point request parameter (`temperature`, `top_p`, penalties).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a floating-point parameter",
-    label = "expected `f32`, `f64`, or an `Option` of one"
-)]
+#[diagnostic::on_unimplemented(message = "`{Self}` is not a floating-point parameter", label = "expected `f32`, `f64`, or an `Option` of one")]
 pub trait FloatParam {
     /// The value, if set.
     fn into_f64(self) -> Option<f64>;
@@ -38,10 +35,7 @@ impl<T: FloatParam + Copy> FloatParam for &T {
 }
 
 /// An integer request parameter (`max_tokens`, `seed`, `top_k`, `choice_count`, `server_port`).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an integer parameter",
-    label = "expected an integer type, or an `Option` of one"
-)]
+#[diagnostic::on_unimplemented(message = "`{Self}` is not an integer parameter", label = "expected an integer type, or an `Option` of one")]
 pub trait IntParam {
     /// The value, if set (values above `i64::MAX` saturate).
     fn into_i64(self) -> Option<i64>;

@@ -95,9 +95,7 @@ impl ModelPrice {
         let uncached = (input - cache_read - cache_write).max(0.0);
         let output = usage.output_tokens.unwrap_or(0) as f64;
         let reasoning = usage.reasoning_output_tokens.unwrap_or(0) as f64;
-        let input_cost = uncached * self.input
-            + cache_read * self.cache_read.unwrap_or(self.input)
-            + cache_write * self.cache_write.unwrap_or(self.input);
+        let input_cost = uncached * self.input + cache_read * self.cache_read.unwrap_or(self.input) + cache_write * self.cache_write.unwrap_or(self.input);
         let output_cost = match self.reasoning {
             Some(r) => (output - reasoning).max(0.0) * self.output + reasoning.min(output) * r,
             None => output * self.output,
@@ -240,7 +238,9 @@ impl PricingTable {
             if m.model.is_empty() {
                 return Err(PricingError::Invalid("an entry has an empty `model`".into()));
             }
-            for (what, v) in [("input", Some(m.input)), ("output", Some(m.output)), ("cache_read", m.cache_read), ("cache_write", m.cache_write), ("reasoning", m.reasoning)] {
+            for (what, v) in
+                [("input", Some(m.input)), ("output", Some(m.output)), ("cache_read", m.cache_read), ("cache_write", m.cache_write), ("reasoning", m.reasoning)]
+            {
                 if let Some(v) = v {
                     if !(v.is_finite() && v >= 0.0) {
                         return Err(PricingError::Invalid(format!("{}: `{what}` is {v}", m.model)));
@@ -269,11 +269,7 @@ impl PricingTable {
     pub fn cost(&self, provider: Option<&str>, models: &[Option<&str>], usage: &Usage) -> Option<Cost> {
         let price = models.iter().flatten().find_map(|m| self.lookup(provider, m))?;
         let amount = price.cost_of(usage)?;
-        Some(Cost {
-            amount,
-            currency: price.currency.clone().unwrap_or_else(|| self.currency.clone()),
-            source: CostSource::Table(self.version.clone()),
-        })
+        Some(Cost { amount, currency: price.currency.clone().unwrap_or_else(|| self.currency.clone()), source: CostSource::Table(self.version.clone()) })
     }
 }
 

@@ -12,11 +12,11 @@ use crate::error::ErrorInfo;
 use crate::usage::{ReportsChunkUsage, ReportsUsage};
 
 pub use crate::call::{GenAiSpanBuilder, Instrumented, InstrumentedStream};
-pub use crate::pricing::Cost;
-pub use crate::usage::{CostField, HasUsage, TextField, TokenCount};
 pub use crate::capture::ContentKind;
 pub use crate::dispatch;
 pub use crate::params::Static;
+pub use crate::pricing::Cost;
+pub use crate::usage::{CostField, HasUsage, TextField, TokenCount};
 pub use crate::usage::{InputTokens, Usage};
 pub use serde_json;
 pub use std;

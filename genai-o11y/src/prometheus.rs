@@ -70,12 +70,9 @@ impl PrometheusHandle {
 
     /// Like [`new`](Self::new), from an exporter builder configured by the caller (namespace,
     /// `without_target_info`, resource selector, ...). Its registry is replaced by a fresh one.
-    pub fn with_builder(
-        builder: opentelemetry_prometheus::ExporterBuilder,
-    ) -> Result<(PrometheusHandle, PrometheusExporter), PrometheusError> {
+    pub fn with_builder(builder: opentelemetry_prometheus::ExporterBuilder) -> Result<(PrometheusHandle, PrometheusExporter), PrometheusError> {
         let registry = prometheus::Registry::new();
-        let exporter =
-            builder.with_registry(registry.clone()).build().map_err(|e| PrometheusError(e.to_string()))?;
+        let exporter = builder.with_registry(registry.clone()).build().map_err(|e| PrometheusError(e.to_string()))?;
         Ok((PrometheusHandle { registry }, exporter))
     }
 

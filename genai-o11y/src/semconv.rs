@@ -112,16 +112,12 @@ pub mod v1_41 {
     pub const UNIT_TOKEN: &str = "{token}";
 
     /// Duration buckets of the GenAI client metrics (seconds).
-    pub const DURATION_BUCKETS: [f64; 14] =
-        [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+    pub const DURATION_BUCKETS: [f64; 14] = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
     /// Token-count buckets.
-    pub const TOKEN_BUCKETS: [f64; 14] = [
-        1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
-        16777216.0, 67108864.0,
-    ];
+    pub const TOKEN_BUCKETS: [f64; 14] =
+        [1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0, 67108864.0];
     /// Buckets of `gen_ai.invoke_agent.duration` (seconds).
-    pub const AGENT_DURATION_BUCKETS: [f64; 13] =
-        [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6];
+    pub const AGENT_DURATION_BUCKETS: [f64; 13] = [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6];
 
     // ---- values this crate emits for error.type when the call did not return ----
     /// `error.type` of a call whose future was dropped before it completed.
@@ -149,12 +145,9 @@ pub mod latest {
     pub const GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str = "gen_ai.client.inference.time_per_output_chunk";
     pub const GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS: &str = "gen_ai.client.inference.usage.input_tokens";
     pub const GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS: &str = "gen_ai.client.inference.usage.output_tokens";
-    pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS: &str =
-        "gen_ai.client.inference.usage.cache_read.input_tokens";
-    pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS: &str =
-        "gen_ai.client.inference.usage.cache_write.input_tokens";
-    pub const GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS: &str =
-        "gen_ai.client.inference.usage.reasoning.output_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.client.inference.usage.cache_read.input_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.client.inference.usage.cache_write.input_tokens";
+    pub const GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.client.inference.usage.reasoning.output_tokens";
     pub const GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS: &str = "gen_ai.client.inference.operation.input_tokens";
     pub const GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS: &str = "gen_ai.client.inference.operation.output_tokens";
     /// The duration metric of inference operations in this mode.

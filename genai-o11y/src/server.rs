@@ -95,11 +95,7 @@ impl ServerBuilder {
             #[cfg(feature = "prometheus")]
             prometheus: self.prometheus,
         };
-        Router::new()
-            .route("/healthz", get(liveness))
-            .route("/readyz", get(readiness))
-            .route("/metrics", get(metrics))
-            .with_state(state)
+        Router::new().route("/healthz", get(liveness)).route("/readyz", get(readiness)).route("/metrics", get(metrics)).with_state(state)
     }
 
     /// Binds `addr` (`"127.0.0.1:0"` picks a free port) and serves in a background task of the

@@ -29,12 +29,7 @@ pub struct Settings {
 impl Default for Settings {
     /// v1.41 names, the built-in pricing table, no content capture.
     fn default() -> Self {
-        Settings {
-            conventions: Conventions::V1_41,
-            pricing: Some(Arc::new(PricingTable::builtin())),
-            capture: CaptureConfig::default(),
-            log_summaries: false,
-        }
+        Settings { conventions: Conventions::V1_41, pricing: Some(Arc::new(PricingTable::builtin())), capture: CaptureConfig::default(), log_summaries: false }
     }
 }
 

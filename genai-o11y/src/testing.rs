@@ -53,8 +53,8 @@ use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::instruments::ScopedGuard;
-use crate::settings::Settings;
 use crate::semconv::Conventions;
+use crate::settings::Settings;
 
 /// A per-thread OpenTelemetry pipeline whose output can be inspected.
 pub struct TestTelemetry {

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use futures::FutureExt;
 use futures::stream::{self, Stream, StreamExt};
+use futures::FutureExt;
 use genai_o11y::{genai_span, CaptureConfig, CaptureMode, Conventions, HasUsage, Settings};
 use opentelemetry::metrics::Histogram;
 use opentelemetry::trace::{Status, TraceContextExt, TracerProvider as _};
@@ -104,11 +104,7 @@ struct Chunk {
 }
 
 fn chunks() -> impl Stream<Item = Chunk> {
-    stream::iter(0..10u32).map(|i| Chunk {
-        prompt_tokens: (i == 9).then_some(107),
-        completion_tokens: (i == 9).then_some(10),
-        delta: "tok ",
-    })
+    stream::iter(0..10u32).map(|i| Chunk { prompt_tokens: (i == 9).then_some(107), completion_tokens: (i == 9).then_some(10), delta: "tok " })
 }
 
 fn plain_stream() -> impl Stream<Item = Chunk> {
@@ -311,7 +307,8 @@ fn benches(c: &mut Criterion) {
     let healthy = genai_o11y_tests::otlp_receiver::Receiver::start();
     let slow = genai_o11y_tests::otlp_receiver::Receiver::start_with(genai_o11y_tests::otlp_receiver::Behaviour::Slow(Duration::from_secs(5)));
     let mut g = c.benchmark_group("collector");
-    for (name, endpoint) in [("healthy", healthy.endpoint()), ("dead", genai_o11y_tests::otlp_receiver::Receiver::unused_endpoint()), ("slow", slow.endpoint())] {
+    for (name, endpoint) in [("healthy", healthy.endpoint()), ("dead", genai_o11y_tests::otlp_receiver::Receiver::unused_endpoint()), ("slow", slow.endpoint())]
+    {
         let guard = genai_o11y::init()
             .env_source(|_| None)
             .otlp_endpoint(endpoint)

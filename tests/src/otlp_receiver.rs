@@ -222,9 +222,9 @@ impl From<&AnyValue> for AttrValue {
             Some(any_value::Value::DoubleValue(d)) => AttrValue::Double(*d),
             Some(any_value::Value::BytesValue(b)) => AttrValue::Bytes(b.clone()),
             Some(any_value::Value::ArrayValue(a)) => AttrValue::Array(a.values.iter().map(AttrValue::from).collect()),
-            Some(any_value::Value::KvlistValue(l)) => AttrValue::Map(
-                l.values.iter().map(|kv| (kv.key.clone(), kv.value.as_ref().map(AttrValue::from).unwrap_or(AttrValue::Empty))).collect(),
-            ),
+            Some(any_value::Value::KvlistValue(l)) => {
+                AttrValue::Map(l.values.iter().map(|kv| (kv.key.clone(), kv.value.as_ref().map(AttrValue::from).unwrap_or(AttrValue::Empty))).collect())
+            }
             // Dictionary-encoded strings (profiles only): not resolvable here.
             #[allow(unreachable_patterns)]
             Some(other) => AttrValue::Str(format!("{other:?}")),
@@ -335,9 +335,24 @@ pub enum MetricKind {
 pub enum PointValue {
     Int(i64),
     Double(f64),
-    Histogram { count: u64, sum: Option<f64>, min: Option<f64>, max: Option<f64>, bucket_counts: Vec<u64>, explicit_bounds: Vec<f64> },
-    ExponentialHistogram { count: u64, sum: Option<f64>, min: Option<f64>, max: Option<f64> },
-    Summary { count: u64, sum: f64 },
+    Histogram {
+        count: u64,
+        sum: Option<f64>,
+        min: Option<f64>,
+        max: Option<f64>,
+        bucket_counts: Vec<u64>,
+        explicit_bounds: Vec<f64>,
+    },
+    ExponentialHistogram {
+        count: u64,
+        sum: Option<f64>,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    Summary {
+        count: u64,
+        sum: f64,
+    },
     /// A number point with no value.
     Empty,
 }
@@ -543,7 +558,8 @@ fn protobuf(bytes: Vec<u8>) -> Response {
 async fn http_export(shared: Arc<Shared>, signal: Signal, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let is_protobuf = content_type.as_deref().is_some_and(|c| c.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-protobuf"));
-    let encoded = headers.get(axum::http::header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).filter(|e| !e.eq_ignore_ascii_case("identity")).map(str::to_owned);
+    let encoded =
+        headers.get(axum::http::header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).filter(|e| !e.eq_ignore_ascii_case("identity")).map(str::to_owned);
     let decoded: Result<Payload, (HttpStatus, String)> = if !is_protobuf {
         Err((HttpStatus::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-type {content_type:?} (only application/x-protobuf)")))
     } else if let Some(enc) = encoded {
@@ -796,9 +812,12 @@ impl Receiver {
                         let (kind, is_monotonic, temporality, data_points) = match &m.data {
                             None => (MetricKind::Empty, None, None, Vec::new()),
                             Some(metric::Data::Gauge(g)) => (MetricKind::Gauge, None, None, g.data_points.iter().map(number_point).collect()),
-                            Some(metric::Data::Sum(s)) => {
-                                (MetricKind::Sum, Some(s.is_monotonic), temporality(s.aggregation_temporality), s.data_points.iter().map(number_point).collect())
-                            }
+                            Some(metric::Data::Sum(s)) => (
+                                MetricKind::Sum,
+                                Some(s.is_monotonic),
+                                temporality(s.aggregation_temporality),
+                                s.data_points.iter().map(number_point).collect(),
+                            ),
                             Some(metric::Data::Histogram(h)) => (
                                 MetricKind::Histogram,
                                 None,
@@ -836,7 +855,10 @@ impl Receiver {
                                 None,
                                 s.data_points
                                     .iter()
-                                    .map(|p| ReceivedDataPoint { attributes: attributes(&p.attributes), value: PointValue::Summary { count: p.count, sum: p.sum } })
+                                    .map(|p| ReceivedDataPoint {
+                                        attributes: attributes(&p.attributes),
+                                        value: PointValue::Summary { count: p.count, sum: p.sum },
+                                    })
                                     .collect(),
                             ),
                         };

@@ -77,11 +77,7 @@ async fn chat(req: Req) -> Result<Resp, ApiError> {
 }
 
 fn req(text: &str) -> Req {
-    Req {
-        messages: vec![Msg { role: "user", content: text.into() }],
-        system: "You are terse.".into(),
-        api_key: Sensitive("sk-secret".into()),
-    }
+    Req { messages: vec![Msg { role: "user", content: text.into() }], system: "You are terse.".into(), api_key: Sensitive("sk-secret".into()) }
 }
 
 #[derive(Serialize)]
@@ -150,10 +146,7 @@ async fn on_spans_in_the_conventions_shapes() {
     let span = t.span("chat gpt-4o");
     assert_eq!(json_attr(&span, "gen_ai.input.messages"), json!([{"role": "user", "parts": [{"type": "text", "content": "hello there"}]}]));
     assert_eq!(json_attr(&span, "gen_ai.system_instructions"), json!([{"type": "text", "content": "You are terse."}]));
-    assert_eq!(
-        json_attr(&span, "gen_ai.tool.definitions"),
-        json!([{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}])
-    );
+    assert_eq!(json_attr(&span, "gen_ai.tool.definitions"), json!([{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}]));
     assert_eq!(json_attr(&span, "gen_ai.output.messages"), json!([{"role": "assistant", "parts": [{"type": "text", "content": "It is sunny."}]}]));
     // The JSON string keeps the spec's field order.
     match attr(&span, "gen_ai.input.messages") {
@@ -225,7 +218,8 @@ async fn the_redaction_hook_runs_before_anything_is_recorded() {
             ContentKind::SystemInstructions => *v = Json::Null, // drop
             ContentKind::InputMessages => {
                 if let Some(c) = v.pointer_mut("/0/parts/0/content") {
-                    *c = json!(c.as_str().unwrap().replace("4111-1111", "****")); // mask
+                    *c = json!(c.as_str().unwrap().replace("4111-1111", "****"));
+                    // mask
                 }
             }
             ContentKind::OutputMessages => *v = json!("[output withheld]"), // replace

@@ -35,8 +35,7 @@ fn global_pipeline_with_the_latest_conventions_from_the_environment() {
 
     let spans = InMemorySpanExporter::default();
     let tracer_provider = SdkTracerProvider::builder().with_simple_exporter(spans.clone()).build();
-    let subscriber =
-        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("app")));
+    let subscriber = tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("app")));
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let metrics = InMemoryMetricExporter::default();

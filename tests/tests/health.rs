@@ -43,10 +43,7 @@ fn http_get_blocking(addr: SocketAddr, path: &str) -> std::io::Result<HttpRespon
     let mut body = raw[split + 4..].to_vec();
     let mut lines = head.split("\r\n");
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).expect("status line");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
+    let headers: Vec<(String, String)> = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
     if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")) {
         body = dechunk(&body);
     }
@@ -164,9 +161,7 @@ async fn failing_and_panicking_checks_are_unhealthy_and_the_rest_still_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liveness_runs_only_the_liveness_checks_readiness_runs_all() {
-    let checker = HealthChecker::new()
-        .liveness_check("process", || async { Ok(()) })
-        .check("llm", || async { Err("provider down".into()) });
+    let checker = HealthChecker::new().liveness_check("process", || async { Ok(()) }).check("llm", || async { Err("provider down".into()) });
     let live = checker.liveness().await;
     assert!(live.is_healthy());
     assert_eq!(live.checks.iter().map(|(n, _)| n).collect::<Vec<_>>(), ["process"]);

@@ -61,10 +61,7 @@ async fn chat_span_has_name_kind_and_creation_attributes() {
     assert_eq!(attr(&span, "gen_ai.request.top_p"), Some(&Value::F64(0.9)));
     assert_eq!(attr(&span, "gen_ai.request.top_k"), Some(&Value::F64(40.0)), "v1.41 types top_k as a double");
     assert_eq!(attr(&span, "gen_ai.request.seed"), Some(&Value::I64(7)));
-    assert_eq!(
-        attr(&span, "gen_ai.request.stop_sequences"),
-        Some(&Value::Array(Array::String(vec!["\n\n".into(), "END".into()])))
-    );
+    assert_eq!(attr(&span, "gen_ai.request.stop_sequences"), Some(&Value::Array(Array::String(vec!["\n\n".into(), "END".into()]))));
     assert_eq!(attr(&span, "gen_ai.request.frequency_penalty"), Some(&Value::F64(0.5)));
     assert_eq!(attr(&span, "gen_ai.request.presence_penalty"), Some(&Value::F64(0.25)));
     assert_eq!(attr(&span, "gen_ai.request.choice.count"), Some(&Value::I64(2)));
@@ -202,13 +199,7 @@ async fn error_detection_is_by_type_not_by_spelling() {
     let types: Vec<Option<String>> = spans.iter().map(|s| string_attr(s, "error.type")).collect();
     assert_eq!(
         types,
-        [
-            Some("inference::common::PlainError".to_owned()),
-            Some("anyhow::Error".to_owned()),
-            None,
-            Some("timed_out".to_owned()),
-            Some("timeout".to_owned())
-        ]
+        [Some("inference::common::PlainError".to_owned()), Some("anyhow::Error".to_owned()), None, Some("timed_out".to_owned()), Some("timeout".to_owned())]
     );
     assert_eq!(error_description(&spans[0]).as_deref(), Some("plain failure: boom"));
     assert_eq!(error_description(&spans[1]).as_deref(), Some("upstream said no"));
@@ -244,10 +235,7 @@ mod foreign {
     }
 )]
 async fn chat_foreign() -> Result<foreign::CreateChatCompletionResponse, ApiError> {
-    Ok(foreign::CreateChatCompletionResponse {
-        id: "resp-9".into(),
-        usage: Some(foreign::CompletionUsage { prompt_tokens: 11, completion_tokens: 3 }),
-    })
+    Ok(foreign::CreateChatCompletionResponse { id: "resp-9".into(), usage: Some(foreign::CompletionUsage { prompt_tokens: 11, completion_tokens: 3 }) })
 }
 
 #[genai_span(operation = "chat", provider = "openai", model = "gpt-4o", usage = |r| Usage::new().input(*r))]
@@ -508,19 +496,7 @@ async fn methods_generics_traits_and_future_returning_fns() {
     dynamic.complete("q").await.unwrap();
     chat_future("gpt-4.1").await.unwrap();
     c.into_reply().await.unwrap();
-    assert_eq!(
-        t.span_names(),
-        [
-            "chat gpt-4o",
-            "chat gpt-4o",
-            "chat gpt-4o",
-            "chat gpt-4o",
-            "chat fake-1",
-            "chat fake-dyn",
-            "chat gpt-4.1",
-            "chat gpt-4o"
-        ]
-    );
+    assert_eq!(t.span_names(), ["chat gpt-4o", "chat gpt-4o", "chat gpt-4o", "chat gpt-4o", "chat fake-1", "chat fake-dyn", "chat gpt-4.1", "chat gpt-4o"]);
     let spans = t.spans();
     assert_eq!(int_attr(&spans[2], "gen_ai.usage.output_tokens"), Some(1));
     assert!(spans.iter().filter(|s| s.name != "chat gpt-4o" || true).all(|s| s.status == Status::Unset));

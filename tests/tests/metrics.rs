@@ -104,11 +104,7 @@ async fn v1_41_metrics() {
     ok.push(("gen_ai.response.model", "gpt-4o-2024-08-06"));
     let mut failed = chat_common.to_vec();
     failed.push(("error.type", "429"));
-    let embeddings = [
-        ("gen_ai.operation.name", "embeddings"),
-        ("gen_ai.provider.name", "openai"),
-        ("gen_ai.request.model", "text-embedding-3-small"),
-    ];
+    let embeddings = [("gen_ai.operation.name", "embeddings"), ("gen_ai.provider.name", "openai"), ("gen_ai.request.model", "text-embedding-3-small")];
     let mut want = vec![pairs(&ok), pairs(&failed), pairs(&embeddings)];
     want.sort();
     assert_eq!(got, want, "high-cardinality span fields (user.id) never reach metrics");
@@ -125,11 +121,7 @@ async fn v1_41_metrics() {
         v.push(("gen_ai.token.type", ty));
         pairs(&v)
     };
-    let mut want = vec![
-        (with("input", &ok), 107),
-        (with("output", &ok), 42),
-        (with("input", &embeddings), 30),
-    ];
+    let mut want = vec![(with("input", &ok), 107), (with("output", &ok), 42), (with("input", &embeddings), 30)];
     want.sort();
     assert_eq!(got, want, "one record per token type; none for the failed call");
     for p in &tokens {
@@ -147,10 +139,7 @@ async fn v1_41_metrics() {
     assert_eq!(point_attrs(agent[0].attributes()), pairs(&[("gen_ai.agent.name", "helper"), ("gen_ai.request.model", "gpt-4o")]));
     let tool = t.f64_histogram("gen_ai.execute_tool.duration");
     assert_eq!(tool[0].bounds().collect::<Vec<_>>(), DURATION_BUCKETS);
-    assert_eq!(
-        point_attrs(tool[0].attributes()),
-        pairs(&[("gen_ai.agent.name", "helper"), ("gen_ai.tool.name", "lookup"), ("gen_ai.tool.type", "function")])
-    );
+    assert_eq!(point_attrs(tool[0].attributes()), pairs(&[("gen_ai.agent.name", "helper"), ("gen_ai.tool.name", "lookup"), ("gen_ai.tool.type", "function")]));
 }
 
 #[tokio::test]

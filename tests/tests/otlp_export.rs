@@ -12,7 +12,6 @@ use genai_o11y::setup::{LogFormat, Preset, Protocol, ShutdownReport};
 use genai_o11y::{genai_agent, genai_span, genai_tool, Usage};
 use genai_o11y_tests::otlp_receiver::{Behaviour, Receiver};
 
-
 fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + 'static {
     let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     move |k| m.get(k).cloned()
@@ -120,17 +119,15 @@ fn preset_requests(preset: Preset, vars: &[(&str, &str)], receiver: &Receiver) -
 #[test]
 fn the_presets_send_the_platforms_paths_and_credentials() {
     let r = Receiver::start();
-    let reqs = preset_requests(
-        Preset::Langfuse,
-        &[("LANGFUSE_PUBLIC_KEY", "pk-lf-1"), ("LANGFUSE_SECRET_KEY", "sk-lf-2"), ("LANGFUSE_HOST", &r.endpoint())],
-        &r,
-    );
+    let reqs =
+        preset_requests(Preset::Langfuse, &[("LANGFUSE_PUBLIC_KEY", "pk-lf-1"), ("LANGFUSE_SECRET_KEY", "sk-lf-2"), ("LANGFUSE_HOST", &r.endpoint())], &r);
     assert!(reqs.iter().all(|q| q.path == "/api/public/otel/v1/traces"), "{:?}", reqs.iter().map(|q| &q.path).collect::<Vec<_>>());
     assert!(reqs.iter().all(|q| q.header("authorization") == Some("Basic cGstbGYtMTpzay1sZi0y")));
     assert!(reqs.iter().all(|q| q.header("x-langfuse-ingestion-version") == Some("4")));
 
     let r = Receiver::start();
-    let reqs = preset_requests(Preset::Phoenix, &[("PHOENIX_COLLECTOR_ENDPOINT", &r.endpoint()), ("PHOENIX_API_KEY", "px"), ("PHOENIX_PROJECT_NAME", "agents")], &r);
+    let reqs =
+        preset_requests(Preset::Phoenix, &[("PHOENIX_COLLECTOR_ENDPOINT", &r.endpoint()), ("PHOENIX_API_KEY", "px"), ("PHOENIX_PROJECT_NAME", "agents")], &r);
     assert!(reqs.iter().all(|q| q.path == "/v1/traces" && q.header("authorization") == Some("Bearer px")));
     assert!(r.spans().iter().all(|s| s.resource_attr("openinference.project.name").and_then(|v| v.as_str()) == Some("agents")));
 
@@ -246,10 +243,8 @@ fn logs_reach_the_collector_through_the_logs_bridge() {
     assert!(receiver.wait_for_log_records_blocking(1, Duration::from_secs(10)));
     let chat_span = receiver.span("chat gpt-4o").expect("the chat span");
     let records = receiver.log_records();
-    let summary = records
-        .iter()
-        .find(|r| r.body.as_ref().and_then(|b| b.as_str()).is_some_and(|b| b.contains("chat gpt-4o completed")))
-        .expect("the summary record");
+    let summary =
+        records.iter().find(|r| r.body.as_ref().and_then(|b| b.as_str()).is_some_and(|b| b.contains("chat gpt-4o completed"))).expect("the summary record");
     assert_eq!(summary.trace_id.as_deref(), Some(chat_span.trace_id.as_str()), "the log record is correlated with the span");
     assert_eq!(summary.span_id.as_deref(), Some(chat_span.span_id.as_str()));
 }

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use genai_o11y_tests::otlp_receiver::{AttrValue, Behaviour, MetricKind, PointValue, Protocol, Receiver, Signal, SpanKind, StatusCode, GRPC_LOGS_PATH, GRPC_METRICS_PATH, GRPC_TRACES_PATH};
+use genai_o11y_tests::otlp_receiver::{
+    AttrValue, Behaviour, MetricKind, PointValue, Protocol, Receiver, Signal, SpanKind, StatusCode, GRPC_LOGS_PATH, GRPC_METRICS_PATH, GRPC_TRACES_PATH,
+};
 use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _, Severity};
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::{Span as _, SpanKind as OtelKind, Status, TraceContextExt, Tracer as _, TracerProvider as _};

@@ -63,9 +63,7 @@ fn chat_lazy() -> impl Future<Output = Result<ChatResponse, ApiError>> {
 }
 
 fn cancelled(span: &opentelemetry_sdk::trace::SpanData) -> bool {
-    attr(span, "error.type") == Some(&s("cancelled"))
-        && error_description(span).is_some_and(|d| d.contains("cancelled"))
-        && exceptions(span).len() == 1
+    attr(span, "error.type") == Some(&s("cancelled")) && error_description(span).is_some_and(|d| d.contains("cancelled")) && exceptions(span).len() == 1
 }
 
 #[tokio::test]
@@ -212,10 +210,7 @@ async fn tool_spans_follow_the_conventions() {
     assert_eq!(ok.name, "execute_tool get_weather");
     assert_eq!(ok.span_kind, SpanKind::Internal);
     assert!(is_root(ok));
-    assert_eq!(
-        keys(ok),
-        ["gen_ai.operation.name", "gen_ai.tool.call.id", "gen_ai.tool.description", "gen_ai.tool.name", "gen_ai.tool.type"]
-    );
+    assert_eq!(keys(ok), ["gen_ai.operation.name", "gen_ai.tool.call.id", "gen_ai.tool.description", "gen_ai.tool.name", "gen_ai.tool.type"]);
     assert_eq!(attr(ok, "gen_ai.operation.name"), Some(&s("execute_tool")));
     assert_eq!(attr(ok, "gen_ai.tool.name"), Some(&s("get_weather")));
     assert_eq!(attr(ok, "gen_ai.tool.type"), Some(&s("function")));
@@ -236,11 +231,7 @@ async fn tool_spans_follow_the_conventions() {
     assert_eq!(
         attrs,
         [
-            vec![
-                ("error.type".into(), "timeout".into()),
-                ("gen_ai.tool.name".into(), "get_weather".into()),
-                ("gen_ai.tool.type".into(), "function".into())
-            ],
+            vec![("error.type".into(), "timeout".into()), ("gen_ai.tool.name".into(), "get_weather".into()), ("gen_ai.tool.type".into(), "function".into())],
             vec![("gen_ai.tool.name".into(), "get_weather".into()), ("gen_ai.tool.type".into(), "function".into())],
             vec![("gen_ai.tool.name".into(), "search".into()), ("gen_ai.tool.type".into(), "datastore".into())],
         ]

@@ -281,11 +281,7 @@ fn alert_operands(expr: &str) -> Vec<String> {
         if let Some(i) = find_top_level(e, op) {
             let rhs = e[i + op.len()..].trim();
             let rhs = rhs.strip_prefix("bool ").unwrap_or(rhs);
-            return [&e[..i], rhs]
-                .into_iter()
-                .map(|side| strip_outer_parens(side).to_owned())
-                .filter(|side| side.parse::<f64>().is_err())
-                .collect();
+            return [&e[..i], rhs].into_iter().map(|side| strip_outer_parens(side).to_owned()).filter(|side| side.parse::<f64>().is_err()).collect();
         }
     }
     vec![e.to_owned()]
@@ -464,7 +460,10 @@ fn alert_probes(rules_yaml: &str) -> Vec<(String, String, Vec<Probe>)> {
 
 #[test]
 fn alert_operand_splitting() {
-    assert_eq!(alert_operands("histogram_quantile(0.95, sum by (le) (rate(x_bucket[5m]))) > 10"), ["histogram_quantile(0.95, sum by (le) (rate(x_bucket[5m])))"]);
+    assert_eq!(
+        alert_operands("histogram_quantile(0.95, sum by (le) (rate(x_bucket[5m]))) > 10"),
+        ["histogram_quantile(0.95, sum by (le) (rate(x_bucket[5m])))"]
+    );
     assert_eq!(alert_operands("(a{e!=\"\"} / b) > 0.05"), ["a{e!=\"\"} / b"]);
     assert_eq!(alert_operands("(a > 3 * b)\nand\n(a * 3600 > 1)"), ["a", "3 * b", "a * 3600"]);
     assert_eq!(alert_operands("x >= bool 2"), ["x"]);
@@ -509,7 +508,8 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
         let r = http_get(target, "/metrics").unwrap();
         assert_eq!(r.status, 200);
         // wait until the workload has produced every family (the first streamed call, a tool error)
-        if demo.iterations() >= 2 && r.body.contains("gen_ai_client_operation_time_to_first_chunk_seconds_bucket") && r.body.contains("error_type=\"timeout\"") {
+        if demo.iterations() >= 2 && r.body.contains("gen_ai_client_operation_time_to_first_chunk_seconds_bucket") && r.body.contains("error_type=\"timeout\"")
+        {
             break r.body;
         }
         assert!(started.elapsed() < Duration::from_secs(30), "the demo workload produced too little:\n{}", r.body);
@@ -526,11 +526,8 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
     ] {
         assert!(metric_names.contains(required), "{required} not exposed: {metric_names:?}");
     }
-    let all_queries: Vec<(String, String)> = probes
-        .iter()
-        .map(|p| (p.origin.clone(), p.promql.clone()))
-        .chain(alerts.iter().map(|(n, e, _)| (format!("alert {n}"), e.clone())))
-        .collect();
+    let all_queries: Vec<(String, String)> =
+        probes.iter().map(|p| (p.origin.clone(), p.promql.clone())).chain(alerts.iter().map(|(n, e, _)| (format!("alert {n}"), e.clone()))).collect();
     for (origin, q) in &all_queries {
         for id in genai_identifiers(q) {
             assert!(metric_names.contains(&id) || label_names.contains(&id), "{origin}: `{id}` is neither a metric nor a label the exporter emits\n{q}");
@@ -559,7 +556,11 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
 
     // 6. Every dashboard query and every alert operand returns plausible series. Retried until the
     //    deadline: series appear as the workload runs (e.g. the first `cancelled` stream).
-    probes.extend(alerts.iter().flat_map(|(_, _, ops)| ops.iter().map(|p| Probe { origin: p.origin.clone(), promql: p.promql.clone(), unit: p.unit.clone(), by: p.by.clone() })));
+    probes.extend(
+        alerts
+            .iter()
+            .flat_map(|(_, _, ops)| ops.iter().map(|p| Probe { origin: p.origin.clone(), promql: p.promql.clone(), unit: p.unit.clone(), by: p.by.clone() })),
+    );
     let mut report;
     loop {
         prom.assert_running();
@@ -594,7 +595,8 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
         let groups = prom.api("/api/v1/rules");
         let rules: Vec<&Value> = groups["groups"].as_array().unwrap().iter().flat_map(|g| g["rules"].as_array().unwrap()).collect();
         assert_eq!(rules.len(), alerts.len(), "every rule loaded");
-        let unhealthy: Vec<String> = rules.iter().filter(|r| r["health"] != "ok").map(|r| format!("{} {} {}", r["name"], r["health"], r["lastError"])).collect();
+        let unhealthy: Vec<String> =
+            rules.iter().filter(|r| r["health"] != "ok").map(|r| format!("{} {} {}", r["name"], r["health"], r["lastError"])).collect();
         let error_alert = rules.iter().find(|r| r["name"] == "GenAIHighErrorRate").unwrap();
         let active = error_alert["state"] == "pending" || error_alert["state"] == "firing";
         if unhealthy.is_empty() && active {

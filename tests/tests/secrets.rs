@@ -193,12 +193,18 @@ fn grpc_metadata_errors_name_the_header_never_the_value() {
     assert!(msg.contains("`x-api-key`") && msg.contains("Setup::otlp_header()") && msg.contains("gRPC metadata"), "{msg}");
 
     let var = format!("x-api-key={SECRET}%7F");
-    let seen = run("gRPC metadata value (env)", &[("OTEL_EXPORTER_OTLP_ENDPOINT", DEAD), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_HEADERS", &var)], |s| s);
+    let seen = run(
+        "gRPC metadata value (env)",
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", DEAD), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_HEADERS", &var)],
+        |s| s,
+    );
     let msg = seen.message("gRPC metadata value (env)");
     assert!(msg.contains("`x-api-key`") && msg.contains("OTEL_EXPORTER_OTLP_HEADERS"), "{msg}");
 
     // A name that is not a metadata key (the secret passed as the name by mistake).
-    let seen = run("gRPC metadata key", &[], |s| s.otlp_endpoint(DEAD).otlp_protocol(Protocol::Grpc).otlp_header("x-team", "ml").otlp_header(format!("Bearer {SECRET}"), "v"));
+    let seen = run("gRPC metadata key", &[], |s| {
+        s.otlp_endpoint(DEAD).otlp_protocol(Protocol::Grpc).otlp_header("x-team", "ml").otlp_header(format!("Bearer {SECRET}"), "v")
+    });
     let msg = seen.message("gRPC metadata key");
     assert!(msg.contains("header 2") && msg.contains("Setup::otlp_header()"), "{msg}");
 
@@ -293,7 +299,9 @@ fn preset_errors_name_the_variable_not_the_secret() {
     assert!(msg.contains("PHOENIX_CLIENT_HEADERS") && msg.contains("`api_key`"), "{msg}");
 
     let host = format!("http://admin:{SECRET}@langfuse.internal");
-    let seen = run("Langfuse host with credentials", &[("LANGFUSE_PUBLIC_KEY", "pk"), ("LANGFUSE_SECRET_KEY", SECRET), ("LANGFUSE_HOST", &host)], |s| s.preset(Preset::Langfuse));
+    let seen = run("Langfuse host with credentials", &[("LANGFUSE_PUBLIC_KEY", "pk"), ("LANGFUSE_SECRET_KEY", SECRET), ("LANGFUSE_HOST", &host)], |s| {
+        s.preset(Preset::Langfuse)
+    });
     let msg = seen.message("Langfuse host with credentials");
     assert!(msg.contains("LANGFUSE_HOST") && msg.contains("http://***@langfuse.internal"), "{msg}");
 

@@ -47,12 +47,7 @@ async fn assistant() -> Result<(), ApiError> {
 #[tokio::test]
 async fn the_console_exporter_prints_each_trace_and_the_metrics_at_shutdown() {
     let out = Buf::default();
-    let guard = genai_o11y::init()
-        .env_source(no_env())
-        .console_output(out.clone())
-        .log_format(LogFormat::Off)
-        .install_thread_local()
-        .unwrap();
+    let guard = genai_o11y::init().env_source(no_env()).console_output(out.clone()).log_format(LogFormat::Off).install_thread_local().unwrap();
     assistant().await.unwrap();
     guard.flush();
     let text = out.text();
@@ -96,10 +91,8 @@ async fn json_logs_carry_the_exported_spans_ids() {
     let calling: Vec<&Json> = lines.iter().filter(|l| l["message"] == "calling the model").collect();
     assert_eq!(calling.len(), 2);
     for l in &calling {
-        let span = exported
-            .iter()
-            .find(|s| s.span_context.span_id().to_string() == l["span_id"].as_str().unwrap())
-            .expect("the logged span_id is an exported span");
+        let span =
+            exported.iter().find(|s| s.span_context.span_id().to_string() == l["span_id"].as_str().unwrap()).expect("the logged span_id is an exported span");
         assert_eq!(span.name, "chat gpt-4o");
         assert_eq!(span.span_context.trace_id().to_string(), l["trace_id"].as_str().unwrap());
         assert_eq!(l["level"], "INFO");
@@ -124,12 +117,7 @@ async fn json_logs_carry_the_exported_spans_ids() {
 #[tokio::test]
 async fn text_logs_carry_the_ids_too() {
     let logs = Buf::default();
-    let _guard = genai_o11y::init()
-        .env_source(no_env())
-        .exporter(Exporter::None)
-        .log_output(logs.clone())
-        .install_thread_local()
-        .unwrap();
+    let _guard = genai_o11y::init().env_source(no_env()).exporter(Exporter::None).log_output(logs.clone()).install_thread_local().unwrap();
     chat(false).await.unwrap();
     let line = logs.text().lines().find(|l| l.contains("calling the model")).unwrap().to_owned();
     assert!(line.contains(" INFO ") && line.contains("attempt=1") && line.contains("trace_id=") && line.contains("span_id="), "{line}");
@@ -138,10 +126,7 @@ async fn text_logs_carry_the_ids_too() {
 #[test]
 fn bad_configuration_is_a_clear_error_never_a_panic() {
     let attempt = |vars: &[(&str, &str)]| genai_o11y::init().env_source(env(vars)).log_format(LogFormat::Off).install_thread_local().err();
-    assert!(matches!(
-        attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317")]),
-        Some(SetupError::InvalidEndpoint { .. })
-    ));
+    assert!(matches!(attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317")]), Some(SetupError::InvalidEndpoint { .. })));
     assert!(matches!(
         attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]),
         Some(SetupError::UnknownProtocol { value, .. }) if value == "http/json"

@@ -6,8 +6,8 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::Value as Json;
 use opentelemetry::trace::TraceContextExt;
+use serde_json::Value as Json;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::meta::{CallMeta, MetricAttrs};
@@ -42,7 +42,14 @@ pub(crate) struct CallState {
 }
 
 impl CallState {
-    pub(crate) fn new(span: tracing::Span, start: Instant, instruments: Arc<Instruments>, meta: CallMeta, own_scope: Option<Arc<Scope>>, capturing: bool) -> Self {
+    pub(crate) fn new(
+        span: tracing::Span,
+        start: Instant,
+        instruments: Arc<Instruments>,
+        meta: CallMeta,
+        own_scope: Option<Arc<Scope>>,
+        capturing: bool,
+    ) -> Self {
         CallState { span, start, instruments, meta, own_scope, capturing, captured: Vec::new(), done: false }
     }
 }

@@ -285,11 +285,8 @@ impl GenAiSpanBuilder {
         let scope = scope::current();
         let agent_name = scope.as_ref().and_then(|s| s.agent()).and_then(|a| a.name.clone());
         let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
-        let capturing = instruments.settings.capture.mode.is_on()
-            && !span.is_disabled()
-            && span.context().span().span_context().is_sampled();
-        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } =
-            self;
+        let capturing = instruments.settings.capture.mode.is_on() && !span.is_disabled() && span.context().span().span_context().is_sampled();
+        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } = self;
         let own_scope = (kind == OperationKind::Agent).then(|| Scope::new(ScopeKind::Agent, name.clone(), scope.clone()));
         let meta = CallMeta {
             kind,
@@ -395,4 +392,3 @@ impl fmt::Display for SpanName<'_> {
         }
     }
 }
-

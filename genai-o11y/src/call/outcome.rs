@@ -103,4 +103,3 @@ impl<'a> Outcome<'a> {
         Outcome { usage: usage.into(), error, output }
     }
 }
-

@@ -19,7 +19,9 @@ pub(crate) fn summary(span: &tracing::Span, meta: &CallMeta, finish: &Finish<'_>
     let output = finish.usage.and_then(|u| u.output_tokens);
     let cost = finish.cost.as_ref().map(|c| c.amount);
     match &finish.error {
-        None => tracing::info!(target: tn::TARGET, parent: span, duration_ms = ms, input_tokens = input, output_tokens = output, cost, "{op} {name} completed"),
+        None => {
+            tracing::info!(target: tn::TARGET, parent: span, duration_ms = ms, input_tokens = input, output_tokens = output, cost, "{op} {name} completed")
+        }
         Some(e) if e.error_type == sc::ERROR_TYPE_CANCELLED || e.error_type == RATE_LIMITED => {
             let what = if e.error_type == RATE_LIMITED { "rate limited" } else { "cancelled" };
             tracing::warn!(target: tn::TARGET, parent: span, duration_ms = ms, error.type = e.error_type.as_ref(), "{op} {name} {what}")

@@ -61,7 +61,7 @@ pub struct Setup {
     pub(super) shutdown_timeout: Duration,
     pub(super) max_queue_size: Option<usize>,
     pub(super) metric_interval: Option<Duration>,
-    pub(super) settings: Option<crate::metrics::Settings>,
+    pub(super) settings: Option<crate::settings::Settings>,
     pub(super) log_summaries: bool,
     #[cfg(feature = "prometheus")]
     pub(super) prometheus: bool,
@@ -223,7 +223,7 @@ impl Setup {
     }
     /// Convention mode, pricing and capture for the annotated calls (default: from the
     /// environment and the built-in pricing table).
-    pub fn settings(mut self, s: crate::metrics::Settings) -> Self {
+    pub fn settings(mut self, s: crate::settings::Settings) -> Self {
         self.settings = Some(s);
         self
     }
@@ -276,12 +276,12 @@ impl Setup {
                 opentelemetry::global::set_meter_provider(mp.clone());
             }
             if let Some(s) = &guard.settings {
-                crate::metrics::set_conventions(s.conventions);
-                crate::metrics::set_pricing(s.pricing.as_ref().map(|p| (**p).clone()));
-                crate::capture::set_capture(s.capture.clone());
-                crate::metrics::set_log_summaries(s.log_summaries);
+                crate::settings::set_conventions(s.conventions);
+                crate::settings::set_pricing(s.pricing.as_ref().map(|p| (**p).clone()));
+                crate::settings::set_capture(s.capture.clone());
+                crate::settings::set_log_summaries(s.log_summaries);
             }
-            crate::metrics::refresh();
+            crate::settings::refresh();
             Ok(guard)
         });
         if result.is_err() {
@@ -296,9 +296,9 @@ impl Setup {
         let Built { subscriber, mut guard } = pipeline::build(self)?;
         guard.thread_guard = Some(tracing::dispatcher::set_default(&subscriber));
         guard.dispatch = Some(subscriber);
-        let settings = guard.settings.clone().unwrap_or_else(crate::metrics::Settings::global);
+        let settings = guard.settings.clone().unwrap_or_else(crate::settings::Settings::global);
         if let Some(mp) = &guard.meter_provider {
-            guard.scoped = Some(crate::metrics::scoped_with(mp, settings));
+            guard.scoped = Some(crate::instruments::scoped_with(mp, settings));
         }
         Ok(guard)
     }

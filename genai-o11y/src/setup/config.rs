@@ -6,7 +6,6 @@
 use std::fmt;
 use std::time::Duration;
 
-
 pub use super::error::{Endpoint, SetupError, Source};
 use super::redact::{RedactedHeaders, RedactedUrl};
 
@@ -98,10 +97,7 @@ pub(crate) fn process_env(name: &str) -> Option<String> {
 pub fn validate_endpoint(source: Source, value: &str) -> Result<String, SetupError> {
     let bad = |reason: &str| SetupError::InvalidEndpoint { source, url: super::redact::redact_url(value.trim()), reason: reason.to_owned() };
     let v = value.trim();
-    let rest = v
-        .strip_prefix("http://")
-        .or_else(|| v.strip_prefix("https://"))
-        .ok_or_else(|| bad("it must start with http:// or https://"))?;
+    let rest = v.strip_prefix("http://").or_else(|| v.strip_prefix("https://")).ok_or_else(|| bad("it must start with http:// or https://"))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.is_empty() {
         return Err(bad("it has no host"));
@@ -192,9 +188,7 @@ pub fn parse_resource_attributes(value: &str) -> Result<Vec<(String, String)>, S
     let bad = |reason: String| SetupError::InvalidResource { source: Source::Env("OTEL_RESOURCE_ATTRIBUTES"), reason };
     let mut out = Vec::new();
     for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| bad(format!("{pair:?} has no `=`")))?;
+        let (k, v) = pair.split_once('=').ok_or_else(|| bad(format!("{pair:?} has no `=`")))?;
         let v = percent_decode(v.trim()).ok_or_else(|| bad(format!("bad percent-encoding in the value of {k:?}")))?;
         let k = k.trim();
         if k.is_empty() {
@@ -426,7 +420,6 @@ mod tests {
 
     const X: Source = Source::Code("test");
 
-
     #[test]
     fn endpoints() {
         assert_eq!(validate_endpoint(X, "http://localhost:4318/").unwrap(), "http://localhost:4318");
@@ -462,12 +455,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.url, "http://t:9999/custom", "per-signal endpoints are used as is");
-        let t = resolve_otlp(Signal::Metrics, &code, &env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317")]))
-            .unwrap();
+        let t =
+            resolve_otlp(Signal::Metrics, &code, &env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317")])).unwrap();
         assert_eq!((t.protocol, t.url.as_str()), (Protocol::Grpc, "http://c:4317"));
-        let code = OtlpCode { endpoint: Some("http://code:1".into()), headers: vec![("X-A".into(), "code".into(), Source::Code("Setup::otlp_header()"))], ..Default::default() };
-        let t = resolve_otlp(Signal::Traces, &code, &env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:2"), ("OTEL_EXPORTER_OTLP_HEADERS", "x-a=env,x-b=env")]))
-            .unwrap();
+        let code = OtlpCode {
+            endpoint: Some("http://code:1".into()),
+            headers: vec![("X-A".into(), "code".into(), Source::Code("Setup::otlp_header()"))],
+            ..Default::default()
+        };
+        let t =
+            resolve_otlp(Signal::Traces, &code, &env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:2"), ("OTEL_EXPORTER_OTLP_HEADERS", "x-a=env,x-b=env")]))
+                .unwrap();
         assert_eq!(t.url, "http://code:1/v1/traces", "code overrides the environment");
         assert_eq!(t.headers, vec![("x-b".to_owned(), "env".to_owned()), ("x-a".to_owned(), "code".to_owned())]);
         assert!(matches!(
@@ -487,7 +485,10 @@ mod tests {
             headers: vec![("authorization".into(), "Bearer sk-SECRET-4242".into(), Source::Code("Setup::otlp_header()"))],
             ..Default::default()
         };
-        let e = env(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/v1/traces?api_key=sk-SECRET-4242"), ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=sk-SECRET-4242")]);
+        let e = env(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/v1/traces?api_key=sk-SECRET-4242"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=sk-SECRET-4242"),
+        ]);
         let t = resolve_otlp(Signal::Traces, &OtlpCode { endpoint: None, ..code.clone() }, &e).unwrap();
         let (target, code) = (format!("{t:?}"), format!("{code:?}"));
         for d in [&target, &code] {

@@ -233,32 +233,52 @@ mod tests {
         vec![
             (SetupError::AlreadyInstalled, "Setup::install()", "install_thread_local"),
             (
-                SetupError::InvalidEndpoint { source: Source::Env("OTEL_EXPORTER_OTLP_ENDPOINT"), url: "ftp://x".into(), reason: "it must start with http://".into() },
+                SetupError::InvalidEndpoint {
+                    source: Source::Env("OTEL_EXPORTER_OTLP_ENDPOINT"),
+                    url: "ftp://x".into(),
+                    reason: "it must start with http://".into(),
+                },
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
                 "expected `http://host",
             ),
-            (SetupError::UnknownProtocol { source: Source::Code("Setup::otlp_protocol()"), value: "http/json".into() }, "Setup::otlp_protocol()", "`grpc` or `http/protobuf`"),
+            (
+                SetupError::UnknownProtocol { source: Source::Code("Setup::otlp_protocol()"), value: "http/json".into() },
+                "Setup::otlp_protocol()",
+                "`grpc` or `http/protobuf`",
+            ),
             (
                 SetupError::InvalidHeaders { source: Source::Env("OTEL_EXPORTER_OTLP_TRACES_HEADERS"), reason: "entry 1 has no `=`".into() },
                 "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
                 "values URL-encoded",
             ),
             (
-                SetupError::InvalidSampler { source: Source::Env("OTEL_TRACES_SAMPLER_ARG"), value: "2".into(), reason: "expected a ratio between 0 and 1".into() },
+                SetupError::InvalidSampler {
+                    source: Source::Env("OTEL_TRACES_SAMPLER_ARG"),
+                    value: "2".into(),
+                    reason: "expected a ratio between 0 and 1".into(),
+                },
                 "OTEL_TRACES_SAMPLER_ARG",
                 "between 0 and 1",
             ),
-            (SetupError::UnknownExporter { source: Source::Env("OTEL_TRACES_EXPORTER"), value: "jaeger".into() }, "OTEL_TRACES_EXPORTER", "`otlp`, `console` or `none`"),
+            (
+                SetupError::UnknownExporter { source: Source::Env("OTEL_TRACES_EXPORTER"), value: "jaeger".into() },
+                "OTEL_TRACES_EXPORTER",
+                "`otlp`, `console` or `none`",
+            ),
             (SetupError::MissingVariable { source: Source::Env("LANGFUSE_SECRET_KEY"), needed_by: "Preset::Langfuse" }, "LANGFUSE_SECRET_KEY", "set it"),
             (SetupError::InvalidFilter { source: Source::Code("Setup::filter()"), reason: "bad".into() }, "Setup::filter()", "info,my_crate=debug"),
-            (SetupError::InvalidResource { source: Source::Env("OTEL_RESOURCE_ATTRIBUTES"), reason: "entry 1 has no `=`".into() }, "OTEL_RESOURCE_ATTRIBUTES", "key=value"),
-            (SetupError::Exporter { exporter: "Prometheus", source: Source::Code("Setup::prometheus()"), reason: "boom".into() }, "Setup::prometheus()", "cannot build the Prometheus exporter"),
-            (SetupError::FeatureDisabled { feature: "otlp", source: Source::Env("OTEL_TRACES_EXPORTER") }, "OTEL_TRACES_EXPORTER", "enable it in Cargo.toml"),
             (
-                SetupError::TlsUnavailable(Endpoint::new(Source::Env("LANGFUSE_HOST"), "https://u:p@cloud/x?k=v")),
-                "LANGFUSE_HOST",
-                "enable the `tls` feature",
+                SetupError::InvalidResource { source: Source::Env("OTEL_RESOURCE_ATTRIBUTES"), reason: "entry 1 has no `=`".into() },
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "key=value",
             ),
+            (
+                SetupError::Exporter { exporter: "Prometheus", source: Source::Code("Setup::prometheus()"), reason: "boom".into() },
+                "Setup::prometheus()",
+                "cannot build the Prometheus exporter",
+            ),
+            (SetupError::FeatureDisabled { feature: "otlp", source: Source::Env("OTEL_TRACES_EXPORTER") }, "OTEL_TRACES_EXPORTER", "enable it in Cargo.toml"),
+            (SetupError::TlsUnavailable(Endpoint::new(Source::Env("LANGFUSE_HOST"), "https://u:p@cloud/x?k=v")), "LANGFUSE_HOST", "enable the `tls` feature"),
         ]
     }
 

@@ -20,13 +20,13 @@ pub struct Guard {
     pub(super) runtime: Option<tokio::runtime::Runtime>,
     pub(super) stats: Stats,
     pub(super) deadline: Duration,
-    pub(super) settings: Option<crate::metrics::Settings>,
+    pub(super) settings: Option<crate::settings::Settings>,
     #[cfg(feature = "prometheus")]
     pub(super) prometheus: Option<crate::prometheus::PrometheusHandle>,
     pub(super) thread_guard: Option<tracing::dispatcher::DefaultGuard>,
     /// Keeps a thread-local pipeline's subscriber alive (the exporter reports through it).
     pub(super) dispatch: Option<tracing::Dispatch>,
-    pub(super) scoped: Option<crate::metrics::ScopedGuard>,
+    pub(super) scoped: Option<crate::instruments::ScopedGuard>,
     pub(super) done: bool,
 }
 
@@ -55,7 +55,7 @@ impl fmt::Debug for Guard {
 
 impl Guard {
     /// A guard with nothing to shut down (`OTEL_SDK_DISABLED`).
-    pub(super) fn empty(deadline: Duration, settings: Option<crate::metrics::Settings>) -> Self {
+    pub(super) fn empty(deadline: Duration, settings: Option<crate::settings::Settings>) -> Self {
         Guard {
             tracer_provider: None,
             meter_provider: None,

@@ -52,18 +52,33 @@ macro_rules! otlp_exporter {
 }
 
 /// The OTLP span exporter for `t`; `source` is what selected it (for errors).
-pub(super) fn span_exporter(t: &OtlpTarget, timeout: Duration, rt: &mut Option<tokio::runtime::Runtime>, source: Source) -> Result<opentelemetry_otlp::SpanExporter, SetupError> {
+pub(super) fn span_exporter(
+    t: &OtlpTarget,
+    timeout: Duration,
+    rt: &mut Option<tokio::runtime::Runtime>,
+    source: Source,
+) -> Result<opentelemetry_otlp::SpanExporter, SetupError> {
     otlp_exporter!(opentelemetry_otlp::SpanExporter, Signal::Traces, t, timeout, rt, source)
 }
 
 /// The OTLP metric exporter for `t`.
-pub(super) fn metric_exporter(t: &OtlpTarget, timeout: Duration, rt: &mut Option<tokio::runtime::Runtime>, source: Source) -> Result<opentelemetry_otlp::MetricExporter, SetupError> {
+pub(super) fn metric_exporter(
+    t: &OtlpTarget,
+    timeout: Duration,
+    rt: &mut Option<tokio::runtime::Runtime>,
+    source: Source,
+) -> Result<opentelemetry_otlp::MetricExporter, SetupError> {
     otlp_exporter!(opentelemetry_otlp::MetricExporter, Signal::Metrics, t, timeout, rt, source)
 }
 
 /// The OTLP log exporter for `t`.
 #[cfg(feature = "otel-logs")]
-pub(super) fn log_exporter(t: &OtlpTarget, timeout: Duration, rt: &mut Option<tokio::runtime::Runtime>, source: Source) -> Result<opentelemetry_otlp::LogExporter, SetupError> {
+pub(super) fn log_exporter(
+    t: &OtlpTarget,
+    timeout: Duration,
+    rt: &mut Option<tokio::runtime::Runtime>,
+    source: Source,
+) -> Result<opentelemetry_otlp::LogExporter, SetupError> {
     otlp_exporter!(opentelemetry_otlp::LogExporter, Signal::Logs, t, timeout, rt, source)
 }
 
@@ -88,11 +103,11 @@ impl Failure {
     }
 }
 
-fn off_runtime<T: Send + 'static, E: std::fmt::Display + Send + 'static>(failed: &Failure, f: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, SetupError> {
-    std::thread::spawn(move || f().map_err(|e| e.to_string()))
-        .join()
-        .map_err(|_| failed.error("the exporter builder panicked"))?
-        .map_err(|e| failed.error(&e))
+fn off_runtime<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
+    failed: &Failure,
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, SetupError> {
+    std::thread::spawn(move || f().map_err(|e| e.to_string())).join().map_err(|_| failed.error("the exporter builder panicked"))?.map_err(|e| failed.error(&e))
 }
 
 fn grpc_runtime(failed: &Failure) -> Result<tokio::runtime::Runtime, SetupError> {

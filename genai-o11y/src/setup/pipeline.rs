@@ -34,7 +34,7 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let custom_spans = setup.custom_spans.take();
     let env: Env<'_> = &*setup.env;
     let filter = resolve_filter(&setup, env)?;
-    let settings = Some(setup.settings.clone().unwrap_or_else(crate::metrics::Settings::global).log_summaries(setup.log_summaries));
+    let settings = Some(setup.settings.clone().unwrap_or_else(crate::settings::Settings::global).log_summaries(setup.log_summaries));
     let log_out = setup.log_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stderr()))));
 
     if config::sdk_disabled(env) {
@@ -258,7 +258,8 @@ fn span_processors(
             tp = batched(tp, e, batch_config(setup, env), stats);
         }
         Exporter::None => {}
-        Exporter::Otlp => {
+        Exporter::Otlp =>
+        {
             #[cfg(feature = "otlp")]
             if let Some(t) = &targets.traces {
                 let e = otlp::span_exporter(t, targets.timeout, runtime, targets.source_of(t))?;
@@ -273,7 +274,10 @@ fn span_processors(
 
 /// `exporter` behind a batch processor, its exports and ended spans counted.
 fn batched<E: SpanExporter + 'static>(tp: TracerProviderBuilder, exporter: E, batch: BatchConfig, stats: &Arc<StatsInner>) -> TracerProviderBuilder {
-    tp.with_span_processor(CountingProcessor::new(BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(), stats.clone()))
+    tp.with_span_processor(CountingProcessor::new(
+        BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(),
+        stats.clone(),
+    ))
 }
 
 fn console_out(setup: &Setup) -> SharedWriter {
@@ -294,7 +298,8 @@ fn metric_readers(
             mp = mp.with_reader(reader);
         }
         Exporter::None => {}
-        Exporter::Otlp => {
+        Exporter::Otlp =>
+        {
             #[cfg(feature = "otlp")]
             if let Some(t) = &targets.metrics {
                 let mut reader = PeriodicReader::builder(otlp::metric_exporter(t, targets.timeout, runtime, targets.source_of(t))?);
@@ -316,13 +321,17 @@ fn prometheus_reader(setup: &Setup, mp: MeterProviderBuilder) -> Result<(MeterPr
     if !setup.prometheus {
         return Ok((mp, None));
     }
-    let (handle, reader) = crate::prometheus::PrometheusHandle::new()
-        .map_err(|e| SetupError::Exporter { exporter: "Prometheus", source: Source::Code("Setup::prometheus()"), reason: e.to_string() })?;
+    let (handle, reader) = crate::prometheus::PrometheusHandle::new().map_err(|e| SetupError::Exporter {
+        exporter: "Prometheus",
+        source: Source::Code("Setup::prometheus()"),
+        reason: e.to_string(),
+    })?;
     Ok((mp.with_reader(reader), Some(handle)))
 }
 
 #[cfg(feature = "otel-logs")]
-type LogsBridge = opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge<opentelemetry_sdk::logs::SdkLoggerProvider, opentelemetry_sdk::logs::SdkLogger>;
+type LogsBridge =
+    opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge<opentelemetry_sdk::logs::SdkLoggerProvider, opentelemetry_sdk::logs::SdkLogger>;
 
 /// The OpenTelemetry logs bridge over OTLP, with `Setup::otel_logs(true)`.
 #[cfg(feature = "otel-logs")]

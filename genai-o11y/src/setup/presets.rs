@@ -149,7 +149,6 @@ mod tests {
     use super::*;
     use crate::setup::config::fixed_env as env;
 
-
     #[test]
     fn base64_matches_rfc4648() {
         assert_eq!(base64(b""), "");
@@ -166,7 +165,9 @@ mod tests {
             .unwrap();
         assert_eq!(t.traces_url, "http://localhost:3000/api/public/otel/v1/traces");
         assert_eq!(t.headers[0], ("authorization".into(), "Basic cGstbGYtMTpzay1sZi0y".into()));
-        assert!(matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")])), Err(SetupError::MissingVariable { source: Source::Env(v), .. }) if v == "LANGFUSE_SECRET_KEY"));
+        assert!(
+            matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")])), Err(SetupError::MissingVariable { source: Source::Env(v), .. }) if v == "LANGFUSE_SECRET_KEY")
+        );
         let cloud = Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "a"), ("LANGFUSE_SECRET_KEY", "b")])).unwrap();
         assert_eq!(cloud.traces_url, "https://cloud.langfuse.com/api/public/otel/v1/traces");
     }

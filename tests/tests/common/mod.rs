@@ -105,9 +105,7 @@ impl Buf {
 
 /// A pipeline that records error messages (off by default while content capture is off).
 pub fn with_error_messages() -> genai_o11y::testing::TestTelemetry {
-    genai_o11y::testing::TestTelemetry::with_settings(
-        genai_o11y::Settings::default().capture(genai_o11y::CaptureConfig::default().error_messages(true)),
-    )
+    genai_o11y::testing::TestTelemetry::with_settings(genai_o11y::Settings::default().capture(genai_o11y::CaptureConfig::default().error_messages(true)))
 }
 
 pub fn s(v: &str) -> Value {
