@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need (a real Prometheus and
-# promtool, from Debian's packages, only if missing), then runs every test of the workspace.
+# promtool, from Debian's packages, only if missing), checks formatting and clippy lints, then runs
+# every test of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-prometheus.sh
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace

@@ -70,12 +70,12 @@ fn instrument(kind: MacroKind, args: &Args, item: FnItem, krate: &TokenStream) -
     let shape = if item.sig.asyncness.is_some() {
         Shape::Async
     } else if let Some((output, boxed)) = wrapped_output(&ret_ty, &FUTURE) {
-        Shape::ReturnsFuture { output, boxed }
+        Shape::ReturnsFuture { output: Box::new(output), boxed }
     } else {
         Shape::Sync
     };
     let (output_ty, output_span) = match &shape {
-        Shape::ReturnsFuture { output, .. } => (output.clone(), output.span()),
+        Shape::ReturnsFuture { output, .. } => ((**output).clone(), output.span()),
         _ => (ret_ty.clone(), ret_span),
     };
     let stream = if kind == MacroKind::Span { stream_out(&output_ty) } else { None };

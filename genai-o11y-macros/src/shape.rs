@@ -11,7 +11,7 @@ pub enum Shape {
     Async,
     /// A sync fn returning a future (`impl Future<Output = X>`, `Pin<Box<dyn Future<Output = X>>>`,
     /// `BoxFuture<'_, X>`): the returned future is instrumented.
-    ReturnsFuture { output: Type, boxed: bool },
+    ReturnsFuture { output: Box<Type>, boxed: bool },
     /// Any other sync fn.
     Sync,
 }

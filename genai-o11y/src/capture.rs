@@ -407,11 +407,7 @@ pub fn truncate(mut v: Json, max: usize) -> (String, bool) {
 fn longest_string(v: &mut Json) -> Option<&mut String> {
     fn visit<'a>(v: &'a mut Json, best: &mut Option<&'a mut String>) {
         match v {
-            Json::String(s) => {
-                if best.as_ref().map_or(true, |b| s.len() > b.len()) {
-                    *best = Some(s);
-                }
-            }
+            Json::String(s) if best.as_ref().is_none_or(|b| s.len() > b.len()) => *best = Some(s),
             Json::Array(a) => a.iter_mut().for_each(|x| visit(x, best)),
             Json::Object(o) => o.values_mut().for_each(|x| visit(x, best)),
             _ => {}

@@ -90,7 +90,9 @@ impl<'a> Finish<'a> {
     }
 }
 
-/// A `Cow` as an attribute value, without copying a static string.
+/// A `Cow` as an attribute value, without copying a static string (a `&str` parameter would
+/// lose whether the text is static).
+#[allow(clippy::ptr_arg)]
 pub(crate) fn cow_value(c: &Cow<'static, str>) -> StringValue {
     match c {
         Cow::Borrowed(s) => StringValue::from(*s),
