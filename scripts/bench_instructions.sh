@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench -q -p genai-o11y-tests --bench overhead --no-run 2>/dev/null
-bin=$(realpath "$(ls -t target/release/deps/overhead-* | grep -v '\.d$' | head -1)")
+bin=$(realpath "$(ls -t "${CARGO_TARGET_DIR:-target}"/release/deps/overhead-* | grep -v '\.d$' | head -1)")
 out=$(mktemp -d)
 per_call() {
   local v=$1 f="$out/cg.$1"

@@ -410,13 +410,13 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
                     format!("no variant of `{name}` has a token usage field: `HasUsage` needs at least one token count\n{NAMES_HELP}"),
                 ));
             }
-            let empty = e.variants.is_empty().then(|| quote!(_ => unreachable!(),));
+            // (An enum without variants has no usage field: rejected above.)
             (
-                quote!(#[allow(unused_variables)] match self { #(#usage_arms)* #empty }),
-                quote!(#[allow(unused_variables)] match self { #(#id_arms)* #empty }),
-                quote!(#[allow(unused_variables)] match self { #(#model_arms)* #empty }),
-                quote!(#[allow(unused_variables)] match self { #(#reason_arms)* #empty }),
-                quote!(#[allow(unused_variables)] match self { #(#cost_arms)* #empty }),
+                quote!(#[allow(unused_variables)] match self { #(#usage_arms)* }),
+                quote!(#[allow(unused_variables)] match self { #(#id_arms)* }),
+                quote!(#[allow(unused_variables)] match self { #(#model_arms)* }),
+                quote!(#[allow(unused_variables)] match self { #(#reason_arms)* }),
+                quote!(#[allow(unused_variables)] match self { #(#cost_arms)* }),
             )
         }
         Data::Union(u) => {

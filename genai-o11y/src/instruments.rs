@@ -48,76 +48,73 @@ pub(crate) struct LatestInstruments {
     pub agent_tool_calls: Histogram<u64>,
 }
 
-/// What each instrument measures (its description, Prometheus' HELP text).
-fn describe(name: &str) -> &'static str {
-    match name {
-        n if n == sc::GEN_AI_CLIENT_TOKEN_USAGE => "Number of input and output tokens used per GenAI operation",
-        n if n == sc::GEN_AI_CLIENT_OPERATION_DURATION => "Duration of GenAI client operations",
-        n if n == latest::GEN_AI_CLIENT_INFERENCE_DURATION => "Duration of GenAI inference operations",
-        n if n.ends_with("time_to_first_chunk") => "Time from the start of a streaming GenAI operation to its first chunk",
-        n if n.ends_with("time_per_output_chunk") => "Time between consecutive output chunks of a streaming GenAI operation",
-        n if n == sc::GEN_AI_EXECUTE_TOOL_DURATION => "Duration of GenAI tool executions",
-        n if n == sc::GEN_AI_INVOKE_AGENT_DURATION => "Duration of GenAI agent invocations",
-        n if n == latest::GEN_AI_INVOKE_AGENT_INFERENCE_CALLS => "Inference calls made by one agent invocation",
-        n if n == latest::GEN_AI_INVOKE_AGENT_TOOL_CALLS => "Tool calls made by one agent invocation",
-        n if n.starts_with("gen_ai.client.inference.usage.") => "Tokens used by GenAI inference operations",
-        n if n.starts_with("gen_ai.client.inference.operation.") => "Tokens per GenAI inference operation",
-        n if n == vendor::COST_METRIC => "Estimated cost of GenAI inference operations, in the currency of the genai_o11y.cost.currency attribute",
-        n if n == vendor::UNPRICED_METRIC => "GenAI inference operations whose model is not in the pricing table",
-        n if n == vendor::USAGE_MISSING_METRIC => "GenAI inference operations that reported no token usage",
-        _ => "",
-    }
+// Each instrument is created once, here, with its name, unit, description (Prometheus' HELP
+// text) and buckets.
+
+const TOKENS_USED: &str = "Tokens used by GenAI inference operations";
+const TOKENS_PER_OPERATION: &str = "Tokens per GenAI inference operation";
+
+fn duration(meter: &Meter, name: &'static str, description: &'static str, buckets: &[f64]) -> Histogram<f64> {
+    meter.f64_histogram(name).with_unit(sc::UNIT_SECONDS).with_description(description).with_boundaries(buckets.to_vec()).build()
 }
 
-fn duration(meter: &Meter, name: &'static str, buckets: &[f64]) -> Histogram<f64> {
-    meter.f64_histogram(name).with_unit(sc::UNIT_SECONDS).with_description(describe(name)).with_boundaries(buckets.to_vec()).build()
-}
-
-fn tokens_histogram(meter: &Meter, name: &'static str) -> Histogram<u64> {
-    meter.u64_histogram(name).with_unit(sc::UNIT_TOKEN).with_description(describe(name)).with_boundaries(sc::TOKEN_BUCKETS.to_vec()).build()
+fn tokens_histogram(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<u64> {
+    meter.u64_histogram(name).with_unit(sc::UNIT_TOKEN).with_description(description).with_boundaries(sc::TOKEN_BUCKETS.to_vec()).build()
 }
 
 fn tokens_counter(meter: &Meter, name: &'static str) -> Counter<u64> {
-    meter.u64_counter(name).with_unit(sc::UNIT_TOKEN).with_description(describe(name)).build()
+    meter.u64_counter(name).with_unit(sc::UNIT_TOKEN).with_description(TOKENS_USED).build()
+}
+
+fn calls_counter(meter: &Meter, name: &'static str, description: &'static str) -> Counter<u64> {
+    meter.u64_counter(name).with_unit(vendor::UNIT_CALL).with_description(description).build()
+}
+
+fn calls_histogram(meter: &Meter, name: &'static str, unit: &'static str, description: &'static str) -> Histogram<u64> {
+    meter.u64_histogram(name).with_unit(unit).with_description(description).with_boundaries(latest::AGENT_CALLS_BUCKETS.to_vec()).build()
 }
 
 impl Instruments {
     pub(crate) fn new(meter: &Meter, settings: Settings) -> Self {
         let conventions = settings.conventions;
-        let calls = |name: &'static str, unit: &'static str| {
-            meter.u64_histogram(name).with_unit(unit).with_description(describe(name)).with_boundaries(latest::AGENT_CALLS_BUCKETS.to_vec()).build()
-        };
         let (ttfc, tpoc) = match conventions {
             Conventions::V1_41 => (sc::INFERENCE_TIME_TO_FIRST_CHUNK, sc::INFERENCE_TIME_PER_OUTPUT_CHUNK),
             Conventions::LatestExperimental => (latest::INFERENCE_TIME_TO_FIRST_CHUNK, latest::INFERENCE_TIME_PER_OUTPUT_CHUNK),
         };
-        let v1_41 = (conventions == Conventions::V1_41).then(|| V141Instruments { token_usage: tokens_histogram(meter, sc::GEN_AI_CLIENT_TOKEN_USAGE) });
+        let v1_41 = (conventions == Conventions::V1_41).then(|| V141Instruments {
+            token_usage: tokens_histogram(meter, sc::GEN_AI_CLIENT_TOKEN_USAGE, "Number of input and output tokens used per GenAI operation"),
+        });
         let latest = (conventions == Conventions::LatestExperimental).then(|| LatestInstruments {
-            inference_duration: duration(meter, latest::GEN_AI_CLIENT_INFERENCE_DURATION, &sc::DURATION_BUCKETS),
+            inference_duration: duration(meter, latest::GEN_AI_CLIENT_INFERENCE_DURATION, "Duration of GenAI inference operations", &sc::DURATION_BUCKETS),
             usage_input: tokens_counter(meter, latest::GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS),
             usage_output: tokens_counter(meter, latest::GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS),
             usage_cache_read: tokens_counter(meter, latest::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS),
             usage_cache_write: tokens_counter(meter, latest::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS),
             usage_reasoning: tokens_counter(meter, latest::GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS),
-            operation_input_tokens: tokens_histogram(meter, latest::GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS),
-            operation_output_tokens: tokens_histogram(meter, latest::GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS),
-            agent_inference_calls: calls(latest::GEN_AI_INVOKE_AGENT_INFERENCE_CALLS, latest::UNIT_INFERENCE_CALL),
-            agent_tool_calls: calls(latest::GEN_AI_INVOKE_AGENT_TOOL_CALLS, latest::UNIT_TOOL_CALL),
+            operation_input_tokens: tokens_histogram(meter, latest::GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS, TOKENS_PER_OPERATION),
+            operation_output_tokens: tokens_histogram(meter, latest::GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS, TOKENS_PER_OPERATION),
+            agent_inference_calls: calls_histogram(
+                meter,
+                latest::GEN_AI_INVOKE_AGENT_INFERENCE_CALLS,
+                latest::UNIT_INFERENCE_CALL,
+                "Inference calls made by one agent invocation",
+            ),
+            agent_tool_calls: calls_histogram(meter, latest::GEN_AI_INVOKE_AGENT_TOOL_CALLS, latest::UNIT_TOOL_CALL, "Tool calls made by one agent invocation"),
         });
         Instruments {
-            time_to_first_chunk: duration(meter, ttfc, &sc::DURATION_BUCKETS),
-            time_per_output_chunk: duration(meter, tpoc, &sc::DURATION_BUCKETS),
-            cost: meter.f64_counter(vendor::COST_METRIC).with_unit(vendor::UNIT_COST).with_description(describe(vendor::COST_METRIC)).build(),
-            unpriced: meter.u64_counter(vendor::UNPRICED_METRIC).with_unit(vendor::UNIT_CALL).with_description(describe(vendor::UNPRICED_METRIC)).build(),
-            usage_missing: meter
-                .u64_counter(vendor::USAGE_MISSING_METRIC)
-                .with_unit(vendor::UNIT_CALL)
-                .with_description(describe(vendor::USAGE_MISSING_METRIC))
+            time_to_first_chunk: duration(meter, ttfc, "Time from the start of a streaming GenAI operation to its first chunk", &sc::DURATION_BUCKETS),
+            time_per_output_chunk: duration(meter, tpoc, "Time between consecutive output chunks of a streaming GenAI operation", &sc::DURATION_BUCKETS),
+            cost: meter
+                .f64_counter(vendor::COST_METRIC)
+                .with_unit(vendor::UNIT_COST)
+                .with_description("Estimated cost of GenAI inference operations, in the currency of the genai_o11y.cost.currency attribute")
                 .build(),
+            unpriced: calls_counter(meter, vendor::UNPRICED_METRIC, "GenAI inference operations whose model is not in the pricing table"),
+            usage_missing: calls_counter(meter, vendor::USAGE_MISSING_METRIC, "GenAI inference operations that reported no token usage"),
             settings,
-            operation_duration: duration(meter, sc::GEN_AI_CLIENT_OPERATION_DURATION, &sc::DURATION_BUCKETS),
-            tool_duration: duration(meter, sc::GEN_AI_EXECUTE_TOOL_DURATION, &sc::DURATION_BUCKETS),
-            agent_duration: duration(meter, sc::GEN_AI_INVOKE_AGENT_DURATION, &sc::AGENT_DURATION_BUCKETS),
+            operation_duration: duration(meter, sc::GEN_AI_CLIENT_OPERATION_DURATION, "Duration of GenAI client operations", &sc::DURATION_BUCKETS),
+            tool_duration: duration(meter, sc::GEN_AI_EXECUTE_TOOL_DURATION, "Duration of GenAI tool executions", &sc::DURATION_BUCKETS),
+            agent_duration: duration(meter, sc::GEN_AI_INVOKE_AGENT_DURATION, "Duration of GenAI agent invocations", &sc::AGENT_DURATION_BUCKETS),
             v1_41,
             latest,
         }

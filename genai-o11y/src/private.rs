@@ -11,7 +11,7 @@ use crate::capture::to_json;
 use crate::error::ErrorInfo;
 use crate::usage::{ReportsChunkUsage, ReportsUsage};
 
-pub use crate::call::{GenAiSpanBuilder, Instrumented, InstrumentedStream};
+pub use crate::call::{Body, GenAiSpanBuilder, Instrumented, InstrumentedStream};
 pub use crate::capture::ContentKind;
 pub use crate::dispatch;
 pub use crate::params::Static;
@@ -136,14 +136,14 @@ where
 
 /// Runs the body of a stream-returning async fn; hands the call back.
 #[inline]
-pub fn run_body<F: core::future::Future>(call: ActiveCall, fut: F) -> crate::call::Body<F> {
-    call.__run_body(fut)
+pub fn run_body<F: core::future::Future>(call: ActiveCall, fut: F) -> Body<F> {
+    call.run_body(fut)
 }
 
 /// Runs the body of a stream-returning sync fn; hands the call back.
 #[inline]
 pub fn run_sync_body<R>(call: ActiveCall, body: impl FnOnce() -> R) -> (ActiveCall, R) {
-    call.__run_sync_body(body)
+    call.run_sync_body(body)
 }
 
 /// Ends a stream call that failed before its stream existed.

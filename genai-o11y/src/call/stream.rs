@@ -224,20 +224,19 @@ impl<S, C> InstrumentedStream<S, C> {
 /// The body of a function that returns a stream: runs inside the span (panics recorded,
 /// cancellation recorded), and hands the call back with the body's output so the stream can be
 /// wrapped. Used by generated code.
-#[doc(hidden)]
 pub struct Body<F> {
     inner: Pin<Box<F>>,
     call: Option<ActiveCall>,
 }
 
 impl ActiveCall {
-    #[doc(hidden)]
-    pub fn __run_body<F: std::future::Future>(self, fut: F) -> Body<F> {
+    /// Runs the body of a stream-returning async fn inside the span; hands the call back.
+    pub(crate) fn run_body<F: std::future::Future>(self, fut: F) -> Body<F> {
         Body { inner: Box::pin(fut), call: Some(self) }
     }
 
-    #[doc(hidden)]
-    pub fn __run_sync_body<R>(self, f: impl FnOnce() -> R) -> (ActiveCall, R) {
+    /// Runs the body of a stream-returning sync fn inside the span; hands the call back.
+    pub(crate) fn run_sync_body<R>(self, f: impl FnOnce() -> R) -> (ActiveCall, R) {
         match self.enter(|| catch_unwind(AssertUnwindSafe(f))) {
             Ok(out) => (self, out),
             Err(payload) => {

@@ -62,7 +62,6 @@ pub struct Setup {
     pub(super) max_queue_size: Option<usize>,
     pub(super) metric_interval: Option<Duration>,
     pub(super) settings: Option<crate::settings::Settings>,
-    pub(super) log_summaries: bool,
     #[cfg(feature = "prometheus")]
     pub(super) prometheus: bool,
     #[cfg(feature = "otel-logs")]
@@ -96,7 +95,6 @@ impl Default for Setup {
             max_queue_size: None,
             metric_interval: None,
             settings: None,
-            log_summaries: false,
             #[cfg(feature = "prometheus")]
             prometheus: false,
             #[cfg(feature = "otel-logs")]
@@ -123,7 +121,6 @@ impl fmt::Debug for Setup {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("max_queue_size", &self.max_queue_size)
             .field("metric_interval", &self.metric_interval)
-            .field("log_summaries", &self.log_summaries)
             .field("span_exporter", &self.custom_spans.is_some());
         #[cfg(feature = "prometheus")]
         d.field("prometheus", &self.prometheus);
@@ -221,16 +218,19 @@ impl Setup {
         self.metric_interval = Some(d);
         self
     }
-    /// Convention mode, pricing and capture for the annotated calls (default: from the
-    /// environment and the built-in pricing table).
+    /// Convention mode, pricing, capture and log summaries for the annotated calls (default:
+    /// from the environment and the built-in pricing table). Replaces what earlier calls set,
+    /// [`Setup::log_summaries`] included.
     pub fn settings(mut self, s: crate::settings::Settings) -> Self {
         self.settings = Some(s);
         self
     }
     /// Log one line per GenAI call (INFO when it succeeds, WARN when it is cancelled or rate
     /// limited, ERROR when it fails; DEBUG with the captured content when capture is on).
+    /// Shorthand for [`Settings::log_summaries`](crate::settings::Settings::log_summaries) on
+    /// the settings of this setup.
     pub fn log_summaries(mut self, on: bool) -> Self {
-        self.log_summaries = on;
+        self.settings = Some(self.settings.take().unwrap_or_else(crate::settings::Settings::global).log_summaries(on));
         self
     }
     /// Also serve metrics to Prometheus: [`Guard::prometheus`] gives the handle to render

@@ -34,7 +34,7 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let custom_spans = setup.custom_spans.take();
     let env: Env<'_> = &*setup.env;
     let filter = resolve_filter(&setup, env)?;
-    let settings = Some(setup.settings.clone().unwrap_or_else(crate::settings::Settings::global).log_summaries(setup.log_summaries));
+    let settings = Some(setup.settings.clone().unwrap_or_else(crate::settings::Settings::global));
     let log_out = setup.log_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stderr()))));
 
     if config::sdk_disabled(env) {
