@@ -55,6 +55,7 @@ pub struct Setup {
     pub(super) sampler: Option<SamplerConfig>,
     pub(super) log_format: LogFormat,
     pub(super) filter: Option<String>,
+    pub(super) export_filter: Option<String>,
     pub(super) console_out: Option<SharedWriter>,
     pub(super) log_out: Option<SharedWriter>,
     pub(super) console_style: ConsoleStyle,
@@ -88,6 +89,7 @@ impl Default for Setup {
             sampler: None,
             log_format: LogFormat::Text,
             filter: None,
+            export_filter: None,
             console_out: None,
             log_out: None,
             console_style: ConsoleStyle::Compact,
@@ -117,6 +119,7 @@ impl fmt::Debug for Setup {
         d.field("sampler", &self.sampler)
             .field("log_format", &self.log_format)
             .field("filter", &self.filter)
+            .field("export_filter", &self.export_filter)
             .field("console_style", &self.console_style)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("max_queue_size", &self.max_queue_size)
@@ -183,9 +186,20 @@ impl Setup {
         self.log_format = f;
         self
     }
-    /// Filter directives like `RUST_LOG` (default: `RUST_LOG`, else `info`).
+    /// Which events become log lines: directives like `RUST_LOG` (default: `RUST_LOG`, else
+    /// `info`).
     pub fn filter(mut self, directives: impl Into<String>) -> Self {
         self.filter = Some(directives.into());
+        self
+    }
+    /// Which spans and events are exported (OTLP, console, presets): `RUST_LOG`-style
+    /// directives (default: `GENAI_O11Y_EXPORT_FILTER`, else `info`). This crate's own spans and
+    /// events (target `genai_o11y`, the details event at DEBUG included) are always exported
+    /// unless a directive names `genai_o11y`; the exporter's own stack (`h2`, `hyper`,
+    /// `hyper_util`, `tonic`, `tower`, `reqwest`, `opentelemetry*`) never is, whatever the
+    /// directives say: exporting it would feed the exporter its own spans.
+    pub fn export_filter(mut self, directives: impl Into<String>) -> Self {
+        self.export_filter = Some(directives.into());
         self
     }
     /// Where the console exporter writes (default standard output).

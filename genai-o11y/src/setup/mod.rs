@@ -43,6 +43,7 @@ pub use console::{ConsoleStyle, SharedWriter};
 pub use error::{Endpoint, SetupError, Source};
 pub use guard::{Guard, ShutdownReport};
 pub use logs::{LogFormat, TraceLogLayer};
+pub use pipeline::EXPORT_FILTER_ENV;
 #[cfg(feature = "otlp")]
 pub use presets::Preset;
 pub use stats::Stats;

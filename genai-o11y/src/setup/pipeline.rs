@@ -10,6 +10,7 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::metrics::{MeterProviderBuilder, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{BatchConfig, BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanExporter, TracerProviderBuilder};
 use opentelemetry_sdk::Resource;
+use tracing_subscriber::filter::FilterExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
@@ -34,6 +35,7 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let custom_spans = setup.custom_spans.take();
     let env: Env<'_> = &*setup.env;
     let filter = resolve_filter(&setup, env)?;
+    let export_filter = resolve_export_filter(&setup, env)?;
     let settings = Some(setup.settings.clone().unwrap_or_else(crate::settings::Settings::global));
     let log_out = setup.log_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stderr()))));
 
@@ -69,10 +71,10 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
 
     let log_layer = TraceLogLayer::new(setup.log_format, log_out).redacting(secrets);
     let subscriber = tracing_subscriber::registry()
-        .with(crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(not_the_sdk()))
+        .with(crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter())))
         .with(log_layer.with_filter(filter));
     #[cfg(feature = "otel-logs")]
-    let subscriber = subscriber.with(logs_layer.map(|l| l.with_filter(not_the_sdk())));
+    let subscriber = subscriber.with(logs_layer.map(|l| l.with_filter(not_the_exporter())));
     let dispatch = tracing::Dispatch::new(subscriber);
     let _ = stats.dispatch.set(dispatch.downgrade());
 
@@ -97,9 +99,36 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     })
 }
 
-/// The SDK's own (internal) events never reach the exporters: no feedback loop.
-fn not_the_sdk<S>() -> impl tracing_subscriber::layer::Filter<S> {
-    tracing_subscriber::filter::filter_fn(|m| !m.target().starts_with("opentelemetry"))
+/// The crates an export goes through: their spans and events never reach the exporters (an
+/// export would produce more telemetry to export: a feedback loop).
+const EXPORTER_STACK: [&str; 6] = ["h2", "hyper", "hyper_util", "tonic", "tower", "reqwest"];
+
+/// Is `target` one of the exporter's own crates (or a module of one), or any `opentelemetry*`?
+fn is_exporter_stack(target: &str) -> bool {
+    target.starts_with("opentelemetry") || EXPORTER_STACK.iter().any(|c| target.strip_prefix(c).is_some_and(|rest| rest.is_empty() || rest.starts_with("::")))
+}
+
+/// The exporter's own spans and events never reach the exporters.
+fn not_the_exporter<S>() -> impl tracing_subscriber::layer::Filter<S> {
+    tracing_subscriber::filter::filter_fn(|m| !is_exporter_stack(m.target()))
+}
+
+/// The variable that sets the export filter (see [`Setup::export_filter`]).
+pub const EXPORT_FILTER_ENV: &str = "GENAI_O11Y_EXPORT_FILTER";
+
+/// `Setup::export_filter()`, else `GENAI_O11Y_EXPORT_FILTER`, else `info`; with
+/// `genai_o11y=trace` added unless the directives name `genai_o11y` themselves.
+fn resolve_export_filter(setup: &Setup, env: Env<'_>) -> Result<EnvFilter, SetupError> {
+    let (source, directives) = match &setup.export_filter {
+        Some(f) => (Source::Code("Setup::export_filter()"), f.clone()),
+        None => match env(EXPORT_FILTER_ENV) {
+            Some(f) => (Source::Env(EXPORT_FILTER_ENV), f),
+            None => (Source::Default, "info".to_owned()),
+        },
+    };
+    let names_this_crate = directives.split(',').any(|d| d.trim().split(['=', '[']).next() == Some(crate::semconv::tracing_names::TARGET));
+    let directives = if names_this_crate { directives } else { format!("{directives},{}=trace", crate::semconv::tracing_names::TARGET) };
+    EnvFilter::builder().with_regex(false).parse(&directives).map_err(|e| SetupError::InvalidFilter { source, reason: e.to_string() })
 }
 
 /// `Setup::filter()`, else `RUST_LOG`, else `info` (the SDK's start-up chatter at `warn`).
@@ -347,4 +376,80 @@ fn otel_logs(
     let lp = opentelemetry_sdk::logs::SdkLoggerProvider::builder().with_resource(resource.clone()).with_batch_exporter(exporter).build();
     let layer = opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(&lp);
     Ok((Some(lp), Some(layer)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    #[test]
+    fn the_exporter_stack_is_recognised_by_crate_not_by_prefix() {
+        for t in
+            ["h2", "h2::proto::streams", "hyper", "hyper_util::client::legacy", "tonic::transport", "tower::buffer", "reqwest::connect", "opentelemetry_sdk"]
+        {
+            assert!(is_exporter_stack(t), "{t}");
+        }
+        for t in ["h2o", "hyperloop::x", "my_app", "genai_o11y", "towers"] {
+            assert!(!is_exporter_stack(t), "{t}");
+        }
+    }
+
+    /// Which of a fixed set of events pass `filter`, as `target:LEVEL`.
+    fn passing(filter: EnvFilter) -> Vec<String> {
+        #[derive(Clone, Default)]
+        struct Seen(Arc<Mutex<Vec<String>>>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
+            fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+                self.0.lock().unwrap().push(format!("{}:{}", e.metadata().target(), e.metadata().level()));
+            }
+        }
+        let seen = Seen::default();
+        let subscriber = tracing_subscriber::registry().with(seen.clone().with_filter(filter.and(not_the_exporter())));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "my_app", "x");
+            tracing::debug!(target: "my_app", "x");
+            tracing::warn!(target: "other", "x");
+            tracing::trace!(target: "some_dep", "x");
+            tracing::debug!(target: "genai_o11y", "x");
+            tracing::info!(target: "genai_o11y", "x");
+            tracing::error!(target: "h2::codec", "x");
+            tracing::error!(target: "opentelemetry_sdk", "x");
+        });
+        let out = seen.0.lock().unwrap().clone();
+        out
+    }
+
+    fn export_filter(code: Option<&str>, vars: &[(&str, &str)]) -> Result<EnvFilter, SetupError> {
+        let mut setup = crate::setup::init();
+        if let Some(c) = code {
+            setup = setup.export_filter(c);
+        }
+        resolve_export_filter(&setup, &crate::setup::config::fixed_env(vars))
+    }
+
+    #[test]
+    fn export_filter_defaults_to_info_and_keeps_this_crates_debug_events() {
+        assert_eq!(passing(export_filter(None, &[]).unwrap()), ["my_app:INFO", "other:WARN", "genai_o11y:DEBUG", "genai_o11y:INFO"]);
+    }
+
+    #[test]
+    fn export_filter_from_code_then_the_environment_and_never_the_exporter_stack() {
+        let f = export_filter(None, &[(EXPORT_FILTER_ENV, "error,my_app=debug")]).unwrap();
+        assert_eq!(passing(f), ["my_app:INFO", "my_app:DEBUG", "genai_o11y:DEBUG", "genai_o11y:INFO"]);
+        let f = export_filter(Some("warn"), &[(EXPORT_FILTER_ENV, "trace")]).unwrap();
+        assert_eq!(passing(f), ["other:WARN", "genai_o11y:DEBUG", "genai_o11y:INFO"], "code wins over the variable");
+        let f = export_filter(Some("trace"), &[]).unwrap();
+        assert!(!passing(f).iter().any(|e| e.starts_with("h2") || e.starts_with("opentelemetry")), "whatever the directives say");
+        // A directive naming this crate is taken as written.
+        let f = export_filter(Some("info,genai_o11y=warn"), &[]).unwrap();
+        assert_eq!(passing(f), ["my_app:INFO", "other:WARN"]);
+        match export_filter(None, &[(EXPORT_FILTER_ENV, "info,my_app=loud")]) {
+            Err(e) => assert!(format!("{e:?}").contains(EXPORT_FILTER_ENV), "{e:?}"),
+            Ok(_) => panic!("an invalid directive is an error"),
+        }
+    }
 }
