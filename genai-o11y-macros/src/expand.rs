@@ -14,15 +14,15 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, Lit, ReturnType, Type};
 
-use crate::args::{Becomes, Default, MacroKind};
+use crate::args::{Becomes, Default, MacroKind, Value};
 use crate::fn_item::FnItem;
 use crate::parse::{Args, UsageArg};
 use crate::shape::{erase_impl_trait, has_impl_trait, is_concrete, stream_out, wrapped_output, Shape, StreamOut, FUTURE};
 
 /// The instrumented item, or the original one when telemetry is compiled out.
-pub fn expand(kind: MacroKind, args: &Args, item: FnItem, original: TokenStream) -> TokenStream {
+pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
     let krate = args.krate();
-    let instrumented = instrument(kind, args, item, &krate);
+    let (instrumented, original) = generate(kind, args, item, &krate);
     quote! {
         #krate::__private::select! {
             instrumented { #instrumented }
@@ -58,7 +58,8 @@ struct Ctx<'a> {
     output_erased: Type,
 }
 
-fn instrument(kind: MacroKind, args: &Args, item: FnItem, krate: &TokenStream) -> TokenStream {
+/// The instrumented function, and the original one for `--cfg genai_o11y_disabled`.
+fn generate(kind: MacroKind, args: &Args, item: FnItem, krate: &TokenStream) -> (TokenStream, TokenStream) {
     let ret_ty: Type = match &item.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
         ReturnType::Type(_, ty) => (**ty).clone(),
@@ -83,16 +84,89 @@ fn instrument(kind: MacroKind, args: &Args, item: FnItem, krate: &TokenStream) -
 
     let start = start(&cx, &item, stream.is_some());
     let body = item.body.clone().expect("validated: the function has a body");
+    let original = original(&cx, &item, &start, stream.as_ref(), &output_ty, &body);
     let new_body = match &stream {
         Some(st) => stream_body(&cx, st, start, body),
         None => plain_body(&cx, &item, start, body),
     };
     let FnItem { attrs, vis, defaultness, sig, .. } = item;
-    quote! {
+    let instrumented = quote! {
         #(#attrs)*
         #vis #defaultness #sig {
             #new_body
         }
+    };
+    (instrumented, original)
+}
+
+/// The function as written, for builds with telemetry compiled out, with the arguments still
+/// type-checked: the builder, the captured expressions and the classifier of the return value sit
+/// in closures that are never called. So a wrong type, a missing `HasUsage` or a future behind
+/// an alias is an error in both builds, and a field read only by an argument is not dead code.
+fn original(cx: &Ctx<'_>, item: &FnItem, start: &TokenStream, stream: Option<&StreamOut>, output_ty: &Type, body: &TokenStream) -> TokenStream {
+    let p = &cx.p;
+    let allow = quote!(#[allow(unused_mut, unused_variables, unreachable_code, clippy::all)]);
+    let not_a_future = not_a_future(cx, item);
+    let mut checks = quote! {
+        #allow
+        let _ = || {
+            #not_a_future
+            #start
+        };
+    };
+    // The classifier, where the type it reads is written out (not `impl Trait`).
+    let read = match stream {
+        Some(st) if !has_impl_trait(&st.item) => Some((st.item.clone(), st.item.span(), true)),
+        Some(_) => None,
+        None if !has_impl_trait(output_ty) => Some((output_ty.clone(), cx.output_span, false)),
+        None => None,
+    };
+    if let Some((ty, span, chunk)) = read {
+        let classify = classify(cx, span, chunk);
+        checks.extend(quote! {
+            #allow
+            #p::check_classifier::<#ty, _>(|__genai_o11y_out, __genai_o11y_capturing| #classify);
+        });
+    }
+    let (inner_attrs, stmts) = split_inner_attributes(body);
+    let FnItem { attrs, vis, defaultness, sig, .. } = item;
+    quote! {
+        #(#attrs)*
+        #vis #defaultness #sig {
+            #inner_attrs
+            #checks
+            #stmts
+        }
+    }
+}
+
+/// The inner attributes (`#![...]`) at the start of a braced body, and the rest of it.
+fn split_inner_attributes(body: &TokenStream) -> (TokenStream, TokenStream) {
+    let inner = match body.clone().into_iter().next() {
+        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => g.stream(),
+        _ => return (TokenStream::new(), body.clone()),
+    };
+    let tokens: Vec<TokenTree> = inner.into_iter().collect();
+    let mut n = 0;
+    while let [TokenTree::Punct(hash), TokenTree::Punct(bang), TokenTree::Group(g), ..] = &tokens[n..] {
+        if hash.as_char() == '#' && bang.as_char() == '!' && g.delimiter() == Delimiter::Bracket {
+            n += 3;
+        } else {
+            break;
+        }
+    }
+    (tokens[..n].iter().cloned().collect(), tokens[n..].iter().cloned().collect())
+}
+
+/// For a sync function whose return type is written out: a compile error, with the fix, when that
+/// type is a future (the span would cover only its creation).
+fn not_a_future(cx: &Ctx<'_>, item: &FnItem) -> TokenStream {
+    let (p, ret_ty) = (&cx.p, &cx.ret_ty);
+    if matches!(cx.shape, Shape::Sync) && is_concrete(ret_ty, &item.sig) {
+        let check = respan(quote!(#p::check_sync_return!), cx.ret_span);
+        quote_spanned!(cx.ret_span=> #check(#ret_ty);)
+    } else {
+        TokenStream::new()
     }
 }
 
@@ -118,18 +192,8 @@ fn classifier(cx: &Ctx<'_>, erased: &Type, span: Span, chunk: bool) -> TokenStre
 /// block inside our block would trip `unused_braces`. A body with inner attributes keeps its
 /// braces (they must stay first in their block).
 fn body_statements(body: &TokenStream) -> TokenStream {
-    let mut tokens = body.clone().into_iter();
-    match (tokens.next(), tokens.next()) {
-        (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Brace => {
-            let mut inner = g.stream().into_iter();
-            let inner_attr =
-                matches!((inner.next(), inner.next()), (Some(TokenTree::Punct(p)), Some(TokenTree::Punct(b))) if p.as_char() == '#' && b.as_char() == '!');
-            if inner_attr {
-                body.clone()
-            } else {
-                g.stream()
-            }
-        }
+    match split_inner_attributes(body) {
+        (attrs, stmts) if attrs.is_empty() => stmts,
         _ => body.clone(),
     }
 }
@@ -159,12 +223,7 @@ fn plain_body(cx: &Ctx<'_>, item: &FnItem, start: TokenStream, body: TokenStream
         }
         Shape::Sync => {
             let closure = sync_closure(cx, body);
-            let not_a_future = if is_concrete(ret_ty, &item.sig) {
-                let check = respan(quote!(#p::check_sync_return!), cx.ret_span);
-                quote_spanned!(cx.ret_span=> #check(#ret_ty);)
-            } else {
-                TokenStream::new()
-            };
+            let not_a_future = not_a_future(cx, item);
             quote! {
                 #not_a_future
                 #start
@@ -327,6 +386,15 @@ fn value(expr: &Expr, p: &TokenStream) -> TokenStream {
     }
 }
 
+/// `7` or `-7`.
+fn is_int_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(ExprLit { lit: Lit::Int(_), .. }) => true,
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_int_literal(&u.expr),
+        _ => false,
+    }
+}
+
 /// The first paragraph of the doc comment: the summary line(s) rustdoc shows.
 fn doc_comment(attrs: &[Attribute]) -> Option<String> {
     let lines: Vec<String> = attrs
@@ -372,7 +440,11 @@ fn builder(cx: &Ctx<'_>, item: &FnItem, stream: bool) -> TokenStream {
     for g in &args.values {
         let Some(method) = g.arg.becomes.method() else { continue };
         let method = syn::Ident::new(method, g.key.span());
-        let v = value(&g.value, p);
+        let v = match (&g.value, g.arg.value) {
+            // `temperature = 1`: an integer literal where a number is expected is that number.
+            (e, Value::Float) if is_int_literal(e) => quote_spanned!(e.span()=> (#e as f64)),
+            (e, _) => value(e, p),
+        };
         let dot = respan(quote!(.), g.key.span());
         b = quote_spanned!(g.value.span()=> #b #dot #method(#v));
     }

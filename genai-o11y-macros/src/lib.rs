@@ -43,7 +43,7 @@ fn attribute(kind: MacroKind, args: TokenStream, item: TokenStream) -> TokenStre
         out.extend(item2);
         return out.into();
     }
-    expand::expand(kind, &args, fn_item, item2).into()
+    expand::expand(kind, &args, fn_item).into()
 }
 
 fn not_a_function(kind: MacroKind, e: syn::Error) -> syn::Error {

@@ -152,6 +152,10 @@ pub fn fail(call: ActiveCall, error: Option<ErrorInfo>) {
     call.finish(outcome(UsageSource::None, error, None));
 }
 
+/// Type-checks a classifier that never runs (telemetry compiled out, arguments still checked).
+#[inline(always)]
+pub fn check_classifier<R: ?Sized, C: for<'a> FnOnce(&'a R, bool) -> Outcome<'a>>(_: C) {}
+
 /// Calls a closure once. Passing the closure straight to an `FnOnce` bound lets it return borrows
 /// of what it captured (a `&mut self` method returning `&mut T`).
 #[inline]

@@ -18,7 +18,7 @@ use super::operation::OperationKind;
 use crate::instruments;
 use crate::params::{BoolParam, FieldValue, FloatParam, IntParam, TextListParam, TextParam};
 use crate::scope::{self, Scope, ScopeKind};
-use crate::semconv::{is_inference_operation, latest, tracing_names as tn, v1_41 as sc, Conventions};
+use crate::semconv::{latest, tracing_names as tn, v1_41 as sc, Conventions};
 
 /// A description of one GenAI operation, built before the call. Every value is evaluated once,
 /// here, before the body runs.
@@ -290,7 +290,6 @@ impl GenAiSpanBuilder {
         let own_scope = (kind == OperationKind::Agent).then(|| Scope::new(ScopeKind::Agent, name.clone(), scope.clone()));
         let meta = CallMeta {
             kind,
-            inference: kind == OperationKind::Inference && is_inference_operation(operation.as_str()),
             operation,
             name,
             provider,

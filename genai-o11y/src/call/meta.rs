@@ -6,15 +6,12 @@ use opentelemetry::{KeyValue, StringValue};
 
 use super::operation::OperationKind;
 use crate::scope::Scope;
-use crate::semconv::v1_41 as sc;
+use crate::semconv::{is_inference_operation, v1_41 as sc};
 
 /// The description of a started call that outlives its builder.
 #[derive(Debug)]
 pub(crate) struct CallMeta {
     pub kind: OperationKind,
-    /// One of the operations whose metrics are the `gen_ai.client.inference.*` family in the
-    /// latest conventions (`chat`, `text_completion`, `generate_content`).
-    pub inference: bool,
     pub operation: StringValue,
     pub name: Option<StringValue>,
     pub provider: Option<StringValue>,
@@ -40,6 +37,12 @@ impl CallMeta {
     pub(crate) fn display_name(&self) -> &str {
         let model = self.request_model.as_ref().map(|m| m.as_str()).unwrap_or_default();
         self.name.as_ref().map(|m| m.as_str()).unwrap_or(model)
+    }
+
+    /// One of the operations whose metrics are the `gen_ai.client.inference.*` family in the
+    /// latest conventions (`chat`, `text_completion`, `generate_content`)?
+    pub(crate) fn in_inference_family(&self) -> bool {
+        self.kind == OperationKind::Inference && is_inference_operation(self.operation.as_str())
     }
 
     /// The common low-cardinality attributes of the inference metrics (no `error.type`).

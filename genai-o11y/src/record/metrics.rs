@@ -63,7 +63,7 @@ fn inference(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     let mut attrs = meta.inference_attrs(finish.response_model());
     match (&i.v1_41, &i.latest) {
         (Some(v), _) => v1_41_inference(i, v, &mut attrs, finish),
-        (None, Some(l)) if meta.inference => latest_inference(l, &mut attrs, finish),
+        (None, Some(l)) if meta.in_inference_family() => latest_inference(l, &mut attrs, finish),
         _ => {
             // Latest mode, an operation outside the inference family (embeddings, custom): the
             // generic duration.
@@ -72,8 +72,9 @@ fn inference(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     }
     if let Some(c) = &finish.cost {
         let source = if c.source == CostSource::Provider { vendor::COST_SOURCE_PROVIDER } else { vendor::COST_SOURCE_TABLE };
-        let extra = [KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()), KeyValue::new(vendor::COST_SOURCE, source)];
-        with(&mut attrs, extra, |a| i.cost.add(c.amount, a));
+        attrs.push(KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()));
+        with(&mut attrs, Some(KeyValue::new(vendor::COST_SOURCE, source)), |a| i.cost.add(c.amount, a));
+        attrs.pop();
     }
     if finish.unpriced {
         i.unpriced.add(1, &attrs);
@@ -83,12 +84,17 @@ fn inference(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     }
 }
 
-/// Runs `f` with `extra` appended to `attrs`, then truncates `attrs` back.
-fn with(attrs: &mut MetricAttrs, extra: impl IntoIterator<Item = KeyValue>, f: impl FnOnce(&[KeyValue])) {
-    let common = attrs.len();
-    attrs.extend(extra);
-    f(attrs);
-    attrs.truncate(common);
+/// Runs `f` with `extra` (if any) appended to `attrs`, then takes it off again: a push and a pop,
+/// the cheapest way on the hot path.
+fn with(attrs: &mut MetricAttrs, extra: Option<KeyValue>, f: impl FnOnce(&[KeyValue])) {
+    match extra {
+        Some(kv) => {
+            attrs.push(kv);
+            f(attrs);
+            attrs.pop();
+        }
+        None => f(attrs),
+    }
 }
 
 fn v1_41_inference(i: &Instruments, v: &V141Instruments, attrs: &mut MetricAttrs, finish: &Finish<'_>) {
@@ -96,7 +102,7 @@ fn v1_41_inference(i: &Instruments, v: &V141Instruments, attrs: &mut MetricAttrs
     if let Some(u) = finish.usage {
         for (n, ty) in [(u.spec_input_tokens(), sc::GEN_AI_TOKEN_TYPE_INPUT), (u.output_tokens, sc::GEN_AI_TOKEN_TYPE_OUTPUT)] {
             if let Some(n) = n {
-                with(attrs, [KeyValue::new(sc::GEN_AI_TOKEN_TYPE, ty)], |a| v.token_usage.record(n, a));
+                with(attrs, Some(KeyValue::new(sc::GEN_AI_TOKEN_TYPE, ty)), |a| v.token_usage.record(n, a));
             }
         }
     }
@@ -106,7 +112,7 @@ fn latest_inference(l: &LatestInstruments, attrs: &mut MetricAttrs, finish: &Fin
     // Usage counters: every inference operation, failed ones included, 0 when nothing came back;
     // modality `unknown` (providers give no breakdown through `HasUsage`).
     let u = finish.usage.unwrap_or_default();
-    with(attrs, [KeyValue::new(latest::GEN_AI_TOKEN_MODALITY, latest::GEN_AI_TOKEN_MODALITY_UNKNOWN)], |a| {
+    with(attrs, Some(KeyValue::new(latest::GEN_AI_TOKEN_MODALITY, latest::GEN_AI_TOKEN_MODALITY_UNKNOWN)), |a| {
         l.usage_input.add(u.spec_input_tokens().unwrap_or(0), a);
         l.usage_output.add(u.output_tokens.unwrap_or(0), a);
         if let Some(n) = u.cache_read_input_tokens {
