@@ -135,6 +135,14 @@ fn bad_configuration_is_a_clear_error_never_a_panic() {
         attempt(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"), ("OTEL_EXPORTER_OTLP_HEADERS", "api-key")]),
         Some(SetupError::InvalidHeaders { .. })
     ));
+    // Malformed OTLP variables are errors even when no endpoint is set (the console exporter is
+    // chosen then): the mistake is reported, not ignored.
+    assert!(matches!(attempt(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "bogus")]), Some(SetupError::UnknownProtocol { value, .. }) if value == "bogus"));
+    assert!(matches!(attempt(&[("OTEL_EXPORTER_OTLP_HEADERS", "authorization:Bearer x")]), Some(SetupError::InvalidHeaders { .. })));
+    assert!(matches!(
+        attempt(&[("OTEL_TRACES_EXPORTER", "console"), ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "json")]),
+        Some(SetupError::UnknownProtocol { .. })
+    ));
     assert!(matches!(attempt(&[("OTEL_TRACES_SAMPLER", "often")]), Some(SetupError::InvalidSampler { .. })));
     assert!(matches!(attempt(&[("OTEL_TRACES_EXPORTER", "jaeger")]), Some(SetupError::UnknownExporter { .. })));
     assert!(matches!(attempt(&[("RUST_LOG", "info,=[")]), Some(SetupError::InvalidFilter { .. })));

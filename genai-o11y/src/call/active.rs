@@ -129,7 +129,9 @@ impl ActiveCall {
 
     /// The common metric attributes of a streamed chunk of this call.
     pub(crate) fn chunk_attrs(&self, response_model: Option<&str>) -> MetricAttrs {
-        self.0.meta.inference_attrs(response_model)
+        let mut attrs = MetricAttrs::new();
+        self.0.meta.inference_attrs(response_model, &mut attrs);
+        attrs
     }
 
     /// The first chunk of a stream arrived at `at`: records the time to it and returns it.

@@ -45,9 +45,9 @@ impl CallMeta {
         self.kind == OperationKind::Inference && is_inference_operation(self.operation.as_str())
     }
 
-    /// The common low-cardinality attributes of the inference metrics (no `error.type`).
-    pub(crate) fn inference_attrs(&self, response_model: Option<&str>) -> MetricAttrs {
-        let mut attrs = MetricAttrs::new();
+    /// Appends the common low-cardinality attributes of the inference metrics (no `error.type`)
+    /// to `attrs` (written in place: the list lives on the caller's stack).
+    pub(crate) fn inference_attrs(&self, response_model: Option<&str>, attrs: &mut MetricAttrs) {
         attrs.push(KeyValue::new(sc::GEN_AI_OPERATION_NAME, self.operation.clone()));
         if let Some(p) = &self.provider {
             attrs.push(KeyValue::new(sc::GEN_AI_PROVIDER_NAME, p.clone()));
@@ -56,7 +56,7 @@ impl CallMeta {
             attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
         }
         if let Some(m) = response_model {
-            attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, StringValue::from(m.to_owned())));
+            attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, response_model_value(m)));
         }
         if let Some(a) = &self.server_address {
             attrs.push(KeyValue::new(sc::SERVER_ADDRESS, a.clone()));
@@ -64,6 +64,51 @@ impl CallMeta {
         if let Some(p) = self.server_port {
             attrs.push(KeyValue::new(sc::SERVER_PORT, p));
         }
-        attrs
+    }
+}
+
+thread_local! {
+    /// The response models this thread saw last (a few per application, all day long).
+    static RESPONSE_MODELS: std::cell::RefCell<Vec<StringValue>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many response models a thread keeps for reuse.
+const RESPONSE_MODELS_KEPT: usize = 8;
+
+/// `gen_ai.response.model` as an attribute value: a shared copy of a model this thread has seen
+/// recently, so the common case allocates nothing (the value is a metric attribute of every
+/// call); a new one replaces the oldest.
+pub(crate) fn response_model_value(model: &str) -> StringValue {
+    let fresh = || StringValue::from(std::sync::Arc::<str>::from(model));
+    RESPONSE_MODELS
+        .try_with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(v) = cache.iter().find(|v| v.as_str() == model) {
+                return v.clone();
+            }
+            let v = fresh();
+            if cache.len() == RESPONSE_MODELS_KEPT {
+                cache.remove(0);
+            }
+            cache.push(v.clone());
+            v
+        })
+        .unwrap_or_else(|_| fresh())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_models_are_shared_and_bounded() {
+        let a = response_model_value("gpt-4o-2024-08-06");
+        assert_eq!(a.as_str(), "gpt-4o-2024-08-06");
+        assert_eq!(response_model_value("gpt-4o-2024-08-06"), a);
+        for i in 0..20 {
+            assert_eq!(response_model_value(&format!("m{i}")).as_str(), format!("m{i}"));
+        }
+        RESPONSE_MODELS.with(|c| assert_eq!(c.borrow().len(), RESPONSE_MODELS_KEPT));
+        assert_eq!(response_model_value("gpt-4o-2024-08-06").as_str(), "gpt-4o-2024-08-06", "evicted, then made again");
     }
 }

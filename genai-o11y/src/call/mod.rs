@@ -15,7 +15,7 @@ mod stream;
 pub use active::ActiveCall;
 pub use builder::GenAiSpanBuilder;
 pub use future::Instrumented;
-pub(crate) use meta::CallMeta;
+pub(crate) use meta::{response_model_value, CallMeta};
 pub use operation::OperationKind;
 pub use outcome::{Outcome, UsageSource};
 pub use stream::{Body, InstrumentedStream};

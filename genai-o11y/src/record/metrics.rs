@@ -60,7 +60,8 @@ fn agent(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>, finish: &F
 /// One attribute list for every inference metric of the call: the common attributes, extended
 /// and truncated back for each instrument's extra attributes.
 fn inference(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
-    let mut attrs = meta.inference_attrs(finish.response_model());
+    let mut attrs = MetricAttrs::new();
+    meta.inference_attrs(finish.response_model(), &mut attrs);
     match (&i.v1_41, &i.latest) {
         (Some(v), _) => v1_41_inference(i, v, &mut attrs, finish),
         (None, Some(l)) if meta.in_inference_family() => latest_inference(l, &mut attrs, finish),

@@ -32,7 +32,7 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
         attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_ID, text(id)));
     }
     if let Some(m) = finish.response_model() {
-        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, text(m)));
+        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, crate::call::response_model_value(m)));
     }
     let finish_reasons = finish.finish_reasons();
     if !finish_reasons.is_empty() {

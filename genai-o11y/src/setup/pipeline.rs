@@ -249,6 +249,13 @@ fn resolve_targets(setup: &Setup, exporter: Exporter, source: Source, otlp: &Otl
             let _ = otlp;
             return Err(SetupError::FeatureDisabled { feature: "otlp", source });
         }
+    } else {
+        // A malformed OTLP variable (a mistyped protocol, a header with `:` for `=`) is an
+        // error even while another exporter is chosen: a mistake to report, not to ignore.
+        #[cfg(feature = "otlp")]
+        for signal in [config::Signal::Traces, config::Signal::Metrics] {
+            config::resolve_otlp(signal, otlp, env)?;
+        }
     }
     #[cfg(feature = "otel-logs")]
     if setup.otel_logs {
