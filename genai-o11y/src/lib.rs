@@ -69,6 +69,7 @@
 //! a macro cannot annotate.
 #![warn(missing_docs)]
 
+pub mod adapters;
 mod call;
 pub mod capture;
 #[doc(hidden)]
