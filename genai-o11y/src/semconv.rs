@@ -205,6 +205,97 @@ pub mod vendor {
     pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
 }
 
+/// Names the LLM platforms read besides the GenAI conventions, written only by the export-time
+/// dialects (`setup::Dialect`): the annotation path never emits them.
+#[allow(missing_docs)]
+pub mod platforms {
+    /// General OpenTelemetry attributes (not GenAI) that the platforms read for attribution.
+    pub mod general {
+        pub const SESSION_ID: &str = "session.id";
+        pub const USER_ID: &str = "user.id";
+    }
+
+    /// Arize Phoenix: OpenInference names.
+    pub mod phoenix {
+        pub const SPAN_KIND: &str = "openinference.span.kind";
+        pub const INPUT_VALUE: &str = "input.value";
+        pub const INPUT_MIME_TYPE: &str = "input.mime_type";
+        pub const OUTPUT_VALUE: &str = "output.value";
+        pub const OUTPUT_MIME_TYPE: &str = "output.mime_type";
+        pub const SESSION_ID: &str = super::general::SESSION_ID;
+        pub const USER_ID: &str = super::general::USER_ID;
+        pub const TAGS: &str = "tag.tags";
+        pub const METADATA: &str = "metadata";
+        pub const MIME_JSON: &str = "application/json";
+        /// The project header (Phoenix 15.5.0+; wins over the resource attribute).
+        pub const PROJECT_HEADER: &str = "x-project-name";
+        /// The project resource attribute.
+        pub const PROJECT_RESOURCE: &str = "openinference.project.name";
+        pub const PROJECT_ENV: &str = "PHOENIX_PROJECT_NAME";
+        pub const KIND_LLM: &str = "LLM";
+        pub const KIND_EMBEDDING: &str = "EMBEDDING";
+        pub const KIND_TOOL: &str = "TOOL";
+        pub const KIND_AGENT: &str = "AGENT";
+        pub const KIND_RETRIEVER: &str = "RETRIEVER";
+        pub const KIND_CHAIN: &str = "CHAIN";
+        /// What OpenInference's own keys start with (`input.*` / `output.*` excepted: other
+        /// platforms read those too).
+        pub const PREFIXES: [&str; 3] = ["openinference.", "llm.", "tag."];
+    }
+
+    /// Langfuse.
+    pub mod langfuse {
+        pub const OBSERVATION_TYPE: &str = "langfuse.observation.type";
+        pub const SESSION_ID: &str = "langfuse.session.id";
+        pub const USER_ID: &str = "langfuse.user.id";
+        /// Cost in USD (read after `langfuse.observation.cost_details`, before its own prices).
+        pub const USAGE_COST: &str = "gen_ai.usage.cost";
+        pub const TYPE_GENERATION: &str = "generation";
+        pub const TYPE_EMBEDDING: &str = "embedding";
+        pub const TYPE_TOOL: &str = "tool";
+        pub const TYPE_AGENT: &str = "agent";
+        pub const TYPE_RETRIEVER: &str = "retriever";
+        pub const PREFIX: &str = "langfuse.";
+    }
+
+    /// LangSmith.
+    pub mod langsmith {
+        pub const SPAN_KIND: &str = "langsmith.span.kind";
+        /// `langsmith.metadata.<key>`.
+        pub const METADATA_PREFIX: &str = "langsmith.metadata.";
+        pub const METADATA_MODEL_NAME: &str = "langsmith.metadata.ls_model_name";
+        pub const METADATA_PROVIDER: &str = "langsmith.metadata.ls_provider";
+        /// Threads: metadata `conversation_id` (or `session_id`, `thread_id`) on the root run.
+        pub const METADATA_CONVERSATION_ID: &str = "langsmith.metadata.conversation_id";
+        pub const METADATA_SESSION_ID: &str = "langsmith.metadata.session_id";
+        pub const METADATA_USER_ID: &str = "langsmith.metadata.user_id";
+        /// The operation name LangSmith documents for embeddings (the conventions say `embeddings`).
+        pub const OP_EMBEDDING: &str = "embedding";
+        pub const KIND_LLM: &str = "llm";
+        pub const KIND_EMBEDDING: &str = "embedding";
+        pub const KIND_TOOL: &str = "tool";
+        pub const KIND_CHAIN: &str = "chain";
+        pub const KIND_RETRIEVER: &str = "retriever";
+        pub const PREFIX: &str = "langsmith.";
+    }
+
+    /// Comet Opik.
+    pub mod opik {
+        /// The deprecated provider key Opik reads (`gen_ai.provider.name` only since 2026-08).
+        pub const GEN_AI_SYSTEM: &str = "gen_ai.system";
+        pub const PREFIX: &str = "opik.";
+        /// The prefix of every token-usage key (`gen_ai.usage.input_tokens`, ...).
+        pub const GEN_AI_USAGE_PREFIX: &str = "gen_ai.usage.";
+    }
+
+    /// The deprecated `gen_ai.system` (LangSmith and Opik read it for the provider).
+    pub const GEN_AI_SYSTEM: &str = opik::GEN_AI_SYSTEM;
+    /// Operation names the conventions define but this crate does not emit (the dialects still
+    /// classify them when hand-written spans carry them).
+    pub const OP_RETRIEVAL: &str = "retrieval";
+    pub const OP_CREATE_AGENT: &str = "create_agent";
+}
+
 /// Names of the `tracing` spans this crate creates, and their target. The OpenTelemetry span name
 /// is set separately through the `otel.name` field (`chat gpt-4o`, `execute_tool get_weather`).
 #[allow(missing_docs)]

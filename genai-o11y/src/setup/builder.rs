@@ -52,6 +52,8 @@ pub struct Setup {
     pub(super) otlp: OtlpCode,
     #[cfg(feature = "otlp")]
     pub(super) preset: Option<Preset>,
+    /// The dialect applied to OTLP span exports (default: the preset's).
+    pub(super) dialect: Option<super::Dialect>,
     pub(super) sampler: Option<SamplerConfig>,
     pub(super) log_format: LogFormat,
     pub(super) filter: Option<String>,
@@ -86,6 +88,7 @@ impl Default for Setup {
             otlp: OtlpCode::default(),
             #[cfg(feature = "otlp")]
             preset: None,
+            dialect: None,
             sampler: None,
             log_format: LogFormat::Text,
             filter: None,
@@ -116,6 +119,7 @@ impl fmt::Debug for Setup {
             .field("otlp", &self.otlp);
         #[cfg(feature = "otlp")]
         d.field("preset", &self.preset);
+        d.field("dialect", &self.dialect);
         d.field("sampler", &self.sampler)
             .field("log_format", &self.log_format)
             .field("filter", &self.filter)
@@ -170,6 +174,14 @@ impl Setup {
     pub fn preset(mut self, p: Preset) -> Self {
         self.preset = Some(p);
         self.exporter = Some((Exporter::Otlp, Source::Code("Setup::preset()")));
+        self
+    }
+    /// Applies a platform's [`Dialect`](super::Dialect) to the OTLP span exports: for a platform
+    /// reached through a collector, or to override a preset's own (which it applies by default).
+    /// Spans sent to [`Setup::span_exporter`] are not rewritten: wrap that exporter with
+    /// [`Dialect::wrap`](super::Dialect::wrap).
+    pub fn dialect(mut self, d: super::Dialect) -> Self {
+        self.dialect = Some(d);
         self
     }
     /// The sampler (overrides `OTEL_TRACES_SAMPLER`).

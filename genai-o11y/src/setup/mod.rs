@@ -21,11 +21,13 @@
 //! The parts: `builder` (the [`Setup`] builder), `pipeline` (what installing builds, step by
 //! step), `otlp` (the OTLP exporters), `stats` (span accounting), `guard` (shutdown), `error`,
 //! `redact` (keeping secrets out of messages), and the public [`config`] (the variables),
-//! [`console`], [`logs`] and `presets`.
+//! [`console`], [`dialect`] (what each platform reads, applied at export), [`logs`] and
+//! `presets`.
 
 mod builder;
 pub mod config;
 pub mod console;
+pub mod dialect;
 mod error;
 mod guard;
 pub mod logs;
@@ -40,6 +42,7 @@ mod stats;
 pub use builder::{init, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
 pub use config::{Protocol, SamplerConfig, Signal};
 pub use console::{ConsoleStyle, SharedWriter};
+pub use dialect::{Dialect, DialectExporter};
 pub use error::{Endpoint, SetupError, Source};
 pub use guard::{Guard, ShutdownReport};
 pub use logs::{LogFormat, TraceLogLayer};

@@ -170,7 +170,7 @@ fn apply_preset(setup: &Setup, env: Env<'_>) -> Result<(OtlpCode, Vec<KeyValue>)
     let mut resource = setup.resource.clone();
     #[cfg(feature = "otlp")]
     if let Some(p) = setup.preset {
-        let t = p.resolve(env)?;
+        let t = p.resolve(env, &service_name(setup, env)?)?;
         otlp.traces_url = Some((t.traces_url, t.url_source));
         otlp.protocol = Some(config::Protocol::HttpProtobuf);
         otlp.headers.extend(t.headers.into_iter().map(|(k, v)| (k, v, Source::Code("Setup::preset()"))));
@@ -189,18 +189,26 @@ fn build_resource(setup: &Setup, env: Env<'_>, code: Vec<KeyValue>) -> Result<Re
     if let Some(v) = env("OTEL_RESOURCE_ATTRIBUTES") {
         attrs.extend(config::parse_resource_attributes(&v)?.into_iter().map(|(k, v)| KeyValue::new(k, v)));
     }
-    let service = setup
-        .service_name
-        .clone()
-        .or_else(|| env("OTEL_SERVICE_NAME"))
-        .or_else(|| attrs.iter().find(|kv| kv.key.as_str() == "service.name").map(|kv| kv.value.as_str().into_owned()))
-        .unwrap_or_else(|| "unknown_service".to_owned());
+    let service = service_name(setup, env)?;
     attrs.extend(code);
     Ok(Resource::builder_empty()
         .with_detector(Box::new(opentelemetry_sdk::resource::TelemetryResourceDetector))
         .with_attributes(attrs)
         .with_service_name(service)
         .build())
+}
+
+/// `Setup::service_name()`, else `OTEL_SERVICE_NAME`, else `service.name` in
+/// `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service`.
+fn service_name(setup: &Setup, env: Env<'_>) -> Result<String, SetupError> {
+    if let Some(s) = setup.service_name.clone().or_else(|| env("OTEL_SERVICE_NAME")) {
+        return Ok(s);
+    }
+    let from_attrs = match env("OTEL_RESOURCE_ATTRIBUTES") {
+        Some(v) => config::parse_resource_attributes(&v)?.into_iter().find(|(k, _)| k == "service.name").map(|(_, v)| v),
+        None => None,
+    };
+    Ok(from_attrs.unwrap_or_else(|| "unknown_service".to_owned()))
 }
 
 /// Where each OTLP signal goes (resolved before anything is built, so that their secrets are
@@ -294,12 +302,16 @@ fn span_processors(
             tp = batched(tp, e, batch_config(setup, env), stats);
         }
         Exporter::None => {}
-        Exporter::Otlp =>
-        {
+        Exporter::Otlp => {
             #[cfg(feature = "otlp")]
             if let Some(t) = &targets.traces {
                 let e = otlp::span_exporter(t, targets.timeout, runtime, targets.source_of(t))?;
-                tp = batched(tp, e, batch_config(setup, env), stats);
+                // The platform's dialect, applied at export (the annotation path stays pure
+                // semantic conventions).
+                match setup.dialect.or(setup.preset.map(|p| p.dialect())) {
+                    Some(d) => tp = batched(tp, d.wrap(e), batch_config(setup, env), stats),
+                    None => tp = batched(tp, e, batch_config(setup, env), stats),
+                }
             }
         }
     }

@@ -4,17 +4,20 @@
 //! | preset | variables | endpoint | authentication |
 //! |---|---|---|---|
 //! | Langfuse | `LANGFUSE_PUBLIC_KEY`, `LANGFUSE_SECRET_KEY` (required), `LANGFUSE_HOST` (default `https://cloud.langfuse.com`) | `{host}/api/public/otel/v1/traces` | `Authorization: Basic base64(public:secret)`, `x-langfuse-ingestion-version: 4` |
-//! | Phoenix | `PHOENIX_COLLECTOR_ENDPOINT` (default `http://localhost:6006`), `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`, `PHOENIX_PROJECT_NAME` | `{endpoint}/v1/traces` | `Authorization: Bearer {key}` when a key is set; project as resource attribute `openinference.project.name` |
+//! | Phoenix | `PHOENIX_COLLECTOR_ENDPOINT` (default `http://localhost:6006`), `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`, `PHOENIX_PROJECT_NAME` (default: the service name) | `{endpoint}/v1/traces` | `Authorization: Bearer {key}` when a key is set; project as header `x-project-name` (unless `PHOENIX_CLIENT_HEADERS` sets it) and resource attribute `openinference.project.name` |
 //! | LangSmith | `LANGSMITH_API_KEY` (required), `LANGSMITH_ENDPOINT` (default `https://api.smith.langchain.com`), `LANGSMITH_PROJECT` | `{endpoint}/otel/v1/traces` | `x-api-key: {key}`, `Langsmith-Project: {project}` |
 //! | Opik | `OPIK_URL_OVERRIDE` (default `https://www.comet.com/opik/api`), `OPIK_API_KEY`, `OPIK_WORKSPACE`, `OPIK_PROJECT_NAME` | `{url}/v1/private/otel/v1/traces` | `Authorization: {key}`, `Comet-Workspace: {workspace}`, `projectName: {project}` |
 //!
 //! Platforms that keep only GenAI spans still get the whole tree: every span this crate emits
-//! carries `gen_ai.operation.name`.
+//! carries `gen_ai.operation.name`. Each preset also applies its platform's [`Dialect`] to the
+//! spans it exports ([`Preset::dialect`]).
 
 use std::fmt;
 
 use super::config::{parse_headers, validate_endpoint, Env, SetupError, Source};
+use super::dialect::Dialect;
 use super::redact::{RedactedHeaders, RedactedUrl};
+use crate::semconv::platforms::phoenix as px;
 
 /// A platform preset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +56,16 @@ impl fmt::Debug for PresetTarget {
 }
 
 impl Preset {
+    /// The dialect this preset applies to every exported span.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Preset::Langfuse => Dialect::Langfuse,
+            Preset::Phoenix => Dialect::Phoenix,
+            Preset::LangSmith => Dialect::LangSmith,
+            Preset::Opik => Dialect::Opik,
+        }
+    }
+
     /// `Preset::Langfuse` etc. (what needs a missing variable).
     fn path(self) -> &'static str {
         match self {
@@ -63,8 +76,9 @@ impl Preset {
         }
     }
 
-    /// Resolves the preset from the environment.
-    pub(crate) fn resolve(self, env: Env<'_>) -> Result<PresetTarget, SetupError> {
+    /// Resolves the preset from the environment; `service` is the service name (Phoenix's
+    /// default project).
+    pub(crate) fn resolve(self, env: Env<'_>, service: &str) -> Result<PresetTarget, SetupError> {
         let missing = |name: &'static str| SetupError::MissingVariable { source: Source::Env(name), needed_by: self.path() };
         let need = |name: &'static str| env(name).ok_or_else(|| missing(name));
         let mut url_source = Source::Code("Setup::preset()");
@@ -94,8 +108,12 @@ impl Preset {
                 if let Some(h) = env("PHOENIX_CLIENT_HEADERS") {
                     headers.extend(parse_headers(Source::Env("PHOENIX_CLIENT_HEADERS"), &h)?);
                 }
-                if let Some(p) = env("PHOENIX_PROJECT_NAME") {
-                    resource.push(("openinference.project.name".to_owned(), p));
+                let project = env(px::PROJECT_ENV);
+                if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(px::PROJECT_HEADER)) {
+                    headers.push((px::PROJECT_HEADER.to_owned(), project.clone().unwrap_or_else(|| service.to_owned())));
+                }
+                if let Some(p) = project {
+                    resource.push((px::PROJECT_RESOURCE.to_owned(), p));
                 }
                 let endpoint = base("PHOENIX_COLLECTOR_ENDPOINT", "http://localhost:6006")?;
                 if endpoint.ends_with("/v1/traces") {
@@ -161,20 +179,20 @@ mod tests {
     #[test]
     fn langfuse() {
         let t = Preset::Langfuse
-            .resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "pk-lf-1"), ("LANGFUSE_SECRET_KEY", "sk-lf-2"), ("LANGFUSE_HOST", "http://localhost:3000/")]))
+            .resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "pk-lf-1"), ("LANGFUSE_SECRET_KEY", "sk-lf-2"), ("LANGFUSE_HOST", "http://localhost:3000/")]), "svc")
             .unwrap();
         assert_eq!(t.traces_url, "http://localhost:3000/api/public/otel/v1/traces");
         assert_eq!(t.headers[0], ("authorization".into(), "Basic cGstbGYtMTpzay1sZi0y".into()));
         assert!(
-            matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")])), Err(SetupError::MissingVariable { source: Source::Env(v), .. }) if v == "LANGFUSE_SECRET_KEY")
+            matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")]), "svc"), Err(SetupError::MissingVariable { source: Source::Env(v), .. }) if v == "LANGFUSE_SECRET_KEY")
         );
-        let cloud = Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "a"), ("LANGFUSE_SECRET_KEY", "b")])).unwrap();
+        let cloud = Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "a"), ("LANGFUSE_SECRET_KEY", "b")]), "svc").unwrap();
         assert_eq!(cloud.traces_url, "https://cloud.langfuse.com/api/public/otel/v1/traces");
     }
 
     #[test]
     fn debug_shows_header_names_only() {
-        let t = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "sk-SECRET-4242"), ("LANGSMITH_ENDPOINT", "http://ls:1")])).unwrap();
+        let t = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "sk-SECRET-4242"), ("LANGSMITH_ENDPOINT", "http://ls:1")]), "svc").unwrap();
         let d = format!("{t:?}");
         assert!(!d.contains("SECRET") && d.contains(r#""x-api-key": "<redacted>""#), "{d}");
         assert_eq!(t.url_source, Source::Env("LANGSMITH_ENDPOINT"));
@@ -182,19 +200,27 @@ mod tests {
 
     #[test]
     fn phoenix_langsmith_opik() {
-        let p = Preset::Phoenix.resolve(&env(&[("PHOENIX_API_KEY", "k"), ("PHOENIX_PROJECT_NAME", "agents")])).unwrap();
+        let p = Preset::Phoenix.resolve(&env(&[("PHOENIX_API_KEY", "k"), ("PHOENIX_PROJECT_NAME", "agents")]), "svc").unwrap();
         assert_eq!(p.traces_url, "http://localhost:6006/v1/traces");
-        assert_eq!(p.headers, vec![("authorization".into(), "Bearer k".into())]);
+        assert_eq!(p.headers, vec![("authorization".into(), "Bearer k".into()), ("x-project-name".into(), "agents".into())]);
+        let d = Preset::Phoenix.resolve(&env(&[]), "svc").unwrap();
+        assert_eq!(d.headers, vec![("x-project-name".into(), "svc".into())], "the project defaults to the service name");
+        assert!(d.resource.is_empty());
+        let h = Preset::Phoenix.resolve(&env(&[("PHOENIX_CLIENT_HEADERS", "x-project-name=mine")]), "svc").unwrap();
+        assert_eq!(h.headers, vec![("x-project-name".into(), "mine".into())], "PHOENIX_CLIENT_HEADERS wins");
         assert_eq!(p.resource, vec![("openinference.project.name".into(), "agents".into())]);
-        let l = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "lsv2"), ("LANGSMITH_PROJECT", "p")])).unwrap();
+        let l = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "lsv2"), ("LANGSMITH_PROJECT", "p")]), "svc").unwrap();
         assert_eq!(l.traces_url, "https://api.smith.langchain.com/otel/v1/traces");
         assert_eq!(l.headers, vec![("x-api-key".into(), "lsv2".into()), ("langsmith-project".into(), "p".into())]);
-        assert!(Preset::LangSmith.resolve(&env(&[])).is_err());
+        assert!(Preset::LangSmith.resolve(&env(&[]), "svc").is_err());
         let o = Preset::Opik
-            .resolve(&env(&[("OPIK_URL_OVERRIDE", "http://localhost:5173/api"), ("OPIK_API_KEY", "k"), ("OPIK_WORKSPACE", "w"), ("OPIK_PROJECT_NAME", "p")]))
+            .resolve(
+                &env(&[("OPIK_URL_OVERRIDE", "http://localhost:5173/api"), ("OPIK_API_KEY", "k"), ("OPIK_WORKSPACE", "w"), ("OPIK_PROJECT_NAME", "p")]),
+                "svc",
+            )
             .unwrap();
         assert_eq!(o.traces_url, "http://localhost:5173/api/v1/private/otel/v1/traces");
         assert_eq!(o.headers.len(), 3);
-        assert!(Preset::Phoenix.resolve(&env(&[("PHOENIX_COLLECTOR_ENDPOINT", "not a url")])).is_err());
+        assert!(Preset::Phoenix.resolve(&env(&[("PHOENIX_COLLECTOR_ENDPOINT", "not a url")]), "svc").is_err());
     }
 }

@@ -1,0 +1,47 @@
+//! Langfuse. It reads the GenAI conventions itself (type from the operation, model, usage with
+//! the cache subtracted, messages, tool arguments); added here: the observation type (so a
+//! span's type does not depend on the order of its fallbacks), the session and user as its own
+//! trace-level keys (it reads `gen_ai.conversation.id` on the root span only), and the computed
+//! cost as `gen_ai.usage.cost` (else it prices the model itself, or not at all).
+
+use super::{Attrs, Op};
+use crate::semconv::platforms::{general, langfuse as lf};
+use crate::semconv::{v1_41 as sc, vendor};
+
+/// The only currency Langfuse's cost is in.
+const USD: &str = "USD";
+
+pub(super) fn rewrite(a: &mut Attrs<'_>) {
+    let op = a.op();
+    if let Some(t) = observation_type(op) {
+        a.add(lf::OBSERVATION_TYPE, t);
+    }
+    a.copy(general::SESSION_ID, lf::SESSION_ID);
+    a.copy(sc::GEN_AI_CONVERSATION_ID, lf::SESSION_ID);
+    a.copy(general::USER_ID, lf::USER_ID);
+    if matches!(op, Op::Inference | Op::Embeddings) && a.str(vendor::COST_CURRENCY).is_none_or(|c| c.eq_ignore_ascii_case(USD)) {
+        if let Some(cost) = a.get(vendor::COST_AMOUNT).and_then(number) {
+            a.add(lf::USAGE_COST, cost);
+        }
+    }
+}
+
+fn observation_type(op: Op) -> Option<&'static str> {
+    Some(match op {
+        Op::Inference => lf::TYPE_GENERATION,
+        Op::Embeddings => lf::TYPE_EMBEDDING,
+        Op::Tool => lf::TYPE_TOOL,
+        Op::Agent => lf::TYPE_AGENT,
+        Op::Retrieval => lf::TYPE_RETRIEVER,
+        // A plain span: Langfuse's default.
+        Op::Other => return None,
+    })
+}
+
+fn number(v: &opentelemetry::Value) -> Option<f64> {
+    match v {
+        opentelemetry::Value::F64(f) => Some(*f),
+        opentelemetry::Value::I64(i) => Some(*i as f64),
+        _ => None,
+    }
+}

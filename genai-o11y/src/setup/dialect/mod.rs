@@ -1,0 +1,195 @@
+//! Per-platform dialects, applied at export time: the annotation path emits the GenAI semantic
+//! conventions only; a [`Dialect`] rewrites each span's attributes just before the exporter sends
+//! it, adding what its platform reads and removing what it would misfile.
+//!
+//! The presets apply theirs ([`Preset::dialect`](super::Preset::dialect)); a pipeline wired by
+//! hand wraps its exporter:
+//!
+//! ```no_run
+//! use genai_o11y::setup::Dialect;
+//! use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter};
+//!
+//! fn provider(exporter: impl SpanExporter + 'static) -> SdkTracerProvider {
+//!     SdkTracerProvider::builder().with_batch_exporter(Dialect::Phoenix.wrap(exporter)).build()
+//! }
+//! ```
+//!
+//! | dialect | adds | removes |
+//! |---|---|---|
+//! | Phoenix | `openinference.span.kind`; `input.value` / `output.value` (+ `_mime_type`) on tool and agent spans; `session.id` from `gen_ai.conversation.id` | nothing |
+//! | Langfuse | `langfuse.observation.type`; `langfuse.session.id`, `langfuse.user.id`; `gen_ai.usage.cost` from the computed cost (USD) | nothing |
+//! | LangSmith | `langsmith.span.kind`; `gen_ai.system`; `langsmith.metadata.ls_model_name` / `ls_provider` / `conversation_id` / `session_id` / `user_id` | renames the operation `embeddings` to `embedding` |
+//! | Opik | `gen_ai.system` (not on agent spans) | on agent spans: model, usage, messages, system instructions; everywhere: other platforms' keys |
+//!
+//! Every rule adds a key only when the span does not carry it already: what the application
+//! sets by hand wins.
+
+mod langfuse;
+mod langsmith;
+mod opik;
+mod phoenix;
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
+
+use crate::semconv::{platforms, v1_41 as sc};
+
+/// What a platform reads beyond the GenAI conventions, applied to spans at export time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// Arize Phoenix (OpenInference keys).
+    Phoenix,
+    /// Langfuse.
+    Langfuse,
+    /// LangSmith.
+    LangSmith,
+    /// Comet Opik.
+    Opik,
+}
+
+impl Dialect {
+    /// `exporter` with this dialect applied to every span it exports.
+    pub fn wrap<E: SpanExporter>(self, exporter: E) -> DialectExporter<E> {
+        DialectExporter { inner: exporter, dialect: self }
+    }
+
+    /// Rewrites one span's attributes.
+    pub fn apply(self, span: &mut SpanData) {
+        self.rewrite(&mut span.attributes)
+    }
+
+    /// Rewrites a span's attributes (what [`Dialect::apply`] does to a `SpanData`).
+    pub fn rewrite(self, attributes: &mut Vec<KeyValue>) {
+        let mut a = Attrs(attributes);
+        match self {
+            Dialect::Phoenix => phoenix::rewrite(&mut a),
+            Dialect::Langfuse => langfuse::rewrite(&mut a),
+            Dialect::LangSmith => langsmith::rewrite(&mut a),
+            Dialect::Opik => opik::rewrite(&mut a),
+        }
+    }
+}
+
+/// A span exporter that applies a [`Dialect`] to each span before passing the batch on.
+#[derive(Debug)]
+pub struct DialectExporter<E> {
+    inner: E,
+    dialect: Dialect,
+}
+
+impl<E> DialectExporter<E> {
+    /// The dialect applied.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+    /// The wrapped exporter.
+    pub fn into_inner(self) -> E {
+        self.inner
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for DialectExporter<E> {
+    async fn export(&self, mut batch: Vec<SpanData>) -> OTelSdkResult {
+        for span in &mut batch {
+            self.dialect.apply(span);
+        }
+        self.inner.export(batch).await
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource)
+    }
+}
+
+/// What a span is, from `gen_ai.operation.name`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Op {
+    /// `chat`, `text_completion`, `generate_content`.
+    Inference,
+    /// `embeddings`.
+    Embeddings,
+    /// `execute_tool`.
+    Tool,
+    /// `invoke_agent`, `create_agent`.
+    Agent,
+    /// `retrieval`.
+    Retrieval,
+    /// Another operation, or none (the application's own spans).
+    Other,
+}
+
+/// A span's attributes, with the lookups the dialects need.
+pub(super) struct Attrs<'a>(&'a mut Vec<KeyValue>);
+
+impl Attrs<'_> {
+    pub(super) fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)
+    }
+    /// A string attribute (other types are not text the platforms read).
+    pub(super) fn str(&self, key: &str) -> Option<&str> {
+        match self.get(key)? {
+            Value::String(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+    pub(super) fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    pub(super) fn op(&self) -> Op {
+        match self.str(sc::GEN_AI_OPERATION_NAME) {
+            Some(sc::OP_CHAT | sc::OP_TEXT_COMPLETION | sc::OP_GENERATE_CONTENT) => Op::Inference,
+            Some(sc::OP_EMBEDDINGS) => Op::Embeddings,
+            Some(sc::OP_EXECUTE_TOOL) => Op::Tool,
+            Some(sc::OP_INVOKE_AGENT | platforms::OP_CREATE_AGENT) => Op::Agent,
+            Some(platforms::OP_RETRIEVAL) => Op::Retrieval,
+            _ => Op::Other,
+        }
+    }
+    /// Sets `key` unless the span carries it already.
+    pub(super) fn add(&mut self, key: &'static str, value: impl Into<Value>) {
+        if !self.has(key) {
+            self.0.push(KeyValue::new(key, value));
+        }
+    }
+    /// Replaces the value of `key` (every occurrence).
+    pub(super) fn replace(&mut self, key: &str, value: &'static str) {
+        for kv in self.0.iter_mut().filter(|kv| kv.key.as_str() == key) {
+            kv.value = Value::from(value);
+        }
+    }
+    /// Removes every attribute whose key `drop` selects.
+    pub(super) fn remove_where(&mut self, drop: impl Fn(&str) -> bool) {
+        self.0.retain(|kv| !drop(kv.key.as_str()));
+    }
+    /// Copies the string attribute `from` to `to` (when `to` is absent).
+    pub(super) fn copy(&mut self, from: &str, to: &'static str) {
+        if let Some(v) = self.str(from).map(str::to_owned) {
+            self.add(to, v);
+        }
+    }
+}
+
+/// Captured content as a platform's `input.value` / `output.value`: a JSON string becomes its
+/// text; an object or array stays JSON (and says so, with the JSON mime type); anything else is
+/// taken as it is.
+pub(super) fn content_value(text: &str) -> (Cow<'_, str>, bool) {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::String(s)) => (Cow::Owned(s), false),
+        Ok(serde_json::Value::Object(_) | serde_json::Value::Array(_)) => (Cow::Borrowed(text), true),
+        _ => (Cow::Borrowed(text), false),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,50 @@
+//! Arize Phoenix. Its decoder translates `gen_ai.*` to OpenInference itself (span kind, model,
+//! tokens, messages, tool name and parameters, session); what it leaves empty is the Input and
+//! Output of tool and agent spans, and the kind of spans it cannot classify. OpenInference keys
+//! sent by the application take precedence over its translation, so they are only added here.
+
+use super::{content_value, Attrs, Op};
+use crate::semconv::platforms::phoenix as px;
+use crate::semconv::v1_41 as sc;
+
+pub(super) fn rewrite(a: &mut Attrs<'_>) {
+    let op = a.op();
+    a.add(px::SPAN_KIND, kind(op));
+    let (input, output) = match op {
+        Op::Tool => (sc::GEN_AI_TOOL_CALL_ARGUMENTS, sc::GEN_AI_TOOL_CALL_RESULT),
+        Op::Agent => (sc::GEN_AI_INPUT_MESSAGES, sc::GEN_AI_OUTPUT_MESSAGES),
+        _ => ("", ""),
+    };
+    if !input.is_empty() {
+        value(a, input, px::INPUT_VALUE, px::INPUT_MIME_TYPE);
+        value(a, output, px::OUTPUT_VALUE, px::OUTPUT_MIME_TYPE);
+    }
+    // `session.id`, `user.id`, `tag.tags` and `metadata` are OpenInference's own names: kept as
+    // they are when the application sets them.
+    a.copy(sc::GEN_AI_CONVERSATION_ID, px::SESSION_ID);
+}
+
+fn kind(op: Op) -> &'static str {
+    match op {
+        Op::Inference => px::KIND_LLM,
+        Op::Embeddings => px::KIND_EMBEDDING,
+        Op::Tool => px::KIND_TOOL,
+        Op::Agent => px::KIND_AGENT,
+        Op::Retrieval => px::KIND_RETRIEVER,
+        Op::Other => px::KIND_CHAIN,
+    }
+}
+
+/// `to` (and its mime type when JSON) from the captured content at `from`, if any.
+fn value(a: &mut Attrs<'_>, from: &str, to: &'static str, mime: &'static str) {
+    if a.has(to) {
+        return;
+    }
+    let Some(text) = a.str(from) else { return };
+    let (v, json) = content_value(text);
+    let v = v.into_owned();
+    a.add(to, v);
+    if json {
+        a.add(mime, px::MIME_JSON);
+    }
+}

@@ -1,0 +1,151 @@
+use opentelemetry::{KeyValue, Value};
+
+use super::*;
+
+fn kv(k: &'static str, v: impl Into<Value>) -> KeyValue {
+    KeyValue::new(k, v)
+}
+
+fn chat() -> Vec<KeyValue> {
+    vec![
+        kv("gen_ai.operation.name", "chat"),
+        kv("gen_ai.provider.name", "openai"),
+        kv("gen_ai.request.model", "gpt-4o"),
+        kv("gen_ai.response.model", "gpt-4o-2024-08-06"),
+        kv("gen_ai.usage.input_tokens", 100_i64),
+        kv("genai_o11y.cost.amount", 0.0025),
+        kv("genai_o11y.cost.currency", "USD"),
+        kv("gen_ai.conversation.id", "conv-1"),
+    ]
+}
+
+fn tool() -> Vec<KeyValue> {
+    vec![
+        kv("gen_ai.operation.name", "execute_tool"),
+        kv("gen_ai.tool.name", "get_weather"),
+        kv("gen_ai.tool.call.arguments", r#"{"city":"Paris"}"#),
+        kv("gen_ai.tool.call.result", r#""Paris: 18°C""#),
+    ]
+}
+
+fn agent() -> Vec<KeyValue> {
+    vec![
+        kv("gen_ai.operation.name", "invoke_agent"),
+        kv("gen_ai.agent.name", "planner"),
+        kv("gen_ai.provider.name", "openai"),
+        kv("gen_ai.request.model", "gpt-4o"),
+        kv("gen_ai.usage.input_tokens", 7_i64),
+        kv("gen_ai.input.messages", r#"[{"role":"user","parts":[{"type":"text","content":"hi"}]}]"#),
+        kv("gen_ai.output.messages", "[]"),
+        kv("genai_o11y.aggregated_usage.input_tokens", 100_i64),
+        kv("langfuse.session.id", "s"),
+        kv("openinference.span.kind", "AGENT"),
+        kv("llm.model_name", "gpt-4o"),
+        kv("input.value", "kept"),
+    ]
+}
+
+fn rewritten(d: Dialect, mut attrs: Vec<KeyValue>) -> Vec<(String, String)> {
+    d.rewrite(&mut attrs);
+    attrs.into_iter().map(|kv| (kv.key.as_str().to_owned(), kv.value.as_str().into_owned())).collect()
+}
+
+fn get<'a>(attrs: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn phoenix_adds_kinds_values_and_the_session() {
+    let c = rewritten(Dialect::Phoenix, chat());
+    assert_eq!(get(&c, "openinference.span.kind"), Some("LLM"));
+    assert_eq!(get(&c, "session.id"), Some("conv-1"));
+    assert_eq!(get(&c, "input.value"), None, "messages are Phoenix's own translation on LLM spans");
+    let t = rewritten(Dialect::Phoenix, tool());
+    assert_eq!(get(&t, "openinference.span.kind"), Some("TOOL"));
+    assert_eq!(get(&t, "input.value"), Some(r#"{"city":"Paris"}"#));
+    assert_eq!(get(&t, "input.mime_type"), Some("application/json"));
+    assert_eq!(get(&t, "output.value"), Some("Paris: 18°C"), "a JSON string is its text");
+    assert_eq!(get(&t, "output.mime_type"), None);
+    let a = rewritten(Dialect::Phoenix, agent());
+    assert_eq!(get(&a, "input.value"), Some("kept"), "what the application set wins");
+    assert_eq!(get(&a, "output.value"), Some("[]"));
+    assert_eq!(get(&a, "output.mime_type"), Some("application/json"));
+    let other = rewritten(Dialect::Phoenix, vec![kv("http.route", "/x")]);
+    assert_eq!(get(&other, "openinference.span.kind"), Some("CHAIN"));
+    let emb = rewritten(Dialect::Phoenix, vec![kv("gen_ai.operation.name", "embeddings")]);
+    assert_eq!(get(&emb, "openinference.span.kind"), Some("EMBEDDING"));
+}
+
+#[test]
+fn langfuse_adds_types_session_user_and_cost() {
+    let c = rewritten(Dialect::Langfuse, chat());
+    assert_eq!(get(&c, "langfuse.observation.type"), Some("generation"));
+    assert_eq!(get(&c, "langfuse.session.id"), Some("conv-1"));
+    assert_eq!(get(&c, "gen_ai.usage.cost"), Some("0.0025"));
+    let mut eur = chat();
+    eur[6] = kv("genai_o11y.cost.currency", "EUR");
+    assert_eq!(get(&rewritten(Dialect::Langfuse, eur), "gen_ai.usage.cost"), None, "Langfuse's cost is in USD");
+    assert_eq!(get(&rewritten(Dialect::Langfuse, tool()), "langfuse.observation.type"), Some("tool"));
+    let a = rewritten(Dialect::Langfuse, vec![kv("gen_ai.operation.name", "invoke_agent"), kv("user.id", "u1"), kv("session.id", "s1")]);
+    assert_eq!(get(&a, "langfuse.observation.type"), Some("agent"));
+    assert_eq!(get(&a, "langfuse.user.id"), Some("u1"));
+    assert_eq!(get(&a, "langfuse.session.id"), Some("s1"));
+    assert_eq!(get(&rewritten(Dialect::Langfuse, vec![kv("http.route", "/x")]), "langfuse.observation.type"), None);
+}
+
+#[test]
+fn langsmith_adds_kinds_system_and_metadata_and_names_embeddings_its_way() {
+    let c = rewritten(Dialect::LangSmith, chat());
+    assert_eq!(get(&c, "langsmith.span.kind"), Some("llm"));
+    assert_eq!(get(&c, "gen_ai.system"), Some("openai"));
+    assert_eq!(get(&c, "langsmith.metadata.ls_model_name"), Some("gpt-4o"), "the requested model first");
+    assert_eq!(get(&c, "langsmith.metadata.ls_provider"), Some("openai"));
+    assert_eq!(get(&c, "langsmith.metadata.conversation_id"), Some("conv-1"));
+    let e = rewritten(Dialect::LangSmith, vec![kv("gen_ai.operation.name", "embeddings"), kv("gen_ai.response.model", "text-embedding-3-small")]);
+    assert_eq!(get(&e, "gen_ai.operation.name"), Some("embedding"));
+    assert_eq!(get(&e, "langsmith.span.kind"), Some("embedding"));
+    assert_eq!(get(&e, "langsmith.metadata.ls_model_name"), Some("text-embedding-3-small"));
+    assert_eq!(get(&rewritten(Dialect::LangSmith, tool()), "langsmith.span.kind"), Some("tool"));
+    let a = rewritten(Dialect::LangSmith, agent());
+    assert_eq!(get(&a, "langsmith.span.kind"), Some("chain"));
+    assert_eq!(get(&a, "langsmith.metadata.ls_model_name"), None, "an agent is not priced");
+}
+
+#[test]
+fn opik_keeps_agents_out_of_llm_and_gets_no_other_platforms_keys() {
+    let a = rewritten(Dialect::Opik, agent());
+    let keys: Vec<&str> = a.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["gen_ai.operation.name", "gen_ai.agent.name", "gen_ai.provider.name", "genai_o11y.aggregated_usage.input_tokens", "input.value"],
+        "no model, usage, messages or other platforms' keys on an agent"
+    );
+    let c = rewritten(Dialect::Opik, chat());
+    assert_eq!(get(&c, "gen_ai.system"), Some("openai"));
+    assert_eq!(get(&c, "gen_ai.request.model"), Some("gpt-4o"));
+    assert_eq!(get(&c, "gen_ai.usage.input_tokens"), Some("100"));
+    assert_eq!(rewritten(Dialect::Opik, tool()).len(), tool().len(), "a tool span is left as it is");
+}
+
+#[test]
+fn content_values() {
+    assert_eq!(content_value(r#""a""#), (Cow::Borrowed("a"), false));
+    assert_eq!(content_value(r#"{"a":1}"#), (Cow::Borrowed(r#"{"a":1}"#), true));
+    assert_eq!(content_value("[1]"), (Cow::Borrowed("[1]"), true));
+    assert_eq!(content_value("42"), (Cow::Borrowed("42"), false));
+    assert_eq!(content_value("not json"), (Cow::Borrowed("not json"), false));
+}
+
+#[test]
+fn the_wrapper_rewrites_each_exported_span() {
+    use opentelemetry::trace::{Tracer as _, TracerProvider as _};
+    let memory = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+    let tp = opentelemetry_sdk::trace::SdkTracerProvider::builder().with_simple_exporter(Dialect::Opik.wrap(memory.clone())).build();
+    tp.tracer("t").in_span("chat gpt-4o", |cx| {
+        use opentelemetry::trace::TraceContextExt as _;
+        cx.span().set_attribute(kv("gen_ai.operation.name", "chat"));
+        cx.span().set_attribute(kv("gen_ai.provider.name", "anthropic"));
+    });
+    let spans = memory.get_finished_spans().unwrap();
+    assert_eq!(spans[0].attributes.iter().find(|kv| kv.key.as_str() == "gen_ai.system").map(|kv| kv.value.as_str().into_owned()), Some("anthropic".into()));
+}
