@@ -144,8 +144,10 @@ pub enum Default {
     FnName,
     /// The first paragraph of the doc comment.
     DocComment,
-    /// The tool's serializable parameters.
+    /// The function's serializable parameters.
     Parameters,
+    /// The serializable success value.
+    OkValue,
     /// Read from the return type (`HasUsage`) for the operations that report usage.
     FromReturnType,
     /// `genai_o11y`.
@@ -236,9 +238,11 @@ pub const ARGS: &[Arg] = &[
     Arg::new("conversation_id", ALL, Value::Text, Becomes::Method("conversation_id"), "`gen_ai.conversation.id`").checks(NOT_EMPTY),
     Arg::new("usage", SPAN, Value::UsageClosure, Becomes::Usage, "reads token usage from a type you do not own (`usage = |resp| Usage::new().input(..)`); `usage = none` records none and expects none. On a stream it runs per chunk: return no counts for a chunk that reports none").default(Default::FromReturnType).elsewhere("only `#[genai_span]` records token usage"),
     Arg::new("input_messages", SPAN, Value::Serializable, Becomes::CaptureAtEntry("InputMessages"), "`gen_ai.input.messages` (content capture)").elsewhere(CONTENT_ON_TOOL),
+    Arg::new("input_messages", AGENT, Value::Serializable, Becomes::CaptureAtEntry("InputMessages"), "the agent's input as `gen_ai.input.messages` (content capture); by default its serializable parameters, as one user message (the text of a single text parameter, else their JSON)").default(Default::Parameters),
     Arg::new("system_instructions", SPAN, Value::Serializable, Becomes::CaptureAtEntry("SystemInstructions"), "`gen_ai.system_instructions` (content capture)").elsewhere(CONTENT_ON_TOOL),
     Arg::new("tool_definitions", SPAN, Value::Serializable, Becomes::CaptureAtEntry("ToolDefinitions"), "`gen_ai.tool.definitions` (content capture)").elsewhere(CONTENT_ON_TOOL),
     Arg::new("output_messages", SPAN, Value::OutputClosure, Becomes::CaptureOutput, "`gen_ai.output.messages` (content capture), e.g. `output_messages = |resp| resp.choices.clone()`").elsewhere(CONTENT_ON_TOOL),
+    Arg::new("output_messages", AGENT, Value::OutputClosure, Becomes::CaptureOutput, "the agent's answer as `gen_ai.output.messages` (content capture); by default its serializable success value, as one assistant message").default(Default::OkValue),
     Arg::new("arguments", TOOL, Value::Serializable, Becomes::CaptureAtEntry("ToolCallArguments"), "`gen_ai.tool.call.arguments` (content capture); the result is captured as `gen_ai.tool.call.result` when serializable").default(Default::Parameters).elsewhere("`arguments` is for `#[genai_tool]`: a model call's input is `input_messages = ...`"),
     Arg::new("fields", ALL, Value::Fields, Becomes::Attributes, "extra span attributes, `fields(app.tier = \"gold\", \"key.name\" = expr)` (not metric attributes)"),
     Arg::new("crate", ALL, Value::CratePath, Becomes::CratePath, "where the `genai_o11y` crate is, for re-exports (`crate = ::my_sdk::genai_o11y`)").default(Default::Runtime),

@@ -34,6 +34,7 @@ fn default(a: &Arg) -> &'static str {
         Default::FnName => "the function's name",
         Default::DocComment => "the doc comment's first paragraph",
         Default::Parameters => "the function's serializable parameters",
+        Default::OkValue => "the serializable success value",
         Default::FromReturnType => "`HasUsage` on the return type (required for the well-known operations)",
         Default::Runtime => "`::genai_o11y`",
         Default::Described(s) => s,

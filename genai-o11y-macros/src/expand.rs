@@ -323,7 +323,7 @@ fn capture_at_entry(cx: &Ctx<'_>, item: &FnItem) -> TokenStream {
                     #call(&mut __genai_o11y_call, #p::ContentKind::#variant, &(#e));
                 });
             }
-            None if arg.default == Default::Parameters => out.extend(capture_parameters(p, item, &variant)),
+            None if arg.default == Default::Parameters => out.extend(capture_parameters(cx.kind, p, item, &variant)),
             None => {}
         }
     }
@@ -338,7 +338,7 @@ fn capture_at_entry(cx: &Ctx<'_>, item: &FnItem) -> TokenStream {
 }
 
 /// The function's parameters as a JSON object, each captured if it is serializable.
-fn capture_parameters(p: &TokenStream, item: &FnItem, variant: &syn::Ident) -> TokenStream {
+fn capture_parameters(kind: MacroKind, p: &TokenStream, item: &FnItem, variant: &syn::Ident) -> TokenStream {
     let mut inserts = TokenStream::new();
     for input in &item.sig.inputs {
         if let syn::FnArg::Typed(pt) = input {
@@ -353,10 +353,13 @@ fn capture_parameters(p: &TokenStream, item: &FnItem, variant: &syn::Ident) -> T
             }
         }
     }
+    // An agent's parameters are its input: one user message.
+    let wrap = if kind == MacroKind::Agent { quote!(#p::as_user_message(__genai_o11y_args)) } else { quote!(::core::option::Option::Some(__genai_o11y_args)) };
     quote! {
         let mut __genai_o11y_args = #p::serde_json::Map::new();
         #inserts
-        __genai_o11y_call.capture(#p::ContentKind::#variant, ::core::option::Option::Some(#p::serde_json::Value::Object(__genai_o11y_args)));
+        let __genai_o11y_args = #p::serde_json::Value::Object(__genai_o11y_args);
+        __genai_o11y_call.capture(#p::ContentKind::#variant, #wrap);
     }
 }
 
@@ -507,6 +510,10 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
         }
         // A tool's result is captured when it is serializable.
         None if kind == MacroKind::Tool => quote!(if __genai_o11y_capturing { #p::ok_json_of!(__genai_o11y_out) } else { #none }),
+        // An agent's answer, by default: its serializable success value as one assistant message.
+        None if kind.args().any(|a| a.becomes == Becomes::CaptureOutput && a.default == Default::OkValue) => {
+            quote!(if __genai_o11y_capturing { #p::as_assistant_message(#p::ok_json_of!(__genai_o11y_out)) } else { #none })
+        }
         None => none,
     };
     quote!(#p::outcome(#usage, #error, #output))

@@ -65,6 +65,34 @@ pub fn capture<T: serde::Serialize + ?Sized>(call: &mut ActiveCall, kind: Conten
     call.capture(kind, to_json(value));
 }
 
+/// The text of a captured value: a string as it is, a single-entry object's string value as it
+/// is, anything else as its JSON text.
+fn text_of(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        Json::Object(m) if m.len() == 1 => match m.values().next() {
+            Some(Json::String(s)) => s.clone(),
+            _ => value.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// An agent's input (its serializable parameters) as one user message of the conventions' shape;
+/// nothing for an agent without serializable parameters.
+pub fn as_user_message(params: Json) -> Option<Json> {
+    let empty = params.as_object().is_some_and(|m| m.is_empty());
+    (!empty).then(|| serde_json::json!([{ "role": "user", "parts": [{ "type": "text", "content": text_of(&params) }] }]))
+}
+
+/// An agent's answer (its serializable success value) as one assistant message of the
+/// conventions' shape, finished (`stop`); nothing for `()`.
+pub fn as_assistant_message(value: Option<Json>) -> Option<Json> {
+    value
+        .filter(|v| !v.is_null())
+        .map(|v| serde_json::json!([{ "role": "assistant", "parts": [{ "type": "text", "content": text_of(&v) }], "finish_reason": "stop" }]))
+}
+
 /// Usage of a return type that must report it (inference operations).
 #[inline]
 pub fn required_usage<T: ReportsUsage + ?Sized>(out: &T) -> Option<&dyn HasUsage> {

@@ -285,3 +285,37 @@ fn modes_come_from_the_standard_variable() {
     assert_eq!(CaptureMode::parse("true"), CaptureMode::SpanOnly);
     assert_eq!(CaptureMode::parse("false"), CaptureMode::NoContent);
 }
+
+#[genai_o11y::genai_agent(name = "planner")]
+async fn plan(question: &str) -> Result<String, ApiError> {
+    Ok(format!("plan for {question}"))
+}
+
+#[genai_o11y::genai_agent(name = "router", input_messages = vec![Msg { role: "user", content: format!("route {n}") }], output_messages = |r: &u32| format!("routed to {r}"))]
+fn route(n: u32) -> u32 {
+    n + 1
+}
+
+#[tokio::test]
+async fn agents_capture_their_input_and_answer_as_one_message_each() {
+    let t = with_capture(CaptureConfig::new(CaptureMode::SpanOnly));
+    plan("a trip to Paris").await.unwrap();
+    route(41);
+    let p = t.span("invoke_agent planner");
+    assert_eq!(json_attr(&p, "gen_ai.input.messages"), json!([{"role": "user", "parts": [{"type": "text", "content": "a trip to Paris"}]}]));
+    assert_eq!(
+        json_attr(&p, "gen_ai.output.messages"),
+        json!([{"role": "assistant", "parts": [{"type": "text", "content": "plan for a trip to Paris"}], "finish_reason": "stop"}])
+    );
+    let r = t.span("invoke_agent router");
+    let input = json_attr(&r, "gen_ai.input.messages");
+    assert_eq!(input[0]["role"], "user");
+    assert_eq!(input[0]["parts"][0]["content"], "route 41", "explicit input_messages: {input}");
+    let output = json_attr(&r, "gen_ai.output.messages");
+    assert!(output.to_string().contains("routed to 42"), "explicit output_messages: {output}");
+
+    let off = TestTelemetry::new();
+    plan("secret plans").await.unwrap();
+    let p = off.span("invoke_agent planner");
+    assert!(attr(&p, "gen_ai.input.messages").is_none() && attr(&p, "gen_ai.output.messages").is_none(), "nothing with capture off");
+}

@@ -104,7 +104,7 @@ const RESULT: &str = r#"{"temp_c":18,"sky":"rain"}"#;
 fn phoenix_gets_openinference_kinds_tool_values_and_the_session() {
     let r = Receiver::start();
     let [agent, chat, tool] = through(Preset::Phoenix, &[("PHOENIX_COLLECTOR_ENDPOINT", &r.endpoint())], &r);
-    // Agent spans carry no content yet: no input.value / output.value to add.
+    // This agent has no parameters and returns `()`: no content, no input.value / output.value.
     assert_eq!(platform_keys(&agent), expect(&[("openinference.span.kind", s("AGENT")), ("session.id", s("conv-42"))]));
     assert_eq!(platform_keys(&chat), expect(&[("openinference.span.kind", s("LLM"))]), "Phoenix translates model, tokens and messages itself");
     assert_eq!(

@@ -66,10 +66,10 @@ fn get_weather(city: &str) -> Weather {
 }
 
 #[genai_agent(name = "packing_assistant", conversation_id = conversation)]
-fn assistant(conversation: &str) -> Result<(), ApiError> {
+fn assistant(conversation: &str, question: &str) -> Result<String, ApiError> {
+    let _ = conversation;
     get_weather("Paris");
-    chat(&[Msg { role: "user", content: "What should I pack for Paris?".into() }])?;
-    Ok(())
+    Ok(chat(&[Msg { role: "user", content: question.into() }])?.text)
 }
 
 fn run_agent(endpoint: &str, conversation: &str, capture: CaptureMode) {
@@ -82,7 +82,7 @@ fn run_agent(endpoint: &str, conversation: &str, capture: CaptureMode) {
         .log_format(LogFormat::Off)
         .install_thread_local()
         .unwrap();
-    assistant(conversation).unwrap();
+    assistant(conversation, "What should I pack for Paris?").unwrap();
     let report = guard.shutdown();
     assert!(report.completed && report.spans_lost == 0, "Phoenix refused the export: {report:?}");
 }
@@ -342,8 +342,15 @@ fn check(phoenix: &Phoenix) {
             assert_eq!(attr(chat, "llm.output_messages"), None);
         }
 
-        // The agent's Input / Output: none, the runtime does not capture an agent's content yet.
-        assert_eq!(attr(agent, "input.value"), None);
+        // The agent's Input / Output: its parameters and its answer (capture on only).
+        if on {
+            let input = attr_str(agent, "input.value").expect("agent input.value");
+            assert!(input.contains("What should I pack for Paris?"), "{input}");
+            assert_eq!(attr_str(agent, "output.value").as_deref(), Some("Pack an umbrella."), "{agent:#}");
+        } else {
+            assert_eq!(attr(agent, "input.value"), None);
+            assert_eq!(attr(agent, "output.value"), None);
+        }
     }
 }
 

@@ -137,6 +137,8 @@ pub async fn tool_expressions(req: &Req) -> Result<u32, String> {
     description = "text",
     version = "text",
     conversation_id = "text",
+    input_messages = req.messages,
+    output_messages = |r: &Resp| r.choices.clone(),
     fields(app.tier = "gold", "app.user" = req.text.as_str()),
     crate = ::genai_o11y,
 )]
@@ -154,6 +156,8 @@ pub async fn agent_literals(req: &Req) -> Result<u32, String> {
     description = req.text.as_str(),
     version = req.text.as_str(),
     conversation_id = req.text.as_str(),
+    input_messages = req.messages,
+    output_messages = |r: &Resp| r.choices.clone(),
     fields(app.tier = "gold", "app.user" = req.text.as_str()),
     crate = ::genai_o11y,
 )]

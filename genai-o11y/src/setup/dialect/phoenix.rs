@@ -16,8 +16,9 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
         _ => ("", ""),
     };
     if !input.is_empty() {
-        value(a, input, px::INPUT_VALUE, px::INPUT_MIME_TYPE);
-        value(a, output, px::OUTPUT_VALUE, px::OUTPUT_MIME_TYPE);
+        let single_text = op == Op::Agent;
+        value(a, input, px::INPUT_VALUE, px::INPUT_MIME_TYPE, single_text);
+        value(a, output, px::OUTPUT_VALUE, px::OUTPUT_MIME_TYPE, single_text);
     }
     // `session.id`, `user.id`, `tag.tags` and `metadata` are OpenInference's own names: kept as
     // they are when the application sets them.
@@ -35,16 +36,32 @@ fn kind(op: Op) -> &'static str {
     }
 }
 
-/// `to` (and its mime type when JSON) from the captured content at `from`, if any.
-fn value(a: &mut Attrs<'_>, from: &str, to: &'static str, mime: &'static str) {
+/// `to` (and its mime type when JSON) from the captured content at `from`, if any; with
+/// `single_text`, a list of one message whose parts are all text shows as that text (what an
+/// agent was asked and answered reads as a sentence in Phoenix's Input and Output).
+fn value(a: &mut Attrs<'_>, from: &str, to: &'static str, mime: &'static str, single_text: bool) {
     if a.has(to) {
         return;
     }
     let Some(text) = a.str(from) else { return };
+    if let Some(t) = single_text.then(|| message_text(text)).flatten() {
+        a.add(to, t);
+        return;
+    }
     let (v, json) = content_value(text);
     let v = v.into_owned();
     a.add(to, v);
     if json {
         a.add(mime, px::MIME_JSON);
     }
+}
+
+/// The text of a message list of the conventions' shape holding one message with text parts only.
+fn message_text(messages: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(messages).ok()?;
+    let [message] = v.as_array()?.as_slice() else { return None };
+    let parts = message.get("parts")?.as_array()?;
+    let texts: Option<Vec<&str>> = parts.iter().map(|p| (p.get("type")?.as_str()? == "text").then(|| p.get("content")?.as_str()).flatten()).collect();
+    let texts = texts.filter(|t| !t.is_empty())?;
+    Some(texts.join("\n"))
 }

@@ -70,6 +70,18 @@ fn phoenix_adds_kinds_values_and_the_session() {
     assert_eq!(get(&a, "input.value"), Some("kept"), "what the application set wins");
     assert_eq!(get(&a, "output.value"), Some("[]"));
     assert_eq!(get(&a, "output.mime_type"), Some("application/json"));
+    // An agent's one-message input and answer read as their text.
+    let mut asked = agent();
+    asked.retain(|kv| kv.key.as_str() != "input.value");
+    asked.retain(|kv| kv.key.as_str() != "gen_ai.output.messages");
+    asked.push(kv(
+        "gen_ai.output.messages",
+        r#"[{"role":"assistant","parts":[{"type":"text","content":"Go."},{"type":"text","content":"Now."}],"finish_reason":"stop"}]"#,
+    ));
+    let a = rewritten(Dialect::Phoenix, asked);
+    assert_eq!(get(&a, "input.value"), Some("hi"));
+    assert_eq!(get(&a, "output.value"), Some("Go.\nNow."));
+    assert_eq!(get(&a, "input.mime_type"), None);
     let other = rewritten(Dialect::Phoenix, vec![kv("http.route", "/x")]);
     assert_eq!(get(&other, "openinference.span.kind"), Some("CHAIN"));
     let emb = rewritten(Dialect::Phoenix, vec![kv("gen_ai.operation.name", "embeddings")]);
