@@ -147,7 +147,10 @@ async fn on_spans_in_the_conventions_shapes() {
     assert_eq!(json_attr(&span, "gen_ai.input.messages"), json!([{"role": "user", "parts": [{"type": "text", "content": "hello there"}]}]));
     assert_eq!(json_attr(&span, "gen_ai.system_instructions"), json!([{"type": "text", "content": "You are terse."}]));
     assert_eq!(json_attr(&span, "gen_ai.tool.definitions"), json!([{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}]));
-    assert_eq!(json_attr(&span, "gen_ai.output.messages"), json!([{"role": "assistant", "parts": [{"type": "text", "content": "It is sunny."}]}]));
+    assert_eq!(
+        json_attr(&span, "gen_ai.output.messages"),
+        json!([{"role": "assistant", "parts": [{"type": "text", "content": "It is sunny."}], "finish_reason": "stop"}])
+    );
     // The JSON string keeps the spec's field order.
     match attr(&span, "gen_ai.input.messages") {
         Some(Value::String(s)) => assert!(s.as_str().starts_with(r#"[{"role":"user","parts""#), "{}", s.as_str()),

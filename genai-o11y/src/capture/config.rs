@@ -1,0 +1,271 @@
+//! What to capture, where it goes, the redaction hook, and how values are serialized.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
+use serde_json::Value as Json;
+
+use super::{normalize, truncate};
+
+/// The environment variable that turns capture on.
+pub const CAPTURE_ENV: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+/// The environment variable that gates the details event.
+pub const EMIT_EVENT_ENV: &str = "OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT";
+
+/// Where captured content goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CaptureMode {
+    /// Nothing is captured (default).
+    #[default]
+    NoContent,
+    /// Span attributes only.
+    SpanOnly,
+    /// The `gen_ai.client.inference.operation.details` event only.
+    EventOnly,
+    /// Both.
+    SpanAndEvent,
+}
+
+impl CaptureMode {
+    /// Parses the values of `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`
+    /// (case-insensitive). Unknown values mean no capture.
+    pub fn parse(v: &str) -> Self {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "span_only" => CaptureMode::SpanOnly,
+            "event_only" => CaptureMode::EventOnly,
+            "span_and_event" => CaptureMode::SpanAndEvent,
+            _ => CaptureMode::NoContent,
+        }
+    }
+    /// Any capture at all?
+    pub fn is_on(self) -> bool {
+        self != CaptureMode::NoContent
+    }
+    /// On spans?
+    pub fn on_spans(self) -> bool {
+        matches!(self, CaptureMode::SpanOnly | CaptureMode::SpanAndEvent)
+    }
+    /// In events?
+    pub fn in_events(self) -> bool {
+        matches!(self, CaptureMode::EventOnly | CaptureMode::SpanAndEvent)
+    }
+}
+
+/// Which piece of content a value is (passed to the redaction hook).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ContentKind {
+    /// `gen_ai.input.messages`
+    InputMessages,
+    /// `gen_ai.output.messages`
+    OutputMessages,
+    /// `gen_ai.system_instructions`
+    SystemInstructions,
+    /// `gen_ai.tool.definitions`
+    ToolDefinitions,
+    /// `gen_ai.tool.call.arguments`
+    ToolCallArguments,
+    /// `gen_ai.tool.call.result`
+    ToolCallResult,
+}
+
+impl ContentKind {
+    pub(crate) fn key(self) -> &'static str {
+        use crate::semconv::v1_41 as sc;
+        match self {
+            ContentKind::InputMessages => sc::GEN_AI_INPUT_MESSAGES,
+            ContentKind::OutputMessages => sc::GEN_AI_OUTPUT_MESSAGES,
+            ContentKind::SystemInstructions => sc::GEN_AI_SYSTEM_INSTRUCTIONS,
+            ContentKind::ToolDefinitions => sc::GEN_AI_TOOL_DEFINITIONS,
+            ContentKind::ToolCallArguments => sc::GEN_AI_TOOL_CALL_ARGUMENTS,
+            ContentKind::ToolCallResult => sc::GEN_AI_TOOL_CALL_RESULT,
+        }
+    }
+}
+
+/// A redaction hook: runs on every captured value before anything is recorded. Mask strings in
+/// place, replace the value, or set it to `Json::Null` to drop it.
+pub type Redactor = Arc<dyn Fn(ContentKind, &mut Json) + Send + Sync>;
+
+/// Capture settings.
+#[derive(Clone)]
+pub struct CaptureConfig {
+    /// Where content goes.
+    pub mode: CaptureMode,
+    /// Emit the `gen_ai.client.inference.operation.details` event in the event modes (default
+    /// true; `OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT=false` turns it off).
+    pub emit_event: bool,
+    /// Maximum length of one captured attribute, in bytes of JSON (default 16 KiB).
+    pub max_length: usize,
+    /// Record error messages (status description, `exception.message`). Default: on when
+    /// capture is on, off otherwise, because error messages may echo content.
+    pub error_messages: bool,
+    /// The redaction hook.
+    pub redact: Option<Redactor>,
+}
+
+impl fmt::Debug for CaptureConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaptureConfig")
+            .field("mode", &self.mode)
+            .field("emit_event", &self.emit_event)
+            .field("max_length", &self.max_length)
+            .field("error_messages", &self.error_messages)
+            .field("redact", &self.redact.is_some())
+            .finish()
+    }
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig::new(CaptureMode::NoContent)
+    }
+}
+
+impl CaptureConfig {
+    /// Capture in `mode`, with the defaults.
+    pub fn new(mode: CaptureMode) -> Self {
+        CaptureConfig { mode, emit_event: true, max_length: 16 * 1024, error_messages: mode.is_on(), redact: None }
+    }
+    /// From the environment variables.
+    pub fn from_env() -> Self {
+        let mode = std::env::var(CAPTURE_ENV).map(|v| CaptureMode::parse(&v)).unwrap_or_default();
+        let mut c = CaptureConfig::new(mode);
+        if let Ok(v) = std::env::var(EMIT_EVENT_ENV) {
+            c.emit_event = !matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "0");
+        }
+        c
+    }
+    /// Sets the maximum length of one attribute.
+    pub fn max_length(mut self, bytes: usize) -> Self {
+        self.max_length = bytes.max(64);
+        self
+    }
+    /// Records error messages (or not).
+    pub fn error_messages(mut self, on: bool) -> Self {
+        self.error_messages = on;
+        self
+    }
+    /// Sets the redaction hook.
+    pub fn redact(mut self, f: impl Fn(ContentKind, &mut Json) + Send + Sync + 'static) -> Self {
+        self.redact = Some(Arc::new(f));
+        self
+    }
+    /// Emit the details event in the event modes (or not).
+    pub fn emit_event(mut self, on: bool) -> Self {
+        self.emit_event = on;
+        self
+    }
+
+    /// Normalizes, redacts and truncates a value; returns the JSON text to record, and whether
+    /// it was truncated. `None` when the hook dropped it.
+    pub fn prepare(&self, kind: ContentKind, value: Json) -> Option<(String, bool)> {
+        let mut v = normalize(kind, value);
+        if let Some(r) = &self.redact {
+            // A panicking hook costs this piece of content (it is not recorded), not the call.
+            let redacted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                r(kind, &mut v);
+                v
+            }));
+            v = redacted.ok()?;
+        }
+        if v.is_null() {
+            return None;
+        }
+        Some(truncate(v, self.max_length))
+    }
+}
+
+/// A value that is never captured verbatim: it serializes as `"[REDACTED]"` and debug-prints as
+/// `Sensitive(..)`. Use it for API keys, personal data, anything that must not reach telemetry.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Sensitive<T>(pub T);
+
+impl<T> Sensitive<T> {
+    /// The wrapped value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Sensitive<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Sensitive<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sensitive(..)")
+    }
+}
+
+impl<T> Serialize for Sensitive<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(REDACTED)
+    }
+}
+
+/// What redacted content is replaced with.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Serializes a value for capture. `Serialize` is required only where capture is requested. A
+/// failing (or panicking) `Serialize` implementation costs the content, not the call.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<Json> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serde_json::to_value(value).ok())).ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn modes() {
+        assert_eq!(CaptureMode::parse("true"), CaptureMode::SpanOnly);
+        assert_eq!(CaptureMode::parse("FALSE"), CaptureMode::NoContent);
+        assert_eq!(CaptureMode::parse("SPAN_AND_EVENT"), CaptureMode::SpanAndEvent);
+        assert_eq!(CaptureMode::parse("event_only"), CaptureMode::EventOnly);
+        assert_eq!(CaptureMode::parse("NO_CONTENT"), CaptureMode::NoContent);
+        assert_eq!(CaptureMode::parse("garbage"), CaptureMode::NoContent);
+    }
+
+    #[test]
+    fn sensitive_never_serializes_its_value() {
+        #[derive(Serialize)]
+        struct Req {
+            prompt: String,
+            api_key: Sensitive<String>,
+        }
+        let v = to_json(&Req { prompt: "p".into(), api_key: Sensitive("sk-123".into()) }).unwrap();
+        assert_eq!(v, json!({"prompt": "p", "api_key": "[REDACTED]"}));
+        assert_eq!(format!("{:?}", Sensitive("sk-123")), "Sensitive(..)");
+    }
+
+    #[test]
+    fn a_panicking_hook_or_serializer_costs_the_content_only() {
+        let c = CaptureConfig::new(CaptureMode::SpanOnly).redact(|_, _| panic!("bug in the hook"));
+        assert!(c.prepare(ContentKind::InputMessages, json!("x")).is_none());
+        struct Bad;
+        impl Serialize for Bad {
+            fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                panic!("bug in Serialize")
+            }
+        }
+        assert!(to_json(&Bad).is_none());
+    }
+
+    #[test]
+    fn redaction_runs_before_truncation_and_can_drop() {
+        let c = CaptureConfig::new(CaptureMode::SpanOnly).redact(|kind, v| {
+            if kind == ContentKind::SystemInstructions {
+                *v = Json::Null;
+            } else if let Some(s) = v.pointer_mut("/0/parts/0/content") {
+                *s = json!("***");
+            }
+        });
+        assert_eq!(c.prepare(ContentKind::InputMessages, json!("secret")).unwrap().0, r#"[{"role":"user","parts":[{"type":"text","content":"***"}]}]"#);
+        assert!(c.prepare(ContentKind::SystemInstructions, json!("x")).is_none());
+    }
+}
