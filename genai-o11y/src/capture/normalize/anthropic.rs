@@ -1,7 +1,7 @@
-//! Anthropic Messages API: content blocks (`text` is shared, see [`super::part`]; `image`,
+//! Anthropic Messages API: content blocks (`text` is shared, see `super::part`; `image`,
 //! `document`, `tool_use`, `tool_result`, `thinking`, `server_tool_use`, `*_tool_result`) and
 //! `stop_reason`. Messages themselves (`{"role", "content", "stop_reason"}`) have the chat shape
-//! ([`super::openai_chat::message`]).
+//! (`openai_chat::message`).
 
 use serde_json::Value as Json;
 

@@ -2,7 +2,7 @@
 //! `functionResponse`, `inlineData`, `fileData`, in camelCase or the SDKs' snake_case), candidates
 //! (`{"content", "finishReason"}`) and `finishReason`. A message already in the conventions'
 //! shape (`{"role", "parts": [{"type", ...}]}`) is read here too: its typed parts go through
-//! [`super::part`] like any other.
+//! `super::part` like any other.
 
 use serde_json::Value as Json;
 
