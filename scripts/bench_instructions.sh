@@ -14,7 +14,7 @@ per_call() {
   valgrind --tool=callgrind --callgrind-out-file="$f" "$bin" --bench --profile-time 2 "$group/$v\$" >/dev/null 2>&1
   local total calls
   total=$(callgrind_annotate "$f" --inclusive=yes 2>/dev/null | grep -E '\?\?\?:overhead::run ' | head -1 | awk '{print $1}' | tr -d ,)
-  calls=$(callgrind_annotate "$f" --tree=caller 2>/dev/null | grep -B1 -E '\* .*overhead::run ' | head -1 | sed -E 's/.*\(([0-9,]+)x\).*/\1/' | tr -d ,)
+  calls=$(callgrind_annotate "$f" --tree=caller --threshold=100 2>/dev/null | grep -B1 -E '\* .*overhead::run ' | head -1 | sed -E 's/.*\(([0-9,]+)x\).*/\1/' | tr -d ,)
   echo $((total / calls))
 }
 report() {

@@ -95,6 +95,108 @@ async fn annotated_capture(req: &ChatReq) -> Result<Resp, ApiError> {
     })
 }
 
+/// A realistic conversation: 20 OpenAI Chat Completions messages, about 40 KB of JSON (system
+/// prompt, user turns, assistant tool calls, tool results, answers), typed as an SDK types them.
+#[derive(serde::Serialize, Clone)]
+struct ConvMessage {
+    role: &'static str,
+    content: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_calls: Vec<ConvToolCall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_call_id: Option<String>,
+}
+
+#[derive(serde::Serialize, Clone)]
+struct ConvToolCall {
+    id: String,
+    r#type: &'static str,
+    function: ConvFunction,
+}
+
+#[derive(serde::Serialize, Clone)]
+struct ConvFunction {
+    name: String,
+    arguments: String,
+}
+
+#[derive(serde::Serialize, Clone)]
+struct ConvChoice {
+    index: u32,
+    message: ConvMessage,
+    finish_reason: &'static str,
+}
+
+struct ConvReq {
+    model: String,
+    messages: Vec<ConvMessage>,
+}
+
+#[derive(HasUsage)]
+struct ConvResp {
+    id: String,
+    model: String,
+    prompt_tokens: u32,
+    completion_tokens: u32,
+    #[usage(skip)]
+    choices: Vec<ConvChoice>,
+}
+
+fn conversation() -> ConvReq {
+    let prose = |i: usize, n: usize| {
+        let words = ["weather", "forecast", "Paris", "rain", "umbrella", "museum", "schedule", "tomorrow", "temperature", "humidity", "wind"];
+        (0..n).map(|k| words[(i * 7 + k) % words.len()]).collect::<Vec<_>>().join(" ")
+    };
+    let mut messages = vec![ConvMessage { role: "system", content: Some(prose(0, 300)), tool_calls: vec![], tool_call_id: None }];
+    for turn in 0..19 {
+        let m = match turn % 4 {
+            0 => ConvMessage { role: "user", content: Some(prose(turn, 280)), tool_calls: vec![], tool_call_id: None },
+            1 => ConvMessage {
+                role: "assistant",
+                content: None,
+                tool_calls: vec![ConvToolCall {
+                    id: format!("call_{turn}"),
+                    r#type: "function",
+                    function: ConvFunction {
+                        name: "get_weather".into(),
+                        arguments: format!("{{\"city\":\"Paris\",\"day\":{turn},\"notes\":\"{}\"}}", prose(turn, 120)),
+                    },
+                }],
+                tool_call_id: None,
+            },
+            2 => ConvMessage {
+                role: "tool",
+                content: Some(format!("{{\"forecast\":\"{}\"}}", prose(turn, 280))),
+                tool_calls: vec![],
+                tool_call_id: Some(format!("call_{}", turn - 1)),
+            },
+            _ => ConvMessage { role: "assistant", content: Some(prose(turn, 280)), tool_calls: vec![], tool_call_id: None },
+        };
+        messages.push(m);
+    }
+    ConvReq { model: "gpt-4o".to_owned(), messages }
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = req.model.as_str(), input_messages = req.messages, output_messages = |r: &ConvResp| r.choices.clone())]
+async fn annotated_conversation(req: &ConvReq) -> Result<ConvResp, ApiError> {
+    Ok(ConvResp {
+        id: "chatcmpl-1".to_owned(),
+        model: req.model.clone(),
+        prompt_tokens: black_box(9_800),
+        completion_tokens: 210,
+        choices: vec![ConvChoice {
+            index: 0,
+            message: ConvMessage {
+                role: "assistant",
+                content: Some("It will rain in Paris tomorrow; take an umbrella.".into()),
+                tool_calls: vec![],
+                tool_call_id: None,
+            },
+            finish_reason: "stop",
+        }],
+    })
+}
+
 #[derive(HasUsage, Default)]
 struct Chunk {
     prompt_tokens: Option<u32>,
@@ -298,6 +400,21 @@ fn benches(c: &mut Criterion) {
     {
         let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly)));
         g.bench_function("capture_on", |b| b.iter(|| run(annotated_capture(black_box(&chat_req)))));
+    }
+    // A 20-message, ~40 KB conversation: capture off, on (default 16 KiB limit: truncated), on
+    // with a 64 KiB limit (normalized and serialized whole).
+    let conv = conversation();
+    {
+        let _on = enable();
+        g.bench_function("conversation_off", |b| b.iter(|| run(annotated_conversation(black_box(&conv)))));
+    }
+    {
+        let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly)));
+        g.bench_function("conversation_on", |b| b.iter(|| run(annotated_conversation(black_box(&conv)))));
+    }
+    {
+        let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly).max_length(64 * 1024)));
+        g.bench_function("conversation_on_64k", |b| b.iter(|| run(annotated_conversation(black_box(&conv)))));
     }
     g.finish();
     // Issue 4: what a degraded collector costs the application. The same annotated call, the
