@@ -766,3 +766,66 @@ fn any_json_value_is_recorded_schema_valid() {
         }
     }
 }
+
+// ------------------------------------------------------------------ async-openai's own types
+
+use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
+
+#[genai_span(
+    operation = "chat",
+    provider = "openai",
+    model = req.model.as_str(),
+    input_messages = req.messages,
+    tool_definitions = req.tools,
+    output_messages = |r| r.choices.clone()
+)]
+async fn openai_chat(req: &CreateChatCompletionRequest, reply: serde_json::Value) -> Result<CreateChatCompletionResponse, ApiError> {
+    Ok(serde_json::from_value(reply).expect("a documented chat completion"))
+}
+
+/// The README's form with the real client's request and response types (async-openai 0.43,
+/// deserialized from payloads shaped as OpenAI documents them): every attribute schema-valid,
+/// every text kept, the answer's text and tool call present.
+#[tokio::test]
+async fn async_openai_request_and_response_types() {
+    let req: CreateChatCompletionRequest = serde_json::from_value(json!({
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "system", "content": "You are a weather assistant."},
+            {"role": "user", "content": [
+                {"type": "text", "text": "What should I wear in Paris today?"},
+                {"type": "image_url", "image_url": {"url": "https://example.com/sky.jpg", "detail": "low"}}
+            ]},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "call_abc123", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}
+            ]},
+            {"role": "tool", "tool_call_id": "call_abc123", "content": "18°C and raining"}
+        ],
+        "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Current weather for a city",
+                   "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+    }))
+    .expect("a documented request");
+    let reply = json!({
+        "id": "chatcmpl-AbC123", "object": "chat.completion", "created": 1741570283, "model": "gpt-4o-2024-08-06",
+        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
+                     "message": {"role": "assistant", "content": "Take an umbrella and a light coat.", "refusal": null, "annotations": []}}],
+        "usage": {"prompt_tokens": 82, "completion_tokens": 9, "total_tokens": 91}
+    });
+    let t = capture_on();
+    openai_chat(&req, reply).await.unwrap();
+    let span = t.span("chat gpt-4o");
+    let s = schemas();
+    let input = json_attr(&span, "gen_ai.input.messages").expect("input");
+    let output = json_attr(&span, "gen_ai.output.messages").expect("output");
+    let tools = json_attr(&span, "gen_ai.tool.definitions").expect("tools");
+    s.input.check("gen_ai.input.messages", &input);
+    s.output.check("gen_ai.output.messages", &output);
+    s.tools.check("gen_ai.tool.definitions", &tools);
+    survives(&serde_json::to_value(&req.messages).unwrap(), &input);
+    assert_eq!(output[0]["role"], "assistant");
+    assert_eq!(output[0]["finish_reason"], "stop");
+    assert!(output.to_string().contains("Take an umbrella and a light coat."), "{output}");
+    assert!(input.to_string().contains("call_abc123") && input.to_string().contains("get_weather"), "the tool call and its response: {input}");
+    assert_eq!(tools[0]["name"], "get_weather", "flattened: {tools}");
+    assert_eq!(int_attr(&span, "gen_ai.usage.input_tokens"), Some(82), "usage through the adapter, no `usage = ...`");
+}

@@ -325,18 +325,10 @@ fn check(phoenix: &Phoenix) {
         if on {
             assert_eq!(role("input").as_deref(), Some("user"), "{chat:#}");
             assert_eq!(content("input").as_deref(), Some("What should I pack for Paris?"));
-            // Phoenix drops the whole output list unless every item matches the v1.41 schema,
-            // which requires `finish_reason` on each output message. PENDING the content-shape
-            // fix (capture.rs, another branch): until our output messages carry it, Phoenix shows
-            // none, and this checks that the reason is exactly that.
-            let sent: Value = serde_json::from_str(&attr_str(chat, "gen_ai.output.messages").expect("gen_ai.output.messages sent")).unwrap();
-            if sent.as_array().is_some_and(|m| m.iter().all(|m| m.get("finish_reason").is_some())) {
-                assert_eq!(role("output").as_deref(), Some("assistant"), "{chat:#}");
-                assert_eq!(content("output").as_deref(), Some("Pack an umbrella."));
-            } else {
-                assert_eq!(role("output"), None, "a schema-invalid list is dropped whole: {chat:#}");
-                eprintln!("PENDING content-shape fix: output messages without finish_reason ({sent}); Phoenix shows none");
-            }
+            // Phoenix keeps the output list only if every item matches the v1.41 schema
+            // (`finish_reason` included): it shows.
+            assert_eq!(role("output").as_deref(), Some("assistant"), "{chat:#}");
+            assert_eq!(content("output").as_deref(), Some("Pack an umbrella."));
         } else {
             assert_eq!(attr(chat, "llm.input_messages"), None, "{chat:#}");
             assert_eq!(attr(chat, "llm.output_messages"), None);
