@@ -74,13 +74,13 @@ fn sample(kind: MacroKind, a: &Arg, literal: bool) -> String {
         (Value::TextList, true) => "[\"a\", \"b\"]",
         (Value::TextList, false) => "req.list.clone()",
         (Value::Serializable, _) => "req.messages",
-        (Value::OutputClosure, _) => "|r: &Resp| r.choices.clone()",
+        (Value::OutputClosure, _) if kind == MacroKind::Span => "|r: &Resp| r.choices.clone()",
+        (Value::OutputClosure, _) => "|r: &u32| r.to_string()",
         (Value::UsageClosure, _) => "|r: &Resp| Usage::new().input(u64::from(r.prompt_tokens))",
         (Value::Operation, _) => "\"chat\"",
         (Value::Fields, _) => return "fields(app.tier = \"gold\", \"app.user\" = req.text.as_str())".to_owned(),
         (Value::CratePath, _) => "::genai_o11y",
     };
-    let _ = kind;
     format!("{} = {s}", a.key)
 }
 

@@ -4,47 +4,21 @@
 //! them, absent where it would misfile them.
 
 mod common;
+#[path = "common/packing.rs"]
+mod packing;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use common::*;
 use genai_o11y::setup::{Dialect, LogFormat, Preset};
-use genai_o11y::{genai_agent, genai_span, genai_tool, CaptureConfig, CaptureMode, Settings};
+use genai_o11y::{genai_agent, CaptureConfig, CaptureMode, Settings};
 use genai_o11y_tests::otlp_receiver::{AttrValue, ReceivedSpan, Receiver};
-use serde::Serialize;
+use packing::*;
 
 fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + 'static {
     let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     move |k| m.get(k).cloned()
-}
-
-#[derive(Serialize, Clone)]
-struct Msg {
-    role: &'static str,
-    content: String,
-}
-
-#[genai_span(
-    operation = "chat",
-    provider = "openai",
-    model = "gpt-4o",
-    input_messages = messages,
-    output_messages = |r: &ChatResponse| vec![Msg { role: "assistant", content: r.text.clone() }]
-)]
-fn chat(messages: &[Msg]) -> Result<ChatResponse, ApiError> {
-    Ok(response("gpt-4o", "Pack an umbrella."))
-}
-
-#[derive(Serialize)]
-struct Weather {
-    temp_c: i32,
-    sky: &'static str,
-}
-
-#[genai_tool]
-fn get_weather(city: &str) -> Weather {
-    Weather { temp_c: 18, sky: if city == "Paris" { "rain" } else { "clear" } }
 }
 
 #[genai_agent(name = "planner", conversation_id = "conv-42")]

@@ -15,6 +15,8 @@
 //! 127.0.0.1; the gRPC port, unused by the test, then listens on all interfaces while it runs).
 
 mod common;
+#[path = "common/packing.rs"]
+mod packing;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -26,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use genai_o11y::setup::{LogFormat, Preset};
-use genai_o11y::{genai_agent, genai_span, genai_tool, CaptureConfig, CaptureMode, Settings};
-use serde::Serialize;
+use genai_o11y::{genai_agent, CaptureConfig, CaptureMode, Settings};
+use packing::*;
 use serde_json::{json, Value};
 
 const INSTALL_HINT: &str = "run `bash scripts/install-phoenix.sh` (installs arize-phoenix into .venv-phoenix/)";
@@ -36,34 +38,6 @@ const INSIDE: &str = "GENAI_O11Y_PHOENIX_NETNS";
 const SERVICE: &str = "genai-o11y-phoenix-e2e";
 
 // ---- the agent ----
-
-#[derive(Serialize, Clone)]
-struct Msg {
-    role: &'static str,
-    content: String,
-}
-
-#[genai_span(
-    operation = "chat",
-    provider = "openai",
-    model = "gpt-4o",
-    input_messages = messages,
-    output_messages = |r: &ChatResponse| vec![Msg { role: "assistant", content: r.text.clone() }]
-)]
-fn chat(messages: &[Msg]) -> Result<ChatResponse, ApiError> {
-    Ok(response("gpt-4o", "Pack an umbrella."))
-}
-
-#[derive(Serialize)]
-struct Weather {
-    temp_c: i32,
-    sky: &'static str,
-}
-
-#[genai_tool]
-fn get_weather(city: &str) -> Weather {
-    Weather { temp_c: 18, sky: if city == "Paris" { "rain" } else { "clear" } }
-}
 
 #[genai_agent(name = "packing_assistant", conversation_id = conversation)]
 fn assistant(conversation: &str, question: &str) -> Result<String, ApiError> {

@@ -77,37 +77,28 @@ pub fn finish_reason(r: FinishReason) -> &'static str {
     }
 }
 
-impl HasUsage for CreateChatCompletionResponse {
-    fn usage(&self) -> Usage {
-        self.usage.as_ref().map(chat_usage).unwrap_or_default()
-    }
-    fn response_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn response_model(&self) -> Option<&str> {
-        Some(&self.model)
-    }
-    fn finish_reasons(&self) -> Vec<&str> {
-        self.choices.iter().filter_map(|c| c.finish_reason).map(finish_reason).collect()
-    }
+/// Chat Completions' responses and stream chunks read alike: usage when it is there (a chunk
+/// carries it only at the end, with `stream_options.include_usage`), finish reasons from the
+/// choices that end.
+macro_rules! chat_completion {
+    ($($ty:ty),*) => {$(
+        impl HasUsage for $ty {
+            fn usage(&self) -> Usage {
+                self.usage.as_ref().map(chat_usage).unwrap_or_default()
+            }
+            fn response_id(&self) -> Option<&str> {
+                Some(&self.id)
+            }
+            fn response_model(&self) -> Option<&str> {
+                Some(&self.model)
+            }
+            fn finish_reasons(&self) -> Vec<&str> {
+                self.choices.iter().filter_map(|c| c.finish_reason).map(finish_reason).collect()
+            }
+        }
+    )*};
 }
-
-/// A stream chunk: usage only on the chunk that carries it (the last, with
-/// `stream_options.include_usage`), finish reasons on the chunks that end a choice.
-impl HasUsage for CreateChatCompletionStreamResponse {
-    fn usage(&self) -> Usage {
-        self.usage.as_ref().map(chat_usage).unwrap_or_default()
-    }
-    fn response_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn response_model(&self) -> Option<&str> {
-        Some(&self.model)
-    }
-    fn finish_reasons(&self) -> Vec<&str> {
-        self.choices.iter().filter_map(|c| c.finish_reason).map(finish_reason).collect()
-    }
-}
+chat_completion!(CreateChatCompletionResponse, CreateChatCompletionStreamResponse);
 
 /// The finish reason of a Responses API object (see the module documentation).
 pub fn responses_finish_reason(r: &ResponsesResponse) -> Option<&str> {

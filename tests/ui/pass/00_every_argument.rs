@@ -138,7 +138,7 @@ pub async fn tool_expressions(req: &Req) -> Result<u32, String> {
     version = "text",
     conversation_id = "text",
     input_messages = req.messages,
-    output_messages = |r: &Resp| r.choices.clone(),
+    output_messages = |r: &u32| r.to_string(),
     fields(app.tier = "gold", "app.user" = req.text.as_str()),
     crate = ::genai_o11y,
 )]
@@ -157,7 +157,7 @@ pub async fn agent_literals(req: &Req) -> Result<u32, String> {
     version = req.text.as_str(),
     conversation_id = req.text.as_str(),
     input_messages = req.messages,
-    output_messages = |r: &Resp| r.choices.clone(),
+    output_messages = |r: &u32| r.to_string(),
     fields(app.tier = "gold", "app.user" = req.text.as_str()),
     crate = ::genai_o11y,
 )]
