@@ -239,10 +239,16 @@ fn logs_reach_the_collector_through_the_logs_bridge() {
         .install_thread_local()
         .unwrap();
     agent().unwrap();
+    tracing::info!(target: "my_app", "the application's own log line");
+    tracing::trace!(target: "some_dependency", "a dependency's trace chatter");
+    tracing::debug!(target: "hyper_util::client", "connecting");
     let _ = guard.shutdown();
     assert!(receiver.wait_for_log_records_blocking(1, Duration::from_secs(10)));
     let chat_span = receiver.span("chat gpt-4o").expect("the chat span");
     let records = receiver.log_records();
+    let bodies: Vec<&str> = records.iter().filter_map(|r| r.body.as_ref().and_then(|b| b.as_str())).collect();
+    assert!(bodies.contains(&"the application's own log line"), "{bodies:?}");
+    assert!(!bodies.iter().any(|b| b.contains("chatter") || b.contains("connecting")), "only what the export filter passes: {bodies:?}");
     let summary =
         records.iter().find(|r| r.body.as_ref().and_then(|b| b.as_str()).is_some_and(|b| b.contains("chat gpt-4o completed"))).expect("the summary record");
     assert_eq!(summary.trace_id.as_deref(), Some(chat_span.trace_id.as_str()), "the log record is correlated with the span");

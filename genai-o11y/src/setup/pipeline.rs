@@ -73,8 +73,12 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let subscriber = tracing_subscriber::registry()
         .with(crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter())))
         .with(log_layer.with_filter(filter));
+    // The logs bridge exports what the span exporters do: the export filter, never the
+    // exporter's own stack.
     #[cfg(feature = "otel-logs")]
-    let subscriber = subscriber.with(logs_layer.map(|l| l.with_filter(not_the_exporter())));
+    let logs_filter = logs_layer.is_some().then(|| resolve_export_filter(&setup, env)).transpose()?;
+    #[cfg(feature = "otel-logs")]
+    let subscriber = subscriber.with(logs_layer.zip(logs_filter).map(|(l, f)| l.with_filter(f.and(not_the_exporter()))));
     let dispatch = tracing::Dispatch::new(subscriber);
     let _ = stats.dispatch.set(dispatch.downgrade());
 
