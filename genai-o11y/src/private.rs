@@ -12,6 +12,7 @@ use crate::error::ErrorInfo;
 use crate::usage::{ReportsChunkUsage, ReportsUsage};
 
 pub use crate::call::{Body, GenAiSpanBuilder, Instrumented, InstrumentedStream};
+pub use crate::capture::normalize::{agent_answer as as_assistant_message, agent_input as as_user_message};
 pub use crate::capture::ContentKind;
 pub use crate::dispatch;
 pub use crate::params::Static;
@@ -63,34 +64,6 @@ pub fn output_with<'a, T: ?Sized, U: serde::Serialize>(ok: Option<&'a T>, f: imp
 #[inline]
 pub fn capture<T: serde::Serialize + ?Sized>(call: &mut ActiveCall, kind: ContentKind, value: &T) {
     call.capture(kind, to_json(value));
-}
-
-/// The text of a captured value: a string as it is, a single-entry object's string value as it
-/// is, anything else as its JSON text.
-fn text_of(value: &Json) -> String {
-    match value {
-        Json::String(s) => s.clone(),
-        Json::Object(m) if m.len() == 1 => match m.values().next() {
-            Some(Json::String(s)) => s.clone(),
-            _ => value.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
-/// An agent's input (its serializable parameters) as one user message of the conventions' shape;
-/// nothing for an agent without serializable parameters.
-pub fn as_user_message(params: Json) -> Option<Json> {
-    let empty = params.as_object().is_some_and(|m| m.is_empty());
-    (!empty).then(|| serde_json::json!([{ "role": "user", "parts": [{ "type": "text", "content": text_of(&params) }] }]))
-}
-
-/// An agent's answer (its serializable success value) as one assistant message of the
-/// conventions' shape, finished (`stop`); nothing for `()`.
-pub fn as_assistant_message(value: Option<Json>) -> Option<Json> {
-    value
-        .filter(|v| !v.is_null())
-        .map(|v| serde_json::json!([{ "role": "assistant", "parts": [{ "type": "text", "content": text_of(&v) }], "finish_reason": "stop" }]))
 }
 
 /// Usage of a return type that must report it (inference operations).

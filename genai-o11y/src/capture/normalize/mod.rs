@@ -300,6 +300,34 @@ pub(crate) fn valid_part(p: &Json) -> bool {
     }
 }
 
+// ------------------------------------------------------------------ an agent's input and answer
+
+/// The text of a captured value: a string as it is, a single-entry object's string value as it
+/// is, anything else as its JSON text.
+fn text_of(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        Json::Object(m) if m.len() == 1 => match m.values().next() {
+            Some(Json::String(s)) => s.clone(),
+            _ => value.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// An agent's input (its serializable parameters) as one user message; nothing for an agent
+/// without serializable parameters.
+pub fn agent_input(params: Json) -> Option<Json> {
+    let empty = params.as_object().is_some_and(|m| m.is_empty());
+    (!empty).then(|| Json::Array(vec![msg("user".into(), None, vec![text(text_of(&params))], None)]))
+}
+
+/// An agent's answer (its serializable success value) as one assistant message, finished
+/// (`stop`); nothing for `()`.
+pub fn agent_answer(value: Option<Json>) -> Option<Json> {
+    value.filter(|v| !v.is_null()).map(|v| Json::Array(vec![msg("assistant".into(), None, vec![text(text_of(&v))], Some(FALLBACK_FINISH_REASON.into()))]))
+}
+
 // ------------------------------------------------------------------ helpers
 
 /// A text part.
