@@ -70,6 +70,7 @@
 #![warn(missing_docs)]
 
 pub mod adapters;
+pub mod attribution;
 mod call;
 pub mod capture;
 #[doc(hidden)]
@@ -79,6 +80,8 @@ mod instruments;
 mod layer;
 mod params;
 pub mod pricing;
+#[cfg(feature = "propagation")]
+pub mod propagation;
 mod record;
 mod scope;
 pub mod semconv;
@@ -113,7 +116,7 @@ pub use params::{BoolParam, FieldValue, FloatParam, IntParam, Static, TextListPa
 pub use pricing::{Cost, CostSource, ModelPrice, PricingTable};
 pub use scope::{current_agent_name, Rollup, RollupFuture};
 pub use semconv::Conventions;
-pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_pricing, Settings};
+pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_metric_attribution, set_pricing, Settings};
 #[cfg(feature = "sdk")]
 pub use setup::init;
 pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};

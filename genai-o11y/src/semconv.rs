@@ -205,6 +205,52 @@ pub mod vendor {
     pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
 }
 
+/// Attribution (`crate::attribution`): who or what caused the work, on every span.
+pub mod attribution {
+    /// The session (general OpenTelemetry attribute).
+    pub const SESSION_ID: &str = "session.id";
+    /// The end user (general OpenTelemetry attribute).
+    pub const USER_ID: &str = "user.id";
+    /// The tags of the attribution (a list of strings; no convention names one).
+    pub const TAGS: &str = "genai_o11y.tags";
+    /// Namespaces a metadata key may not use (they belong to the conventions and this crate).
+    pub const RESERVED_PREFIXES: [&str; 3] = ["gen_ai.", "genai_o11y.", "otel."];
+    /// Baggage entries carry tags comma-separated under this key.
+    pub const BAGGAGE_TAGS: &str = TAGS;
+    /// The metadata keys allowed on the GenAI metrics, comma-separated.
+    pub const METRIC_ATTRIBUTES_ENV: &str = "GENAI_O11Y_METRIC_ATTRIBUTES";
+    /// The cap on distinct values per allowed key.
+    pub const METRIC_ATTRIBUTE_MAX_VALUES_ENV: &str = "GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES";
+}
+
+/// HTTP semantic conventions (stable), for the server and client spans of
+/// `crate::propagation`.
+#[allow(missing_docs)]
+pub mod http {
+    pub const REQUEST_METHOD: &str = "http.request.method";
+    pub const REQUEST_METHOD_ORIGINAL: &str = "http.request.method_original";
+    pub const ROUTE: &str = "http.route";
+    pub const RESPONSE_STATUS_CODE: &str = "http.response.status_code";
+    pub const URL_PATH: &str = "url.path";
+    pub const URL_QUERY: &str = "url.query";
+    pub const URL_SCHEME: &str = "url.scheme";
+    pub const URL_FULL: &str = "url.full";
+    pub const SERVER_ADDRESS: &str = "server.address";
+    pub const SERVER_PORT: &str = "server.port";
+    pub const NETWORK_PROTOCOL_VERSION: &str = "network.protocol.version";
+    pub const USER_AGENT_ORIGINAL: &str = "user_agent.original";
+    pub const ERROR_TYPE: &str = "error.type";
+    /// `http.request.method` for a method the conventions do not know.
+    pub const METHOD_OTHER: &str = "_OTHER";
+    /// The methods the conventions know (anything else is `_OTHER`).
+    pub const KNOWN_METHODS: [&str; 9] = ["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"];
+    /// The `OTEL_PROPAGATORS` variable and the values this crate understands.
+    pub const PROPAGATORS_ENV: &str = "OTEL_PROPAGATORS";
+    pub const PROPAGATOR_TRACECONTEXT: &str = "tracecontext";
+    pub const PROPAGATOR_BAGGAGE: &str = "baggage";
+    pub const PROPAGATOR_NONE: &str = "none";
+}
+
 /// Names the LLM platforms read besides the GenAI conventions, written only by the export-time
 /// dialects (`setup::Dialect`): the annotation path never emits them.
 #[allow(missing_docs)]
@@ -256,6 +302,9 @@ pub mod platforms {
         pub const TYPE_AGENT: &str = "agent";
         pub const TYPE_RETRIEVER: &str = "retriever";
         pub const PREFIX: &str = "langfuse.";
+        /// Attribution: the trace's tags (a list) and metadata (`langfuse.trace.metadata.<key>`).
+        pub const TRACE_TAGS: &str = "langfuse.trace.tags";
+        pub const TRACE_METADATA_PREFIX: &str = "langfuse.trace.metadata.";
     }
 
     /// LangSmith.
@@ -277,6 +326,8 @@ pub mod platforms {
         pub const KIND_CHAIN: &str = "chain";
         pub const KIND_RETRIEVER: &str = "retriever";
         pub const PREFIX: &str = "langsmith.";
+        /// Attribution tags, comma-separated.
+        pub const SPAN_TAGS: &str = "langsmith.span.tags";
     }
 
     /// Comet Opik.
@@ -286,6 +337,10 @@ pub mod platforms {
         pub const PREFIX: &str = "opik.";
         /// The prefix of every token-usage key (`gen_ai.usage.input_tokens`, ...).
         pub const GEN_AI_USAGE_PREFIX: &str = "gen_ai.usage.";
+        /// Attribution: tags (a list) and metadata (`opik.metadata.<key>`, the user among them).
+        pub const TAGS: &str = "opik.tags";
+        pub const METADATA_PREFIX: &str = "opik.metadata.";
+        pub const METADATA_USER_ID: &str = "opik.metadata.user_id";
     }
 
     /// The deprecated `gen_ai.system` (LangSmith and Opik read it for the provider).
@@ -308,6 +363,11 @@ pub mod tracing_names {
     /// Special fields of `tracing-opentelemetry`.
     pub const OTEL_NAME: &str = "otel.name";
     pub const OTEL_KIND: &str = "otel.kind";
+    pub const OTEL_STATUS_CODE: &str = "otel.status_code";
+    pub const OTEL_STATUS_ERROR: &str = "ERROR";
+    /// The HTTP server and client spans of `crate::propagation`.
+    pub const HTTP_SERVER_SPAN: &str = "http.server";
+    pub const HTTP_CLIENT_SPAN: &str = "http.client";
 }
 
 /// Which set of names is emitted.

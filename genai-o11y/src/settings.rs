@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
 
+use crate::attribution::MetricAttribution;
 use crate::capture::CaptureConfig;
 use crate::pricing::PricingTable;
 use crate::semconv::Conventions;
@@ -24,12 +25,20 @@ pub struct Settings {
     pub capture: CaptureConfig,
     /// Log one line per call (see `setup::Setup::log_summaries`).
     pub log_summaries: bool,
+    /// The attribution metadata keys the GenAI metrics carry (none by default).
+    pub metric_attribution: MetricAttribution,
 }
 
 impl Default for Settings {
     /// v1.41 names, the built-in pricing table, no content capture.
     fn default() -> Self {
-        Settings { conventions: Conventions::V1_41, pricing: Some(Arc::new(PricingTable::builtin())), capture: CaptureConfig::default(), log_summaries: false }
+        Settings {
+            conventions: Conventions::V1_41,
+            pricing: Some(Arc::new(PricingTable::builtin())),
+            capture: CaptureConfig::default(),
+            log_summaries: false,
+            metric_attribution: MetricAttribution::none(),
+        }
     }
 }
 
@@ -54,6 +63,12 @@ impl Settings {
         self.log_summaries = on;
         self
     }
+    /// With these attribution metadata keys on the GenAI metrics, e.g.
+    /// `MetricAttribution::keys(["app.feature"])` (see [`MetricAttribution`]).
+    pub fn metric_attribution(mut self, m: MetricAttribution) -> Self {
+        self.metric_attribution = m;
+        self
+    }
     /// The process-wide settings now in force.
     pub fn global() -> Self {
         Settings {
@@ -61,6 +76,7 @@ impl Settings {
             pricing: read(&PRICING).unwrap_or_else(|| Some(Arc::new(PricingTable::builtin()))),
             capture: read(&CAPTURE).unwrap_or_else(CaptureConfig::from_env),
             log_summaries: LOG_SUMMARIES.load(Ordering::Relaxed),
+            metric_attribution: read(&METRIC_ATTRIBUTION).unwrap_or_else(|| ENV_METRIC_ATTRIBUTION.get_or_init(MetricAttribution::from_env).clone()),
         }
     }
 }
@@ -69,6 +85,9 @@ static GENERATION: AtomicU64 = AtomicU64::new(1);
 static LOG_SUMMARIES: AtomicBool = AtomicBool::new(false);
 static PRICING: RwLock<Option<Option<Arc<PricingTable>>>> = RwLock::new(None);
 static CAPTURE: RwLock<Option<CaptureConfig>> = RwLock::new(None);
+static METRIC_ATTRIBUTION: RwLock<Option<MetricAttribution>> = RwLock::new(None);
+/// Read once: its value-cap state must be shared by every thread's instruments.
+static ENV_METRIC_ATTRIBUTION: std::sync::OnceLock<MetricAttribution> = std::sync::OnceLock::new();
 /// 0: not chosen yet (read the environment); 1: v1.41; 2: latest.
 static CONVENTIONS: AtomicU8 = AtomicU8::new(0);
 
@@ -89,6 +108,12 @@ pub fn set_pricing(table: Option<PricingTable>) {
 /// Sets the capture configuration for the whole process (overrides the environment).
 pub fn set_capture(config: CaptureConfig) {
     write(&CAPTURE, config);
+}
+
+/// Sets the attribution metadata keys the GenAI metrics carry for the whole process (overrides
+/// `GENAI_O11Y_METRIC_ATTRIBUTES`).
+pub fn set_metric_attribution(m: MetricAttribution) {
+    write(&METRIC_ATTRIBUTION, m);
 }
 
 /// Turns the one-line log summary of every call on or off for the whole process.

@@ -22,19 +22,21 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 
+use crate::attribution::{self, Applied, Guard as AttributionGuard};
 use crate::scope::{self, Scope, ScopeGuard};
 
-/// The current `tracing` span and GenAI scope (agent, rollup), to resume elsewhere.
+/// The current `tracing` span, GenAI scope (agent, rollup) and attribution, to resume elsewhere.
 #[derive(Clone, Debug)]
 pub struct Context {
     span: tracing::Span,
     scope: Option<Arc<Scope>>,
+    attribution: Option<Arc<Applied>>,
 }
 
 impl Context {
     /// Captures the current span and scope.
     pub fn current() -> Self {
-        Context { span: tracing::Span::current(), scope: scope::current() }
+        Context { span: tracing::Span::current(), scope: scope::current(), attribution: attribution::current() }
     }
 
     /// The captured span.
@@ -44,6 +46,7 @@ impl Context {
 
     /// Runs `f` with the captured span entered and the captured scope current.
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _attribution = AttributionGuard::enter(self.attribution.as_ref());
         let _scope = ScopeGuard::enter(self.scope.as_ref());
         self.span.in_scope(f)
     }
@@ -67,6 +70,7 @@ impl<F: Future> Future for WithContext<F> {
     type Output = F::Output;
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        let _attribution = AttributionGuard::enter(this.ctx.attribution.as_ref());
         let _scope = ScopeGuard::enter(this.ctx.scope.as_ref());
         let _span = this.ctx.span.enter();
         this.inner.poll(cx)

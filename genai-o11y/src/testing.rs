@@ -49,7 +49,7 @@ impl From<&Metric> for MetricInfo {
     }
 }
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, InMemorySpanExporter, SdkTracerProvider, SpanData};
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::instruments::ScopedGuard;
@@ -89,7 +89,9 @@ impl TestTelemetry {
         // A batch processor, flushed before every read: unlike the simple processor it does not call
         // `futures::executor::block_on` on the thread that ends the span, so tests may drive their
         // futures with any executor.
-        let tracer_provider = SdkTracerProvider::builder().with_batch_exporter(exporter.clone()).build();
+        // Attribution written on start, as `init()` does.
+        let processor = crate::attribution::AttributionProcessor::wrap(BatchSpanProcessor::builder(exporter.clone()).build());
+        let tracer_provider = SdkTracerProvider::builder().with_span_processor(processor).build();
         let metrics = InMemoryMetricExporter::default();
         // Exports only on `force_flush` (the interval is longer than any test).
         let reader = PeriodicReader::builder(metrics.clone()).with_interval(std::time::Duration::from_secs(3600)).build();

@@ -13,6 +13,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use super::meta::{CallMeta, MetricAttrs};
 use super::operation::OperationKind;
 use super::outcome::Outcome;
+use crate::attribution::{Applied, Guard as AttributionGuard};
 use crate::capture::ContentKind;
 use crate::error::ErrorInfo;
 use crate::instruments::Instruments;
@@ -34,6 +35,8 @@ pub(crate) struct CallState {
     meta: CallMeta,
     /// The scope an agent opens for its body.
     own_scope: Option<Arc<Scope>>,
+    /// The attribution an agent opens for its body (`session_id`, `user_id`), merged.
+    own_attribution: Option<Arc<Applied>>,
     /// Content capture is on and this span is recorded and sampled.
     capturing: bool,
     /// Content captured at entry, kept for the details event.
@@ -48,9 +51,10 @@ impl CallState {
         instruments: Arc<Instruments>,
         meta: CallMeta,
         own_scope: Option<Arc<Scope>>,
+        own_attribution: Option<Arc<Applied>>,
         capturing: bool,
     ) -> Self {
-        CallState { span, start, instruments, meta, own_scope, capturing, captured: Vec::new(), done: false }
+        CallState { span, start, instruments, meta, own_scope, own_attribution, capturing, captured: Vec::new(), done: false }
     }
 }
 
@@ -120,8 +124,11 @@ impl ActiveCall {
         }
     }
 
-    /// Runs `f` with the span entered and (for agents) the agent's scope current.
+    /// Runs `f` with the span entered and (for agents) the agent's scope and attribution current.
+    /// The attribution first: the OpenTelemetry span starts when it is first entered, and the
+    /// attribution processor reads the attribution in force then.
     pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _attribution = AttributionGuard::enter(self.0.own_attribution.as_ref());
         let _entered = self.0.span.enter();
         let _scope = ScopeGuard::enter(self.0.own_scope.as_ref());
         f()

@@ -15,6 +15,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use super::active::{ActiveCall, CallState};
 use super::meta::CallMeta;
 use super::operation::OperationKind;
+use crate::attribution::{self, Attribution, Guard as AttributionGuard};
 use crate::instruments;
 use crate::params::{BoolParam, FieldValue, FloatParam, IntParam, TextListParam, TextParam};
 use crate::scope::{self, Scope, ScopeKind};
@@ -59,6 +60,7 @@ pub struct GenAiSpanBuilder {
     agent_id: Option<StringValue>,
     agent_version: Option<StringValue>,
     // everything else
+    attribution: Option<Attribution>,
     extra: Vec<KeyValue>,
     expects_usage: bool,
 }
@@ -91,6 +93,7 @@ impl GenAiSpanBuilder {
             description: None,
             agent_id: None,
             agent_version: None,
+            attribution: None,
             extra: Vec::new(),
             expects_usage: kind == OperationKind::Inference,
         }
@@ -269,6 +272,17 @@ impl GenAiSpanBuilder {
         self.expects_usage = v;
         self
     }
+    /// Runs the call (for an agent: its whole body) inside this attribution: its span and every
+    /// span started beneath it carry `session.id`, `user.id`, the tags and the metadata (see
+    /// [`crate::attribution`]). Merged with the attribution in force when the call starts.
+    #[inline]
+    pub fn attribution(mut self, a: Attribution) -> Self {
+        self.attribution = Some(match self.attribution.take() {
+            Some(mine) => mine.merged_into(a),
+            None => a,
+        });
+        self
+    }
     /// Any other span attribute (not a metric attribute: metrics keep low cardinality).
     /// `None` sets nothing; borrowed text is copied.
     #[inline]
@@ -284,6 +298,11 @@ impl GenAiSpanBuilder {
         let instruments = instruments::current();
         let scope = scope::current();
         let agent_name = scope.as_ref().and_then(|s| s.agent()).and_then(|a| a.name.clone());
+        let own_attribution = self.attribution.clone().filter(|a| !a.is_empty()).map(Attribution::merged_with_current);
+        // In force while the span may start (it starts when first entered, or here when capture
+        // asks for its sampling decision).
+        let _attribution = AttributionGuard::enter(own_attribution.as_ref());
+        let metric_attribution = instruments.settings.metric_attribution.attrs(attribution::current().as_deref());
         let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
         let capturing = instruments.settings.capture.mode.is_on() && !span.is_disabled() && span.context().span().span_context().is_sampled();
         let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } = self;
@@ -301,8 +320,9 @@ impl GenAiSpanBuilder {
             scope,
             expects_usage,
             streaming: stream.unwrap_or(false),
+            attribution: metric_attribution,
         };
-        ActiveCall::new(CallState::new(span, Instant::now(), instruments, meta, own_scope, capturing))
+        ActiveCall::new(CallState::new(span, Instant::now(), instruments, meta, own_scope, own_attribution, capturing))
     }
 
     fn open_span(&self, agent: Option<&StringValue>, conventions: Conventions) -> tracing::Span {

@@ -25,6 +25,8 @@ pub(crate) struct CallMeta {
     pub scope: Option<Arc<Scope>>,
     pub expects_usage: bool,
     pub streaming: bool,
+    /// The allowed attribution metadata of the call (`MetricAttribution`), on every metric.
+    pub attribution: crate::attribution::MetricAttrs,
 }
 
 /// Metric attributes, on the stack: the common 6, plus `error.type` and one instrument-specific
@@ -64,6 +66,7 @@ impl CallMeta {
         if let Some(p) = self.server_port {
             attrs.push(KeyValue::new(sc::SERVER_PORT, p));
         }
+        attrs.extend(self.attribution.iter().cloned());
     }
 }
 

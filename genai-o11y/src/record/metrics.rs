@@ -36,6 +36,7 @@ fn tool(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     if let Some(agent) = &meta.agent_name {
         attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, agent.clone()));
     }
+    attrs.extend(meta.attribution.iter().cloned());
     attrs.extend(error_type(finish));
     i.tool_duration.record(finish.elapsed, &attrs);
 }
@@ -48,10 +49,11 @@ fn agent(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>, finish: &F
     if let Some(m) = &meta.request_model {
         attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
     }
+    attrs.extend(meta.attribution.iter().cloned());
     attrs.extend(error_type(finish));
     i.agent_duration.record(finish.elapsed, &attrs);
     if let (Some(l), Some(own)) = (&i.latest, own_scope) {
-        let name: MetricAttrs = meta.name.iter().map(|n| KeyValue::new(sc::GEN_AI_AGENT_NAME, n.clone())).collect();
+        let name: MetricAttrs = meta.name.iter().map(|n| KeyValue::new(sc::GEN_AI_AGENT_NAME, n.clone())).chain(meta.attribution.iter().cloned()).collect();
         l.agent_inference_calls.record(own.totals.inference_calls.load(Ordering::Relaxed), &name);
         l.agent_tool_calls.record(own.totals.tool_calls.load(Ordering::Relaxed), &name);
     }

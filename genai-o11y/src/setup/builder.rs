@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::{BatchConfig, BatchSpanProcessor, SpanExporter, TracerProviderBuilder};
+use opentelemetry_sdk::trace::{BatchConfig, SpanExporter, TracerProviderBuilder};
 
 use super::config::{self, OtlpCode, Source};
 use super::console::{ConsoleStyle, SharedWriter};
@@ -17,7 +17,7 @@ use super::logs::LogFormat;
 use super::pipeline::{self, Built};
 #[cfg(feature = "otlp")]
 use super::presets::Preset;
-use super::stats::{Counted, CountingProcessor, StatsInner};
+use super::stats::StatsInner;
 use super::{Protocol, SamplerConfig, SetupError};
 
 /// Where spans and metrics go.
@@ -71,6 +71,7 @@ pub struct Setup {
     pub(super) otel_logs: bool,
     pub(super) env: Box<EnvSource>,
     pub(super) custom_spans: Option<CustomSpans>,
+    pub(super) propagators: Option<Vec<super::Propagator>>,
 }
 
 /// Reads a variable ([`Setup::env_source`], else the process environment).
@@ -106,6 +107,7 @@ impl Default for Setup {
             otel_logs: false,
             env: Box::new(config::process_env),
             custom_spans: None,
+            propagators: None,
         }
     }
 }
@@ -276,12 +278,22 @@ impl Setup {
     /// Sends spans to an exporter of your own (batched and counted like the others); metrics
     /// follow [`Setup::exporter`].
     pub fn span_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
-        self.custom_spans = Some(Box::new(move |tp, batch, stats| {
-            tp.with_span_processor(CountingProcessor::new(
-                BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(),
-                stats,
-            ))
-        }));
+        self.custom_spans = Some(Box::new(move |tp, batch, stats| pipeline::batched(tp, exporter, batch, &stats)));
+        self
+    }
+    /// The propagators installed as the global text-map propagator (overrides
+    /// `OTEL_PROPAGATORS`; an empty list propagates nothing). Default: W3C Trace Context and
+    /// Baggage.
+    pub fn propagators(mut self, list: impl IntoIterator<Item = super::Propagator>) -> Self {
+        self.propagators = Some(list.into_iter().collect());
+        self
+    }
+    /// The attribution metadata keys the GenAI metrics carry (see
+    /// [`MetricAttribution`](crate::attribution::MetricAttribution)); overrides
+    /// `GENAI_O11Y_METRIC_ATTRIBUTES`. Shorthand for
+    /// [`Settings::metric_attribution`](crate::settings::Settings::metric_attribution).
+    pub fn metric_attribution(mut self, m: crate::attribution::MetricAttribution) -> Self {
+        self.settings = Some(self.settings.take().unwrap_or_else(crate::settings::Settings::global).metric_attribution(m));
         self
     }
     /// Reads variables from `env` instead of the process environment (tests).
@@ -296,8 +308,9 @@ impl Setup {
             return Err(SetupError::AlreadyInstalled);
         }
         let result = pipeline::build(self).and_then(|built| {
-            let Built { subscriber, guard } = built;
+            let Built { subscriber, guard, propagators } = built;
             tracing::dispatcher::set_global_default(subscriber).map_err(|_| SetupError::AlreadyInstalled)?;
+            super::propagators::install(&propagators);
             if let Some(mp) = &guard.meter_provider {
                 opentelemetry::global::set_meter_provider(mp.clone());
             }
@@ -306,6 +319,7 @@ impl Setup {
                 crate::settings::set_pricing(s.pricing.as_ref().map(|p| (**p).clone()));
                 crate::settings::set_capture(s.capture.clone());
                 crate::settings::set_log_summaries(s.log_summaries);
+                crate::settings::set_metric_attribution(s.metric_attribution.clone());
             }
             crate::settings::refresh();
             Ok(guard)
@@ -319,7 +333,9 @@ impl Setup {
     /// Builds the pipeline and installs it for the **current thread** only (tests, or several
     /// pipelines in one process). The guard also restores the thread's previous subscriber.
     pub fn install_thread_local(self) -> Result<Guard, SetupError> {
-        let Built { subscriber, mut guard } = pipeline::build(self)?;
+        let Built { subscriber, mut guard, propagators } = pipeline::build(self)?;
+        // The propagator is process-wide whatever the install.
+        super::propagators::install(&propagators);
         guard.thread_guard = Some(tracing::dispatcher::set_default(&subscriber));
         guard.dispatch = Some(subscriber);
         let settings = guard.settings.clone().unwrap_or_else(crate::settings::Settings::global);

@@ -129,6 +129,13 @@ pub enum SetupError {
         /// What went wrong (header values and URL credentials removed).
         reason: String,
     },
+    /// `OTEL_PROPAGATORS` names a propagator this crate does not provide.
+    UnknownPropagator {
+        /// Where it came from.
+        source: Source,
+        /// The value.
+        value: String,
+    },
     /// OTLP was asked for, but the crate was built without the feature.
     FeatureDisabled {
         /// The feature, e.g. `otlp`.
@@ -155,6 +162,7 @@ impl SetupError {
             SetupError::InvalidFilter { .. } => "InvalidFilter",
             SetupError::InvalidResource { .. } => "InvalidResource",
             SetupError::Exporter { .. } => "Exporter",
+            SetupError::UnknownPropagator { .. } => "UnknownPropagator",
             SetupError::FeatureDisabled { .. } => "FeatureDisabled",
             SetupError::TlsUnavailable(_) => "TlsUnavailable",
         }
@@ -173,6 +181,7 @@ impl SetupError {
             | SetupError::InvalidFilter { source, .. }
             | SetupError::InvalidResource { source, .. }
             | SetupError::Exporter { source, .. }
+            | SetupError::UnknownPropagator { source, .. }
             | SetupError::FeatureDisabled { source, .. } => Some(*source),
             SetupError::TlsUnavailable(e) => Some(e.source),
         }
@@ -204,6 +213,9 @@ impl fmt::Display for SetupError {
                 write!(f, "invalid resource attributes (from {source}): {reason}; expected `key=value,key2=value2`, values URL-encoded")
             }
             SetupError::Exporter { exporter, source, reason } => write!(f, "cannot build the {exporter} exporter (selected by {source}): {reason}"),
+            SetupError::UnknownPropagator { source, value } => {
+                write!(f, "unknown propagator {value:?} (from {source}): expected `tracecontext`, `baggage` or `none`, comma-separated")
+            }
             SetupError::FeatureDisabled { feature, source } => {
                 write!(f, "{source} needs the `{feature}` feature of genai-o11y: enable it in Cargo.toml")
             }
@@ -276,6 +288,11 @@ mod tests {
                 SetupError::Exporter { exporter: "Prometheus", source: Source::Code("Setup::prometheus()"), reason: "boom".into() },
                 "Setup::prometheus()",
                 "cannot build the Prometheus exporter",
+            ),
+            (
+                SetupError::UnknownPropagator { source: Source::Env("OTEL_PROPAGATORS"), value: "b3".into() },
+                "OTEL_PROPAGATORS",
+                "`tracecontext`, `baggage` or `none`",
             ),
             (SetupError::FeatureDisabled { feature: "otlp", source: Source::Env("OTEL_TRACES_EXPORTER") }, "OTEL_TRACES_EXPORTER", "enable it in Cargo.toml"),
             (SetupError::TlsUnavailable(Endpoint::new(Source::Env("LANGFUSE_HOST"), "https://u:p@cloud/x?k=v")), "LANGFUSE_HOST", "enable the `tls` feature"),

@@ -12,7 +12,8 @@
 //! `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`),
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` / `_PROTOCOL` / `_HEADERS` / `_TIMEOUT` and their per-signal
 //! forms, `OTEL_TRACES_SAMPLER` / `_ARG`, `OTEL_SDK_DISABLED`, `OTEL_BSP_*` and
-//! `OTEL_METRIC_EXPORT_INTERVAL`. Without an endpoint, the console exporter prints each finished
+//! `OTEL_METRIC_EXPORT_INTERVAL`, `OTEL_PROPAGATORS` (`tracecontext`, `baggage`, `none`; default
+//! both: the global propagator that [`crate::propagation`] uses). Without an endpoint, the console exporter prints each finished
 //! trace and, at shutdown, a metrics summary.
 //!
 //! Errors name where the bad value came from (a variable or a builder method); no message,
@@ -36,6 +37,7 @@ mod otlp;
 mod pipeline;
 #[cfg(feature = "otlp")]
 pub mod presets;
+mod propagators;
 mod redact;
 mod stats;
 
@@ -49,4 +51,5 @@ pub use logs::{LogFormat, TraceLogLayer};
 pub use pipeline::EXPORT_FILTER_ENV;
 #[cfg(feature = "otlp")]
 pub use presets::Preset;
+pub use propagators::Propagator;
 pub use stats::Stats;

@@ -14,6 +14,8 @@ use tracing_subscriber::filter::FilterExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+use crate::attribution::AttributionProcessor;
+
 use super::builder::{CustomSpans, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
 use super::config::{self, Env, OtlpCode, OtlpTarget, Source};
 use super::console::{self, SharedWriter};
@@ -28,6 +30,8 @@ use super::{SamplerConfig, SetupError, TraceLogLayer};
 pub(super) struct Built {
     pub(super) subscriber: tracing::Dispatch,
     pub(super) guard: Guard,
+    /// What to install as the global text-map propagator.
+    pub(super) propagators: Vec<super::Propagator>,
 }
 
 /// Builds the whole pipeline (installing it is the caller's job).
@@ -38,12 +42,13 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let export_filter = resolve_export_filter(&setup, env)?;
     let settings = Some(setup.settings.clone().unwrap_or_else(crate::settings::Settings::global));
     let log_out = setup.log_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stderr()))));
+    let propagators = super::propagators::resolve(setup.propagators.as_deref(), env)?;
 
     if config::sdk_disabled(env) {
         // OTEL_SDK_DISABLED: logs only, no telemetry pipeline.
         let log_layer = TraceLogLayer::new(setup.log_format, log_out);
         let subscriber = tracing_subscriber::registry().with(log_layer.with_filter(filter));
-        return Ok(Built { subscriber: tracing::Dispatch::new(subscriber), guard: Guard::empty(setup.shutdown_timeout, settings) });
+        return Ok(Built { subscriber: tracing::Dispatch::new(subscriber), guard: Guard::empty(setup.shutdown_timeout, settings), propagators });
     }
 
     let (exporter, exporter_source) = resolve_exporter(&setup, env)?;
@@ -100,6 +105,7 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
             scoped: None,
             done: false,
         },
+        propagators,
     })
 }
 
@@ -324,12 +330,13 @@ fn span_processors(
     Ok(tp)
 }
 
-/// `exporter` behind a batch processor, its exports and ended spans counted.
-fn batched<E: SpanExporter + 'static>(tp: TracerProviderBuilder, exporter: E, batch: BatchConfig, stats: &Arc<StatsInner>) -> TracerProviderBuilder {
-    tp.with_span_processor(CountingProcessor::new(
+/// `exporter` behind a batch processor, its exports and ended spans counted, the attribution
+/// written on every span when it starts.
+pub(super) fn batched<E: SpanExporter + 'static>(tp: TracerProviderBuilder, exporter: E, batch: BatchConfig, stats: &Arc<StatsInner>) -> TracerProviderBuilder {
+    tp.with_span_processor(AttributionProcessor::wrap(CountingProcessor::new(
         BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(),
         stats.clone(),
-    ))
+    )))
 }
 
 fn console_out(setup: &Setup) -> SharedWriter {

@@ -4,6 +4,8 @@
 //! trace-level keys (it reads `gen_ai.conversation.id` on the root span only), and the computed
 //! cost as `gen_ai.usage.cost` (else it prices the model itself, or not at all).
 
+use opentelemetry::{Array, StringValue, Value};
+
 use super::{Attrs, Op};
 use crate::semconv::platforms::{general, langfuse as lf};
 use crate::semconv::{v1_41 as sc, vendor};
@@ -19,6 +21,13 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     a.copy(general::SESSION_ID, lf::SESSION_ID);
     a.copy(sc::GEN_AI_CONVERSATION_ID, lf::SESSION_ID);
     a.copy(general::USER_ID, lf::USER_ID);
+    let tags = a.tags();
+    if !tags.is_empty() {
+        a.add(lf::TRACE_TAGS, Value::Array(Array::String(tags.into_iter().map(StringValue::from).collect())));
+    }
+    for (k, v) in a.metadata() {
+        a.add_owned(format!("{}{k}", lf::TRACE_METADATA_PREFIX), v);
+    }
     if matches!(op, Op::Inference | Op::Embeddings) && a.str(vendor::COST_CURRENCY).is_none_or(|c| c.eq_ignore_ascii_case(USD)) {
         if let Some(cost) = a.get(vendor::COST_AMOUNT).and_then(number) {
             a.add(lf::USAGE_COST, cost);

@@ -22,6 +22,13 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     a.copy(sc::GEN_AI_CONVERSATION_ID, ls::METADATA_CONVERSATION_ID);
     a.copy(general::SESSION_ID, ls::METADATA_SESSION_ID);
     a.copy(general::USER_ID, ls::METADATA_USER_ID);
+    let tags = a.tags();
+    if !tags.is_empty() {
+        a.add(ls::SPAN_TAGS, tags.join(","));
+    }
+    for (k, v) in a.metadata() {
+        a.add_owned(format!("{}{k}", ls::METADATA_PREFIX), v);
+    }
 }
 
 fn kind(op: Op) -> &'static str {

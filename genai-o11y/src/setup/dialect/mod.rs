@@ -37,7 +37,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
-use crate::semconv::{platforms, v1_41 as sc};
+use crate::semconv::{attribution, platforms, v1_41 as sc};
 
 /// What a platform reads beyond the GenAI conventions, applied to spans at export time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -171,6 +171,32 @@ impl Attrs<'_> {
     /// Removes every attribute whose key `drop` selects.
     pub(super) fn remove_where(&mut self, drop: impl Fn(&str) -> bool) {
         self.0.retain(|kv| !drop(kv.key.as_str()));
+    }
+    /// Sets `key` (built at run time) unless the span carries it already.
+    pub(super) fn add_owned(&mut self, key: String, value: impl Into<Value>) {
+        if !self.has(&key) {
+            self.0.push(KeyValue::new(key, value));
+        }
+    }
+    /// The attribution's tags (`genai_o11y.tags`), if any.
+    pub(super) fn tags(&self) -> Vec<String> {
+        match self.get(attribution::TAGS) {
+            Some(Value::Array(opentelemetry::Array::String(tags))) => tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            _ => Vec::new(),
+        }
+    }
+    /// The attribution's metadata on this span: the string attributes whose keys were given to
+    /// `Attribution::metadata` in this process.
+    pub(super) fn metadata(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for kv in self.0.iter() {
+            if let Value::String(v) = &kv.value {
+                if crate::attribution::is_metadata_key(kv.key.as_str()) && !out.iter().any(|(k, _)| k == kv.key.as_str()) {
+                    out.push((kv.key.as_str().to_owned(), v.as_str().to_owned()));
+                }
+            }
+        }
+        out
     }
     /// Copies the string attribute `from` to `to` (when `to` is absent).
     pub(super) fn copy(&mut self, from: &str, to: &'static str) {

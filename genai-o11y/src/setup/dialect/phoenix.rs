@@ -3,6 +3,8 @@
 //! Output of tool and agent spans, and the kind of spans it cannot classify. OpenInference keys
 //! sent by the application take precedence over its translation, so they are only added here.
 
+use opentelemetry::{Array, StringValue, Value};
+
 use super::{content_value, Attrs, Op};
 use crate::semconv::platforms::phoenix as px;
 use crate::semconv::v1_41 as sc;
@@ -21,8 +23,17 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
         value(a, output, px::OUTPUT_VALUE, px::OUTPUT_MIME_TYPE, single_text);
     }
     // `session.id`, `user.id`, `tag.tags` and `metadata` are OpenInference's own names: kept as
-    // they are when the application sets them.
+    // they are when the application sets them; the attribution's tags and metadata are renamed.
     a.copy(sc::GEN_AI_CONVERSATION_ID, px::SESSION_ID);
+    let tags = a.tags();
+    if !tags.is_empty() {
+        a.add(px::TAGS, Value::Array(Array::String(tags.into_iter().map(StringValue::from).collect())));
+    }
+    let metadata = a.metadata();
+    if !metadata.is_empty() {
+        let object: serde_json::Map<String, serde_json::Value> = metadata.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        a.add(px::METADATA, serde_json::Value::Object(object).to_string());
+    }
 }
 
 fn kind(op: Op) -> &'static str {

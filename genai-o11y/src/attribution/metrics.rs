@@ -1,0 +1,184 @@
+//! Attribution in metrics: the application's allow-list of low-cardinality metadata keys that
+//! the GenAI metrics carry, with a cap on the distinct values of each.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use opentelemetry::{Key, KeyValue, StringValue};
+
+use super::current::Applied;
+use crate::semconv::{attribution as names, tracing_names as tn};
+
+/// Metric attributes of a call taken from its attribution (on the stack for the usual one or two).
+pub(crate) type MetricAttrs = smallvec::SmallVec<[KeyValue; 2]>;
+
+/// Which attribution metadata keys the GenAI metrics carry (duration, tokens, cost, tool and
+/// agent metrics alike), e.g. `app.feature` or `app.tenant_tier`, so that Prometheus can answer
+/// "cost per feature per hour".
+///
+/// Only keys on the list ever reach a metric; `session.id` and `user.id` never do (they cannot be
+/// listed). Each key keeps at most [`max_values`](MetricAttribution::max_values) distinct values
+/// (100 by default); the values past the cap are folded into
+/// [`OVERFLOW_VALUE`](MetricAttribution::OVERFLOW_VALUE) and a warning is logged once per key.
+///
+/// ```
+/// use genai_o11y::attribution::MetricAttribution;
+/// let m = MetricAttribution::keys(["app.feature", "app.tenant_tier"]).max_values(50);
+/// # let _ = m;
+/// ```
+///
+/// In code: [`crate::Settings::metric_attribution`] (or `Setup::metric_attribution`); from the
+/// environment: `GENAI_O11Y_METRIC_ATTRIBUTES=app.feature,app.tenant_tier` and
+/// `GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES=50`.
+#[derive(Clone, Default)]
+pub struct MetricAttribution {
+    keys: Arc<[Key]>,
+    max_values: usize,
+    seen: Arc<Mutex<HashMap<Key, Seen>>>,
+}
+
+#[derive(Default)]
+struct Seen {
+    values: HashSet<StringValue>,
+    warned: bool,
+}
+
+impl fmt::Debug for MetricAttribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricAttribution").field("keys", &self.keys).field("max_values", &self.max_values).finish()
+    }
+}
+
+impl MetricAttribution {
+    /// The value that stands for every value past the cap.
+    pub const OVERFLOW_VALUE: &'static str = "_other";
+    /// The default cap on distinct values per key.
+    pub const DEFAULT_MAX_VALUES: usize = 100;
+
+    /// No attribution in metrics (the default).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// These metadata keys on every GenAI metric. `session.id`, `user.id` and keys of the
+    /// `gen_ai.*` / `genai_o11y.*` namespaces are dropped from the list.
+    pub fn keys<K: Into<Key>>(keys: impl IntoIterator<Item = K>) -> Self {
+        let mut list: Vec<Key> = Vec::new();
+        for k in keys.into_iter().map(Into::into) {
+            let s = k.as_str();
+            let refused = s.is_empty() || s == names::SESSION_ID || s == names::USER_ID || names::RESERVED_PREFIXES.iter().any(|p| s.starts_with(p));
+            if !refused && !list.contains(&k) {
+                list.push(k);
+            }
+        }
+        MetricAttribution { keys: list.into(), max_values: Self::DEFAULT_MAX_VALUES, seen: Arc::default() }
+    }
+
+    /// At most `n` distinct values per key (at least 1); the rest become
+    /// [`OVERFLOW_VALUE`](Self::OVERFLOW_VALUE).
+    pub fn max_values(mut self, n: usize) -> Self {
+        self.max_values = n.max(1);
+        self.seen = Arc::default();
+        self
+    }
+
+    /// From `GENAI_O11Y_METRIC_ATTRIBUTES` (comma-separated keys) and
+    /// `GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES`; none when unset.
+    pub fn from_env() -> Self {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
+        let Some(list) = var(names::METRIC_ATTRIBUTES_ENV) else { return Self::none() };
+        let m = Self::keys(list.split(',').map(str::trim).filter(|k| !k.is_empty()).map(|k| Key::from(k.to_owned())));
+        match var(names::METRIC_ATTRIBUTE_MAX_VALUES_ENV).and_then(|v| v.trim().parse::<usize>().ok()) {
+            Some(n) => m.max_values(n),
+            None => m,
+        }
+    }
+
+    /// The allowed keys.
+    pub fn allowed(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|k| k.as_str())
+    }
+
+    /// The metric attributes of a call made under `applied`: the allowed keys it has, each value
+    /// seen before or under the cap, else the overflow value.
+    pub(crate) fn attrs(&self, applied: Option<&Applied>) -> MetricAttrs {
+        let mut out = MetricAttrs::new();
+        let Some(applied) = applied.filter(|_| !self.keys.is_empty()) else { return out };
+        for key in self.keys.iter() {
+            if let Some(value) = applied.metadata_value(key) {
+                out.push(KeyValue::new(key.clone(), self.admit(key, value)));
+            }
+        }
+        out
+    }
+
+    fn admit(&self, key: &Key, value: &StringValue) -> StringValue {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = seen.entry(key.clone()).or_default();
+        if entry.values.contains(value) {
+            return value.clone();
+        }
+        if entry.values.len() < self.max_values {
+            entry.values.insert(value.clone());
+            return value.clone();
+        }
+        if !std::mem::replace(&mut entry.warned, true) {
+            tracing::warn!(
+                target: tn::TARGET,
+                key = key.as_str(),
+                max_values = self.max_values,
+                "metric attribution key {} has more than {} distinct values: the rest are recorded as {:?}",
+                key.as_str(),
+                self.max_values,
+                Self::OVERFLOW_VALUE
+            );
+        }
+        StringValue::from(Self::OVERFLOW_VALUE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::Attribution;
+
+    #[test]
+    fn only_listed_keys_and_never_ids() {
+        let m = MetricAttribution::keys(["app.feature", "session.id", "user.id", "gen_ai.request.model", "app.feature"]);
+        assert_eq!(m.allowed().collect::<Vec<_>>(), ["app.feature"]);
+        let a = Applied::merge(None, Attribution::new().session_id("s").user_id("u").metadata("app.feature", "search").metadata("app.other", "x"));
+        let got: Vec<String> = m.attrs(Some(&a)).iter().map(|kv| format!("{}={}", kv.key, kv.value)).collect();
+        assert_eq!(got, ["app.feature=search"]);
+        assert!(MetricAttribution::none().attrs(Some(&a)).is_empty());
+    }
+
+    #[test]
+    fn the_cap_folds_the_excess_into_one_value() {
+        let m = MetricAttribution::keys(["app.feature"]).max_values(3);
+        let mut values = HashSet::new();
+        for i in 0..10_000 {
+            let a = Applied::merge(None, Attribution::new().metadata("app.feature", format!("f{}", i % 500)));
+            values.insert(m.attrs(Some(&a))[0].value.to_string());
+        }
+        let mut values: Vec<String> = values.into_iter().collect();
+        values.sort();
+        assert_eq!(values, ["_other", "f0", "f1", "f2"]);
+    }
+
+    #[test]
+    fn from_the_environment() {
+        let vars = |k: &str| match k {
+            "GENAI_O11Y_METRIC_ATTRIBUTES" => Some(" app.feature, ,app.tier,user.id".to_owned()),
+            "GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES" => Some("7".to_owned()),
+            _ => None,
+        };
+        let m = MetricAttribution::from_vars(vars);
+        assert_eq!(m.allowed().collect::<Vec<_>>(), ["app.feature", "app.tier"]);
+        assert_eq!(m.max_values, 7);
+        assert_eq!(MetricAttribution::from_vars(|_| None).allowed().count(), 0);
+    }
+}

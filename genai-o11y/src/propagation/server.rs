@@ -1,0 +1,197 @@
+//! [`ServerLayer`]: a `tower` layer for HTTP servers (axum, hyper, tonic) that continues the
+//! caller's trace in a server span following the HTTP semantic conventions.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tracing::field::Empty;
+
+use super::{attribution_from, extract, set_parent};
+use crate::attribution::{Applied, Attribution, Guard as AttributionGuard};
+use crate::semconv::{http as names, tracing_names as tn};
+
+/// A `tower` layer: for every request, the context of its `traceparent` header (a malformed
+/// one starts a fresh trace) and a SERVER span `{method} {route}` (`{method}` without a route)
+/// with `http.request.method`, `url.path`, `url.scheme`, `http.route` (with feature `axum`,
+/// from axum's matched path: add the layer with `Router::route_layer`, which runs after
+/// routing), `network.protocol.version`, `http.response.status_code`, and `error.type` and an
+/// error status for a 5xx answer or a failed service.
+///
+/// ```
+/// # #[cfg(feature = "axum")] {
+/// use axum::{routing::post, Router};
+/// use genai_o11y::propagation::ServerLayer;
+///
+/// let app: Router = Router::new()
+///     .route("/tools/{name}", post(|| async { "ok" }))
+///     .route_layer(ServerLayer::new());
+/// # }
+/// ```
+///
+/// Baggage sent by the caller is applied as [`Attribution`] (session, user, tags, metadata on
+/// every span of the request) only with [`accept_baggage`](ServerLayer::accept_baggage)`(true)`:
+/// anyone who can send a request can send baggage.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServerLayer {
+    accept_baggage: bool,
+}
+
+impl ServerLayer {
+    /// Continues the caller's trace; ignores its baggage.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the caller's baggage becomes the request's attribution.
+    pub fn accept_baggage(mut self, on: bool) -> Self {
+        self.accept_baggage = on;
+        self
+    }
+}
+
+impl<S> tower_layer::Layer<S> for ServerLayer {
+    type Service = ServerService<S>;
+    fn layer(&self, inner: S) -> ServerService<S> {
+        ServerService { inner, layer: *self }
+    }
+}
+
+/// The service [`ServerLayer`] wraps around yours.
+#[derive(Clone, Debug)]
+pub struct ServerService<S> {
+    inner: S,
+    layer: ServerLayer,
+}
+
+impl<S, B, RB> tower_service::Service<http::Request<B>> for ServerService<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<RB>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = ServerFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> ServerFuture<S::Future> {
+        let parent = extract(req.headers());
+        let attribution = if self.layer.accept_baggage { attribution_from(&parent).map(Attribution::merged_with_current) } else { None };
+        let _attribution = AttributionGuard::enter(attribution.as_ref());
+        let span = server_span(&req);
+        set_parent(&span, parent);
+        let inner = span.in_scope(|| self.inner.call(req));
+        ServerFuture { inner, span, attribution }
+    }
+}
+
+fn server_span<B>(req: &http::Request<B>) -> tracing::Span {
+    let (method, original) = method(req.method());
+    let route = route(req);
+    let name = match &route {
+        Some(r) => format!("{method} {r}"),
+        None => method.to_owned(),
+    };
+    let scheme = req.uri().scheme_str().unwrap_or("http");
+    tracing::span!(
+        target: tn::TARGET, tracing::Level::INFO, tn::HTTP_SERVER_SPAN,
+        { tn::OTEL_NAME } = name,
+        { tn::OTEL_KIND } = "server",
+        { names::REQUEST_METHOD } = method,
+        { names::REQUEST_METHOD_ORIGINAL } = original,
+        { names::URL_PATH } = req.uri().path(),
+        { names::URL_SCHEME } = scheme,
+        { names::ROUTE } = route.as_deref(),
+        { names::NETWORK_PROTOCOL_VERSION } = protocol_version(req.version()),
+        { names::RESPONSE_STATUS_CODE } = Empty,
+        { names::ERROR_TYPE } = Empty,
+        { tn::OTEL_STATUS_CODE } = Empty,
+    )
+}
+
+/// `http.request.method` (`_OTHER` for a method the conventions do not know) and, then, the
+/// original.
+pub(super) fn method(m: &http::Method) -> (&'static str, Option<&str>) {
+    match names::KNOWN_METHODS.iter().find(|k| **k == m.as_str()) {
+        Some(k) => (k, None),
+        None => (names::METHOD_OTHER, Some(m.as_str())),
+    }
+}
+
+pub(super) fn protocol_version(v: http::Version) -> Option<&'static str> {
+    Some(match v {
+        http::Version::HTTP_09 => "0.9",
+        http::Version::HTTP_10 => "1.0",
+        http::Version::HTTP_11 => "1.1",
+        http::Version::HTTP_2 => "2",
+        http::Version::HTTP_3 => "3",
+        _ => return None,
+    })
+}
+
+#[cfg(feature = "axum")]
+fn route<B>(req: &http::Request<B>) -> Option<String> {
+    req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned())
+}
+
+#[cfg(not(feature = "axum"))]
+fn route<B>(_req: &http::Request<B>) -> Option<String> {
+    None
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`ServerService`]: polled in the request's span and attribution.
+    pub struct ServerFuture<F> {
+        #[pin]
+        inner: F,
+        span: tracing::Span,
+        attribution: Option<Arc<Applied>>,
+    }
+}
+
+impl<F, RB, E> Future for ServerFuture<F>
+where
+    F: Future<Output = Result<http::Response<RB>, E>>,
+{
+    type Output = F::Output;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _attribution = AttributionGuard::enter(this.attribution.as_ref());
+        let _entered = this.span.enter();
+        let out = this.inner.poll(cx);
+        if let Poll::Ready(result) = &out {
+            match result {
+                Ok(resp) => {
+                    let code = resp.status().as_u16();
+                    this.span.record(names::RESPONSE_STATUS_CODE, i64::from(code));
+                    // Server spans: only 5xx are errors (a 4xx is the client's).
+                    if code >= 500 {
+                        this.span.record(names::ERROR_TYPE, code.to_string());
+                        this.span.record(tn::OTEL_STATUS_CODE, tn::OTEL_STATUS_ERROR);
+                    }
+                }
+                Err(_) => {
+                    this.span.record(names::ERROR_TYPE, names::METHOD_OTHER);
+                    this.span.record(tn::OTEL_STATUS_CODE, tn::OTEL_STATUS_ERROR);
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_and_versions() {
+        assert_eq!(method(&http::Method::POST), ("POST", None));
+        assert_eq!(method(&http::Method::from_bytes(b"PURGE").unwrap()), ("_OTHER", Some("PURGE")));
+        assert_eq!(protocol_version(http::Version::HTTP_11), Some("1.1"));
+        assert_eq!(protocol_version(http::Version::HTTP_2), Some("2"));
+    }
+}
