@@ -65,7 +65,13 @@ impl AttributionProcessor {
         if self.live_count.load(Ordering::Relaxed) == 0 || !parent.has_active_span() {
             return None;
         }
-        let id = parent.span().span_context().span_id();
+        let parent = parent.span();
+        // A remote parent is another process's span (even when, in a test, it lives here too):
+        // attribution crosses processes only as baggage.
+        if parent.span_context().is_remote() {
+            return None;
+        }
+        let id = parent.span_context().span_id();
         self.live.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
     }
 

@@ -31,13 +31,12 @@ pub trait SendTraced {
 impl SendTraced for reqwest::RequestBuilder {
     fn send_traced(self) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send {
         let (client, request) = self.build_split();
-        let prepared = request.map(|mut request| {
+        async move {
+            // The span starts with the request, where the future is first polled (so
+            // `.instrument(span)` on this future makes it a child, as `tracing` users expect).
+            let mut request = request?;
             let span = client_span(&request);
             inject_context(&outgoing_context(&span), request.headers_mut());
-            (request, span)
-        });
-        async move {
-            let (request, span) = prepared?;
             let result = client.execute(request).instrument(span.clone()).await;
             match &result {
                 Ok(resp) => {

@@ -161,3 +161,48 @@ fn the_wrapper_rewrites_each_exported_span() {
     let spans = memory.get_finished_spans().unwrap();
     assert_eq!(spans[0].attributes.iter().find(|kv| kv.key.as_str() == "gen_ai.system").map(|kv| kv.value.as_str().into_owned()), Some("anthropic".into()));
 }
+
+/// A tool span as the attribution processor leaves it (the metadata key registered as such by
+/// `Attribution::metadata`).
+fn attributed_tool() -> Vec<KeyValue> {
+    let a = crate::attribution::Attribution::new().metadata("app.dialect_feature", "search");
+    assert!(!a.is_empty());
+    let mut attrs = tool();
+    attrs.push(kv("session.id", "s-1"));
+    attrs.push(kv("user.id", "u-1"));
+    attrs.push(kv("genai_o11y.tags", Value::Array(opentelemetry::Array::String(vec!["beta".into(), "eu".into()]))));
+    attrs.push(kv("app.dialect_feature", "search"));
+    attrs.push(kv("app.not_metadata", "x"));
+    attrs
+}
+
+#[test]
+fn attribution_under_each_platforms_keys() {
+    let p = rewritten(Dialect::Phoenix, attributed_tool());
+    assert_eq!(get(&p, "session.id"), Some("s-1"));
+    assert_eq!(get(&p, "user.id"), Some("u-1"));
+    assert_eq!(get(&p, "tag.tags"), Some("[\"beta\",\"eu\"]"));
+    assert_eq!(get(&p, "metadata"), Some(r#"{"app.dialect_feature":"search"}"#));
+
+    let l = rewritten(Dialect::Langfuse, attributed_tool());
+    assert_eq!(get(&l, "langfuse.session.id"), Some("s-1"));
+    assert_eq!(get(&l, "langfuse.user.id"), Some("u-1"));
+    assert_eq!(get(&l, "langfuse.trace.tags"), Some("[\"beta\",\"eu\"]"));
+    assert_eq!(get(&l, "langfuse.trace.metadata.app.dialect_feature"), Some("search"));
+    assert_eq!(get(&l, "langfuse.trace.metadata.app.not_metadata"), None);
+
+    let s = rewritten(Dialect::LangSmith, attributed_tool());
+    assert_eq!(get(&s, "langsmith.metadata.session_id"), Some("s-1"));
+    assert_eq!(get(&s, "langsmith.metadata.user_id"), Some("u-1"));
+    assert_eq!(get(&s, "langsmith.span.tags"), Some("beta,eu"));
+    assert_eq!(get(&s, "langsmith.metadata.app.dialect_feature"), Some("search"));
+
+    let o = rewritten(Dialect::Opik, attributed_tool());
+    assert_eq!(get(&o, "session.id"), Some("s-1"), "Opik's thread");
+    assert_eq!(get(&o, "opik.metadata.user_id"), Some("u-1"));
+    assert_eq!(get(&o, "opik.tags"), Some("[\"beta\",\"eu\"]"));
+    assert_eq!(get(&o, "opik.metadata.app.dialect_feature"), Some("search"));
+    for gone in ["user.id", "genai_o11y.tags", "app.dialect_feature"] {
+        assert_eq!(get(&o, gone), None, "Opik would dump {gone} into the span's Input");
+    }
+}
