@@ -51,6 +51,9 @@ pub struct GenAiSpanBuilder {
     output_type: Option<StringValue>,
     stop_sequences: Option<Vec<StringValue>>,
     stream: Option<bool>,
+    // prompt identity
+    prompt_name: Option<StringValue>,
+    prompt_version: Option<StringValue>,
     // tools
     tool_type: Option<StringValue>,
     tool_call_id: Option<StringValue>,
@@ -58,6 +61,10 @@ pub struct GenAiSpanBuilder {
     // agents
     agent_id: Option<StringValue>,
     agent_version: Option<StringValue>,
+    // attribution (agents): not written on the span; the agent's body runs inside an attribution
+    // scope made of them
+    session_id: Option<StringValue>,
+    user_id: Option<StringValue>,
     // everything else
     extra: Vec<KeyValue>,
     expects_usage: bool,
@@ -86,11 +93,15 @@ impl GenAiSpanBuilder {
             output_type: None,
             stop_sequences: None,
             stream: None,
+            prompt_name: None,
+            prompt_version: None,
             tool_type: None,
             tool_call_id: None,
             description: None,
             agent_id: None,
             agent_version: None,
+            session_id: None,
+            user_id: None,
             extra: Vec::new(),
             expects_usage: kind == OperationKind::Inference,
         }
@@ -232,6 +243,20 @@ impl GenAiSpanBuilder {
         self.stream = v.into_bool().filter(|b| *b);
         self
     }
+    /// `gen_ai.prompt.name`: the name of the prompt template the call used (inference spans; a
+    /// span attribute only, never a metric attribute).
+    #[inline]
+    pub fn prompt_name(mut self, v: impl TextParam) -> Self {
+        self.prompt_name = v.into_text();
+        self
+    }
+    /// `gen_ai.prompt.version`: the version of that template (inference spans). A name of the
+    /// latest conventions, written in both convention modes: v1.41 has no version key.
+    #[inline]
+    pub fn prompt_version(mut self, v: impl TextParam) -> Self {
+        self.prompt_version = v.into_text();
+        self
+    }
     /// `gen_ai.tool.type` (default `function`).
     #[inline]
     pub fn tool_type(mut self, v: impl TextParam) -> Self {
@@ -261,6 +286,30 @@ impl GenAiSpanBuilder {
     pub fn agent_version(mut self, v: impl TextParam) -> Self {
         self.agent_version = v.into_text();
         self
+    }
+    /// `session.id` on this agent's span and every span beneath it (the attribution scope its
+    /// body runs in). Agents only; nothing is written for it on the span itself.
+    #[inline]
+    pub fn session_id(mut self, v: impl TextParam) -> Self {
+        self.session_id = v.into_text();
+        self
+    }
+    /// `user.id` on this agent's span and every span beneath it (the attribution scope its body
+    /// runs in). Agents only; nothing is written for it on the span itself.
+    #[inline]
+    pub fn user_id(mut self, v: impl TextParam) -> Self {
+        self.user_id = v.into_text();
+        self
+    }
+    /// The session given with [`GenAiSpanBuilder::session_id`].
+    #[allow(dead_code)] // read by the agent's attribution scope, wired separately
+    pub(crate) fn given_session_id(&self) -> Option<&StringValue> {
+        self.session_id.as_ref()
+    }
+    /// The user given with [`GenAiSpanBuilder::user_id`].
+    #[allow(dead_code)] // read by the agent's attribution scope, wired separately
+    pub(crate) fn given_user_id(&self) -> Option<&StringValue> {
+        self.user_id.as_ref()
     }
     /// Whether the call is expected to report token usage (inference: yes). A call that was
     /// expected to and did not is marked `genai_o11y.usage.missing = true` and counted.
@@ -327,6 +376,9 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_REQUEST_CHOICE_COUNT } = self.choice_count,
                 { sc::GEN_AI_OUTPUT_TYPE } = s(&self.output_type),
                 { sc::GEN_AI_REQUEST_STREAM } = self.stream,
+                // Both convention modes (v1.41 has the name only; see `latest::GEN_AI_PROMPT_VERSION`).
+                { sc::GEN_AI_PROMPT_NAME } = s(&self.prompt_name),
+                { latest::GEN_AI_PROMPT_VERSION } = s(&self.prompt_version),
             ),
             OperationKind::Tool => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::TOOL_SPAN,
