@@ -257,6 +257,9 @@ pub mod platforms {
         pub const OBSERVATION_TYPE: &str = "langfuse.observation.type";
         pub const SESSION_ID: &str = "langfuse.session.id";
         pub const USER_ID: &str = "langfuse.user.id";
+        /// Prompt linking (read on generation observations only).
+        pub const PROMPT_NAME: &str = "langfuse.observation.prompt.name";
+        pub const PROMPT_VERSION: &str = "langfuse.observation.prompt.version";
         /// Cost in USD (read after `langfuse.observation.cost_details`, before its own prices).
         pub const USAGE_COST: &str = "gen_ai.usage.cost";
         pub const TYPE_GENERATION: &str = "generation";
