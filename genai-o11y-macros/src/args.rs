@@ -170,7 +170,8 @@ pub struct Arg {
     pub default: Default,
     /// What it means (the README's text).
     pub doc: &'static str,
-    /// Said when the key is given to an annotation that does not accept it.
+    /// Said when the key is given to an annotation that does not accept it (`{attr}`, `{op}` and
+    /// `{key}` stand for that annotation, its fixed operation and the key).
     pub elsewhere: Option<&'static str>,
 }
 
@@ -209,6 +210,9 @@ const SAMPLING: &[Check] = &[Check::Sampling];
 const SAMPLING_COUNT: &[Check] = &[Check::Sampling, Check::NonNegative];
 const NONE: &[Check] = &[];
 
+const ATTRIBUTION_ELSEWHERE: &str =
+    "attribution belongs on the `#[genai_agent]` (its span and every span beneath it) or on `genai_o11y::attribution::Attribution::new().{key}(..).scope(fut)`";
+
 const CONTENT_ON_TOOL: &str = "a tool captures its input as `arguments = ...` (by default its serializable parameters) and its result automatically";
 
 /// Every argument, in the order the README lists them: one entry each.
@@ -236,6 +240,10 @@ pub const ARGS: &[Arg] = &[
     Arg::new("description", TOOL_AGENT, Value::Text, Becomes::Method("description"), "`gen_ai.tool.description` / `gen_ai.agent.description`").checks(NOT_EMPTY).default(Default::DocComment),
     Arg::new("version", AGENT, Value::Text, Becomes::Method("agent_version"), "`gen_ai.agent.version`").checks(NOT_EMPTY),
     Arg::new("conversation_id", ALL, Value::Text, Becomes::Method("conversation_id"), "`gen_ai.conversation.id`").checks(NOT_EMPTY),
+    Arg::new("prompt_name", SPAN, Value::Text, Becomes::Method("prompt_name"), "`gen_ai.prompt.name`: the prompt template the call used (a span attribute, not a metric attribute)").checks(NOT_EMPTY),
+    Arg::new("prompt_version", SPAN, Value::Text, Becomes::Method("prompt_version"), "`gen_ai.prompt.version` (the latest conventions' key, written in both modes: v1.41 has none)").checks(NOT_EMPTY),
+    Arg::new("session_id", AGENT, Value::Text, Becomes::Method("session_id"), "`session.id` on this agent's span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
+    Arg::new("user_id", AGENT, Value::Text, Becomes::Method("user_id"), "`user.id` on this agent's span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
     Arg::new("usage", SPAN, Value::UsageClosure, Becomes::Usage, "reads token usage from a type you do not own (`usage = |resp| Usage::new().input(..)`); `usage = none` records none and expects none. On a stream it runs per chunk: return no counts for a chunk that reports none").default(Default::FromReturnType).elsewhere("only `#[genai_span]` records token usage"),
     Arg::new("input_messages", SPAN, Value::Serializable, Becomes::CaptureAtEntry("InputMessages"), "`gen_ai.input.messages` (content capture)").elsewhere(CONTENT_ON_TOOL),
     Arg::new("input_messages", AGENT, Value::Serializable, Becomes::CaptureAtEntry("InputMessages"), "the agent's input as `gen_ai.input.messages` (content capture); by default its serializable parameters, as one user message (the text of a single text parameter, else their JSON)").default(Default::Parameters),

@@ -182,7 +182,7 @@ fn unknown_key(kind: MacroKind, key: &Ident, key_str: &str) -> syn::Error {
         ARGS.iter()
             .filter(|a| a.key == key_str && !a.on.contains(&kind))
             .find_map(|a| a.elsewhere)
-            .map(|h| h.replace("{attr}", kind.attr_name()).replace("{op}", kind.fixed_operation().unwrap_or_default()))
+            .map(|h| h.replace("{attr}", kind.attr_name()).replace("{op}", kind.fixed_operation().unwrap_or_default()).replace("{key}", key_str))
     };
     let closest = || closest(key_str, &kind.args().map(|a| a.key).collect::<Vec<_>>()).map(|c| format!("did you mean `{c}`?"));
     let hint = alias.or_else(elsewhere).or_else(closest).map(|h| format!("; {h}")).unwrap_or_default();

@@ -57,6 +57,11 @@ pub mod v1_41 {
     pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
     pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
 
+    // ---- prompt ----
+    /// The name of the prompt template an inference call used (v1.41 has the name only: its
+    /// version is [`latest::GEN_AI_PROMPT_VERSION`](super::latest::GEN_AI_PROMPT_VERSION)).
+    pub const GEN_AI_PROMPT_NAME: &str = "gen_ai.prompt.name";
+
     // ---- content (opt-in) ----
     pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
     pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
@@ -136,6 +141,10 @@ pub mod latest {
     pub use super::v1_41::*;
 
     pub const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.usage.cache_write.input_tokens";
+
+    /// The version of the prompt template (with `gen_ai.prompt.name`). v1.41 has no version key,
+    /// so this one is emitted in both modes.
+    pub const GEN_AI_PROMPT_VERSION: &str = "gen_ai.prompt.version";
 
     pub const GEN_AI_TOKEN_MODALITY: &str = "gen_ai.token.modality";
     pub const GEN_AI_TOKEN_MODALITY_UNKNOWN: &str = "unknown";
@@ -294,6 +303,9 @@ pub mod platforms {
         pub const OBSERVATION_TYPE: &str = "langfuse.observation.type";
         pub const SESSION_ID: &str = "langfuse.session.id";
         pub const USER_ID: &str = "langfuse.user.id";
+        /// Prompt linking (read on generation observations only).
+        pub const PROMPT_NAME: &str = "langfuse.observation.prompt.name";
+        pub const PROMPT_VERSION: &str = "langfuse.observation.prompt.version";
         /// Cost in USD (read after `langfuse.observation.cost_details`, before its own prices).
         pub const USAGE_COST: &str = "gen_ai.usage.cost";
         pub const TYPE_GENERATION: &str = "generation";
@@ -436,6 +448,7 @@ mod tests {
         assert_ne!(latest::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, v1_41::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS);
         assert_eq!(Conventions::LatestExperimental.cache_write_key(), "gen_ai.usage.cache_write.input_tokens");
         assert_eq!(Conventions::V1_41.cache_write_key(), "gen_ai.usage.cache_creation.input_tokens");
+        assert_eq!(latest::GEN_AI_PROMPT_NAME, v1_41::GEN_AI_PROMPT_NAME, "v1.41 has the prompt's name, not its version");
     }
 
     #[test]

@@ -209,3 +209,23 @@ async fn the_cardinality_cap_holds_under_ten_thousand_distinct_values() {
     // The spans keep the real value: only metrics are capped.
     assert!(t.spans().iter().any(|s| string_attr(s, "app.feature").as_deref() == Some("feature-9999")));
 }
+
+#[genai_agent(name = "concierge", session_id = session.as_str(), user_id = "u-42")]
+async fn concierge(session: String) -> Result<String, ApiError> {
+    lookup(format!("concierge-{session}")).await
+}
+
+#[tokio::test]
+async fn genai_agent_session_and_user_arguments_scope_the_agents_body() {
+    let t = TestTelemetry::new();
+    // Inside an outer scope: the agent's own arguments win, the rest of the outer one stays.
+    Attribution::new().session_id("outer").metadata("app.feature", "desk").scope(concierge("s-9".into())).await.unwrap();
+    chat("after").await.unwrap();
+    for name in ["invoke_agent concierge", "execute_tool lookup", "db_query"] {
+        let s = t.span(name);
+        assert_eq!(session(&s).as_deref(), Some("s-9"), "{name}");
+        assert_eq!(string_attr(&s, "user.id").as_deref(), Some("u-42"), "{name}");
+        assert_eq!(string_attr(&s, "app.feature").as_deref(), Some("desk"), "{name}");
+    }
+    assert_eq!(session(&t.span("chat gpt-4o")), None, "the scope ends with the agent");
+}

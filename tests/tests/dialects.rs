@@ -1,7 +1,7 @@
 //! Golden tests of the platform dialects on the exported protobuf: a small agent (agent → tool +
-//! chat, content capture on) goes through each preset to the real OTLP receiver on loopback, and
-//! every span's platform keys must be exactly the expected ones: added where the platform reads
-//! them, absent where it would misfile them.
+//! chat from a named prompt template, content capture on) goes through each preset to the real
+//! OTLP receiver on loopback, and every span's platform keys must be exactly the expected ones:
+//! added where the platform reads them, absent where it would misfile them.
 
 mod common;
 #[path = "common/packing.rs"]
@@ -97,6 +97,7 @@ fn phoenix_gets_openinference_kinds_tool_values_and_the_session() {
     // The conventions themselves are untouched.
     assert_eq!(tool.attr_str("gen_ai.tool.call.arguments").as_deref(), Some(ARGS));
     assert_eq!(chat.attr_str("gen_ai.request.model").as_deref(), Some("gpt-4o"));
+    assert_eq!(chat.attr_str("gen_ai.prompt.name").as_deref(), Some("packing-advice"));
     assert_eq!(agent.attr_str("gen_ai.conversation.id").as_deref(), Some("conv-42"));
 }
 
@@ -106,7 +107,16 @@ fn langfuse_gets_observation_types_the_session_and_the_cost() {
     let vars = [("LANGFUSE_PUBLIC_KEY", "pk"), ("LANGFUSE_SECRET_KEY", "sk"), ("LANGFUSE_HOST", &r.endpoint())];
     let [agent, chat, tool] = through(Preset::Langfuse, &vars, &r);
     assert_eq!(platform_keys(&agent), expect(&[("langfuse.observation.type", s("agent")), ("langfuse.session.id", s("conv-42"))]));
-    assert_eq!(platform_keys(&chat), expect(&[("langfuse.observation.type", s("generation")), ("gen_ai.usage.cost", AttrValue::Double(cost(&chat)))]));
+    assert_eq!(
+        platform_keys(&chat),
+        expect(&[
+            ("langfuse.observation.type", s("generation")),
+            ("gen_ai.usage.cost", AttrValue::Double(cost(&chat))),
+            ("langfuse.observation.prompt.name", s("packing-advice")),
+            ("langfuse.observation.prompt.version", s("3")),
+        ]),
+        "a generation links its prompt"
+    );
     assert_eq!(platform_keys(&tool), expect(&[("langfuse.observation.type", s("tool"))]));
     assert!(agent.attr("genai_o11y.aggregated_cost.amount").is_some() && agent.attr("gen_ai.usage.cost").is_none(), "no cost on the agent: no double count");
 }

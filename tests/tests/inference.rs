@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use genai_o11y::testing::{attr, TestTelemetry};
+use genai_o11y::testing::{attr, point_attrs, Points, TestTelemetry};
 use genai_o11y::{genai_span, Conventions, HasUsage, Usage};
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::{Array, Value};
@@ -407,6 +407,85 @@ async fn embeddings_and_custom_operations() {
     assert_eq!(string_attr(&r, "gen_ai.operation.name").as_deref(), Some("rerank"));
     assert_eq!(r.span_kind, SpanKind::Client);
     assert!(!keys(&r).iter().any(|k| k.starts_with("gen_ai.usage.")));
+}
+
+// ---- prompt identity ----
+
+struct TemplatedRequest {
+    prompt_name: String,
+    prompt_version: Option<String>,
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o", prompt_name = "support-answer", prompt_version = "7")]
+async fn chat_prompt_literals() -> Result<ChatResponse, ApiError> {
+    Ok(response("gpt-4o", "hello"))
+}
+
+#[genai_span(
+    operation = "chat",
+    provider = "openai",
+    model = "gpt-4o",
+    name = "templated",
+    prompt_name = req.prompt_name.as_str(),
+    prompt_version = req.prompt_version.clone()
+)]
+async fn chat_prompt_expressions(req: &TemplatedRequest) -> Result<ChatResponse, ApiError> {
+    Ok(response("gpt-4o", "hello"))
+}
+
+/// Every metric data point's attribute keys (and how many points there are).
+fn metric_attribute_keys(t: &TestTelemetry) -> (usize, Vec<String>) {
+    let (mut points, mut keys) = (0, Vec::new());
+    for name in t.metric_names() {
+        let attrs: Vec<Vec<(String, String)>> = match t.metric(&name).expect("listed").points {
+            Points::F64Histogram(p) => p.iter().map(|p| point_attrs(p.attributes())).collect(),
+            Points::U64Histogram(p) => p.iter().map(|p| point_attrs(p.attributes())).collect(),
+            Points::U64Sum(p) => p.iter().map(|p| point_attrs(p.attributes())).collect(),
+            Points::F64Sum(p) => p.iter().map(|p| point_attrs(p.attributes())).collect(),
+            Points::Other(o) => panic!("{name}: unexpected metric data {o}"),
+        };
+        points += attrs.len();
+        keys.extend(attrs.into_iter().flatten().map(|(k, _)| k));
+    }
+    keys.sort();
+    keys.dedup();
+    (points, keys)
+}
+
+#[tokio::test]
+async fn prompt_identity_is_on_the_span_in_both_modes_and_never_on_a_metric() {
+    for conventions in [Conventions::V1_41, Conventions::LatestExperimental] {
+        let t = TestTelemetry::with_conventions(conventions);
+        chat_prompt_literals().await.unwrap();
+        let span = t.span("chat gpt-4o");
+        assert_eq!(attr(&span, "gen_ai.prompt.name"), Some(&s("support-answer")), "{conventions:?}");
+        assert_eq!(attr(&span, "gen_ai.prompt.version"), Some(&s("7")), "{conventions:?}: v1.41 has no version key, so the latest one");
+
+        let req = TemplatedRequest { prompt_name: "refund-policy".into(), prompt_version: Some("2024-11-02".into()) };
+        chat_prompt_expressions(&req).await.unwrap();
+        let span = t.span("templated");
+        assert_eq!(attr(&span, "gen_ai.prompt.name"), Some(&s("refund-policy")), "{conventions:?}");
+        assert_eq!(attr(&span, "gen_ai.prompt.version"), Some(&s("2024-11-02")), "{conventions:?}");
+
+        // A name without a version: the version is absent, never empty.
+        t.reset_spans();
+        chat_prompt_expressions(&TemplatedRequest { prompt_name: "refund-policy".into(), prompt_version: None }).await.unwrap();
+        let span = t.span("templated");
+        assert_eq!(attr(&span, "gen_ai.prompt.name"), Some(&s("refund-policy")), "{conventions:?}");
+        assert_eq!(attr(&span, "gen_ai.prompt.version"), None, "{conventions:?}");
+
+        // Not given: neither.
+        t.reset_spans();
+        chat(request("gpt-4o"), None).await.unwrap();
+        let span = t.span("chat gpt-4o");
+        assert!(!keys(&span).iter().any(|k| k.starts_with("gen_ai.prompt.")), "{conventions:?}: {:?}", keys(&span));
+
+        // Span attributes only: no metric data point carries them (metrics keep low cardinality).
+        let (points, metric_keys) = metric_attribute_keys(&t);
+        assert!(points >= 4, "{conventions:?}: the calls were measured ({points} points)");
+        assert!(metric_keys.contains(&"gen_ai.request.model".to_owned()), "{conventions:?}: {metric_keys:?}");
+        assert!(!metric_keys.iter().any(|k| k.starts_with("gen_ai.prompt.")), "{conventions:?}: {metric_keys:?}");
+    }
 }
 
 // ---- function shapes ----

@@ -52,6 +52,9 @@ pub struct GenAiSpanBuilder {
     output_type: Option<StringValue>,
     stop_sequences: Option<Vec<StringValue>>,
     stream: Option<bool>,
+    // prompt identity
+    prompt_name: Option<StringValue>,
+    prompt_version: Option<StringValue>,
     // tools
     tool_type: Option<StringValue>,
     tool_call_id: Option<StringValue>,
@@ -88,6 +91,8 @@ impl GenAiSpanBuilder {
             output_type: None,
             stop_sequences: None,
             stream: None,
+            prompt_name: None,
+            prompt_version: None,
             tool_type: None,
             tool_call_id: None,
             description: None,
@@ -235,6 +240,20 @@ impl GenAiSpanBuilder {
         self.stream = v.into_bool().filter(|b| *b);
         self
     }
+    /// `gen_ai.prompt.name`: the name of the prompt template the call used (inference spans; a
+    /// span attribute only, never a metric attribute).
+    #[inline]
+    pub fn prompt_name(mut self, v: impl TextParam) -> Self {
+        self.prompt_name = v.into_text();
+        self
+    }
+    /// `gen_ai.prompt.version`: the version of that template (inference spans). A name of the
+    /// latest conventions, written in both convention modes: v1.41 has no version key.
+    #[inline]
+    pub fn prompt_version(mut self, v: impl TextParam) -> Self {
+        self.prompt_version = v.into_text();
+        self
+    }
     /// `gen_ai.tool.type` (default `function`).
     #[inline]
     pub fn tool_type(mut self, v: impl TextParam) -> Self {
@@ -264,6 +283,20 @@ impl GenAiSpanBuilder {
     pub fn agent_version(mut self, v: impl TextParam) -> Self {
         self.agent_version = v.into_text();
         self
+    }
+    /// `session.id` on this call's span and every span beneath it: shorthand for
+    /// [`attribution`](GenAiSpanBuilder::attribution)`(Attribution::new().session_id(v))`
+    /// (`#[genai_agent(session_id = ..)]`).
+    #[inline]
+    pub fn session_id(self, v: impl TextParam) -> Self {
+        self.attribution(Attribution::new().session_id(v))
+    }
+    /// `user.id` on this call's span and every span beneath it: shorthand for
+    /// [`attribution`](GenAiSpanBuilder::attribution)`(Attribution::new().user_id(v))`
+    /// (`#[genai_agent(user_id = ..)]`).
+    #[inline]
+    pub fn user_id(self, v: impl TextParam) -> Self {
+        self.attribution(Attribution::new().user_id(v))
     }
     /// Whether the call is expected to report token usage (inference: yes). A call that was
     /// expected to and did not is marked `genai_o11y.usage.missing = true` and counted.
@@ -347,6 +380,9 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_REQUEST_CHOICE_COUNT } = self.choice_count,
                 { sc::GEN_AI_OUTPUT_TYPE } = s(&self.output_type),
                 { sc::GEN_AI_REQUEST_STREAM } = self.stream,
+                // Both convention modes (v1.41 has the name only; see `latest::GEN_AI_PROMPT_VERSION`).
+                { sc::GEN_AI_PROMPT_NAME } = s(&self.prompt_name),
+                { latest::GEN_AI_PROMPT_VERSION } = s(&self.prompt_version),
             ),
             OperationKind::Tool => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::TOOL_SPAN,

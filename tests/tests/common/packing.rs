@@ -1,5 +1,6 @@
 //! The packing assistant's chat and tool, shared by the platform tests (`dialects.rs`,
-//! `phoenix_e2e.rs`): a chat that answers "Pack an umbrella." and a weather tool.
+//! `phoenix_e2e.rs`): a chat (from the prompt template `packing-advice`, version 3) that answers
+//! "Pack an umbrella." and a weather tool.
 #![allow(dead_code)]
 
 use genai_o11y::{genai_span, genai_tool};
@@ -17,6 +18,8 @@ pub struct Msg {
     operation = "chat",
     provider = "openai",
     model = "gpt-4o",
+    prompt_name = "packing-advice",
+    prompt_version = "3",
     input_messages = messages,
     output_messages = |r: &ChatResponse| vec![Msg { role: "assistant", content: r.text.clone() }]
 )]

@@ -1,14 +1,16 @@
 //! Langfuse. It reads the GenAI conventions itself (type from the operation, model, usage with
 //! the cache subtracted, messages, tool arguments); added here: the observation type (so a
 //! span's type does not depend on the order of its fallbacks), the session and user as its own
-//! trace-level keys (it reads `gen_ai.conversation.id` on the root span only), and the computed
-//! cost as `gen_ai.usage.cost` (else it prices the model itself, or not at all).
+//! trace-level keys (it reads `gen_ai.conversation.id` on the root span only), the computed
+//! cost as `gen_ai.usage.cost` (else it prices the model itself, or not at all), and prompt
+//! linking from `gen_ai.prompt.name` / `version` on generation observations (the only ones
+//! Langfuse links to a prompt).
 
 use opentelemetry::{Array, StringValue, Value};
 
 use super::{Attrs, Op};
 use crate::semconv::platforms::{general, langfuse as lf};
-use crate::semconv::{v1_41 as sc, vendor};
+use crate::semconv::{latest, v1_41 as sc, vendor};
 
 /// The only currency Langfuse's cost is in.
 const USD: &str = "USD";
@@ -27,6 +29,11 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     }
     for (k, v) in a.metadata() {
         a.add_owned(format!("{}{k}", lf::TRACE_METADATA_PREFIX), v);
+    }
+    // The observation type the span ends up with (an application's own wins over ours).
+    if a.str(lf::OBSERVATION_TYPE) == Some(lf::TYPE_GENERATION) {
+        a.copy(sc::GEN_AI_PROMPT_NAME, lf::PROMPT_NAME);
+        a.copy(latest::GEN_AI_PROMPT_VERSION, lf::PROMPT_VERSION);
     }
     if matches!(op, Op::Inference | Op::Embeddings) && a.str(vendor::COST_CURRENCY).is_none_or(|c| c.eq_ignore_ascii_case(USD)) {
         if let Some(cost) = a.get(vendor::COST_AMOUNT).and_then(number) {

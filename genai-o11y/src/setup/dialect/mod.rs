@@ -17,7 +17,7 @@
 //! | dialect | adds | removes |
 //! |---|---|---|
 //! | Phoenix | `openinference.span.kind`; `input.value` / `output.value` (+ `_mime_type`) on tool and agent spans; `session.id` from `gen_ai.conversation.id` | nothing |
-//! | Langfuse | `langfuse.observation.type`; `langfuse.session.id`, `langfuse.user.id`; `gen_ai.usage.cost` from the computed cost (USD) | nothing |
+//! | Langfuse | `langfuse.observation.type`; `langfuse.session.id`, `langfuse.user.id`; `gen_ai.usage.cost` from the computed cost (USD); on generation spans `langfuse.observation.prompt.name` / `.version` from `gen_ai.prompt.name` / `version` | nothing |
 //! | LangSmith | `langsmith.span.kind`; `gen_ai.system`; `langsmith.metadata.ls_model_name` / `ls_provider` / `conversation_id` / `session_id` / `user_id` | renames the operation `embeddings` to `embedding` |
 //! | Opik | `gen_ai.system` (not on agent spans) | on agent spans: model, usage, messages, system instructions; everywhere: other platforms' keys |
 //!

@@ -106,6 +106,43 @@ fn langfuse_adds_types_session_user_and_cost() {
 }
 
 #[test]
+fn langfuse_links_prompts_on_generation_spans_only() {
+    let prompt = || [kv("gen_ai.prompt.name", "support-answer"), kv("gen_ai.prompt.version", "7")];
+    let c = rewritten(Dialect::Langfuse, chat().into_iter().chain(prompt()).collect());
+    assert_eq!(get(&c, "langfuse.observation.prompt.name"), Some("support-answer"));
+    assert_eq!(get(&c, "langfuse.observation.prompt.version"), Some("7"));
+    // A name without a version links the name only.
+    let name_only = rewritten(Dialect::Langfuse, chat().into_iter().chain([kv("gen_ai.prompt.name", "support-answer")]).collect());
+    assert_eq!(get(&name_only, "langfuse.observation.prompt.name"), Some("support-answer"));
+    assert_eq!(get(&name_only, "langfuse.observation.prompt.version"), None);
+    assert_eq!(get(&rewritten(Dialect::Langfuse, chat()), "langfuse.observation.prompt.name"), None, "no prompt, no link");
+    // Not a generation: no link (Langfuse links prompts to generations only).
+    for op in ["embeddings", "execute_tool", "invoke_agent"] {
+        let other = rewritten(Dialect::Langfuse, [kv("gen_ai.operation.name", op)].into_iter().chain(prompt()).collect());
+        assert_eq!(get(&other, "langfuse.observation.prompt.name"), None, "{op}");
+        assert_eq!(get(&other, "langfuse.observation.prompt.version"), None, "{op}");
+    }
+    assert_eq!(get(&rewritten(Dialect::Langfuse, prompt().into()), "langfuse.observation.prompt.name"), None, "a plain span");
+    // The type the span ends up with decides: the application's own wins over the operation's.
+    let retyped = rewritten(Dialect::Langfuse, chat().into_iter().chain(prompt()).chain([kv("langfuse.observation.type", "span")]).collect());
+    assert_eq!(get(&retyped, "langfuse.observation.prompt.name"), None);
+    let typed = rewritten(Dialect::Langfuse, prompt().into_iter().chain([kv("langfuse.observation.type", "generation")]).collect());
+    assert_eq!(get(&typed, "langfuse.observation.prompt.name"), Some("support-answer"));
+    // What the application set wins.
+    let own = rewritten(Dialect::Langfuse, chat().into_iter().chain(prompt()).chain([kv("langfuse.observation.prompt.version", "8")]).collect());
+    assert_eq!(get(&own, "langfuse.observation.prompt.version"), Some("8"));
+}
+
+#[test]
+fn other_dialects_leave_the_prompt_alone() {
+    for d in [Dialect::Phoenix, Dialect::LangSmith, Dialect::Opik] {
+        let c = rewritten(d, chat().into_iter().chain([kv("gen_ai.prompt.name", "support-answer")]).collect());
+        assert_eq!(get(&c, "gen_ai.prompt.name"), Some("support-answer"), "{d:?}");
+        assert!(c.iter().all(|(k, _)| !k.starts_with("langfuse.")), "{d:?}");
+    }
+}
+
+#[test]
 fn langsmith_adds_kinds_system_and_metadata_and_names_embeddings_its_way() {
     let c = rewritten(Dialect::LangSmith, chat());
     assert_eq!(get(&c, "langsmith.span.kind"), Some("llm"));
