@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{self, Stream, StreamExt};
+use genai_o11y::attribution::{Attribution, MetricAttribution};
 use genai_o11y::health::HealthChecker;
 use genai_o11y::prometheus::PrometheusHandle;
 use genai_o11y::server::{RunningServer, Server};
@@ -35,6 +36,11 @@ use tokio::task::JoinHandle;
 
 /// The two models of the workload (both in the built-in pricing table).
 pub const MODELS: [&str; 2] = ["gpt-4o", "claude-sonnet-4"];
+/// The `app.feature` attribution values of the workload (on the metrics: the cost-by-feature
+/// panel).
+pub const FEATURES: [&str; 3] = ["support", "summarize", "chat"];
+/// The attribution key the demo allows onto its metrics.
+pub const FEATURE_KEY: &str = "app.feature";
 /// The `service.name` of the demo's resource (`target_info` in Prometheus).
 pub const SERVICE_NAME: &str = "genai-o11y-demo";
 /// The client-side deadline of a model call; the fake API sometimes hangs past it.
@@ -261,8 +267,13 @@ impl Drop for AliveGuard {
 /// One round: the agent on `primary`, a direct chat on the other model, a streamed call on
 /// `primary` (every 4th stream is abandoned after two chunks: `error.type = cancelled`).
 async fn iteration(primary: &'static str, other: &'static str, round: u64) {
-    let _ = support_agent(primary, "How do I reset my password while travelling?").await;
-    let _ = chat(other, "Summarize the ticket in one sentence.").await;
+    let feature = |f: &'static str| Attribution::new().session_id(format!("session-{round}")).metadata(FEATURE_KEY, f);
+    let _ = feature(FEATURES[0]).scope(support_agent(primary, "How do I reset my password while travelling?")).await;
+    let _ = feature(FEATURES[1]).scope(chat(other, "Summarize the ticket in one sentence.")).await;
+    feature(FEATURES[2]).scope(stream_round(primary, round)).await;
+}
+
+async fn stream_round(primary: &'static str, round: u64) {
     let seed = STREAM_CALLS.fetch_add(1, Ordering::Relaxed);
     let mut s = Box::pin(chat_stream(primary, seed ^ round));
     let mut text = String::new();
@@ -310,6 +321,8 @@ pub async fn serve(addr: impl ToSocketAddrs) -> Result<DemoServer, Box<dyn std::
     let (prometheus, exporter) = PrometheusHandle::new()?;
     let meter_provider = SdkMeterProvider::builder().with_reader(exporter).with_resource(Resource::builder().with_service_name(SERVICE_NAME).build()).build();
     opentelemetry::global::set_meter_provider(meter_provider.clone());
+    // `app.feature` (low cardinality) on every GenAI metric; the session id never is.
+    genai_o11y::set_metric_attribution(MetricAttribution::keys([FEATURE_KEY]));
     genai_o11y::refresh_instruments();
 
     let state = Arc::new(WorkloadState::default());

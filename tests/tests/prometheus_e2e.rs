@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use genai_o11y_examples::prometheus_demo::{self, MODELS};
+use genai_o11y_examples::prometheus_demo::{self, FEATURES, MODELS};
 use serde_json::Value;
 
 /// An instant vector: each series' labels and value.
@@ -365,6 +365,12 @@ fn check_probe(p: &Probe, result: &[(BTreeMap<String, String>, f64)]) -> Result<
     if !result.iter().any(|(_, v)| *v > 0.0) {
         return Err("every value is 0".into());
     }
+    if p.by.iter().any(|l| l == "app_feature") {
+        let features: BTreeSet<&str> = result.iter().filter_map(|(l, _)| l.get("app_feature").map(String::as_str)).collect();
+        if features != FEATURES.into_iter().collect() {
+            return Err(format!("features {features:?}, expected {FEATURES:?}"));
+        }
+    }
     if p.by.iter().any(|l| l == "gen_ai_request_model") {
         let models: BTreeSet<&str> = result.iter().filter_map(|(l, _)| l.get("gen_ai_request_model").map(String::as_str)).collect();
         for m in MODELS {
@@ -515,6 +521,10 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
         assert!(started.elapsed() < Duration::from_secs(30), "the demo workload produced too little:\n{}", r.body);
         std::thread::sleep(Duration::from_millis(200));
     };
+    // Attribution: the allowed feature key is a label of the GenAI metrics; the session id,
+    // unbounded, never is.
+    assert!(exposition.contains("app_feature=\"support\""), "app.feature on the metrics");
+    assert!(!exposition.contains("session_id"), "session.id must never become a metric label");
     let (metric_names, label_names) = exposed_names(&exposition);
     for required in [
         "gen_ai_client_operation_duration_seconds_bucket",
