@@ -441,12 +441,97 @@ fn benches(c: &mut Criterion) {
     healthy.shutdown();
     slow.shutdown();
 
+    // Issue 9: attribution per span (the processor writing 0, 2 or 6 attributes; the metric
+    // allow-list), against the same pipeline without the attribution processor; and the tower
+    // server layer per request, against the bare service.
+    bench_attribution(c, &req);
+    bench_server_layer(c);
+
     let mut g = c.benchmark_group("streaming");
     {
         let _on = enable();
         g.bench_function("uninstrumented", |b| b.iter(|| drain(plain_stream)));
         g.bench_function("annotated", |b| b.iter(|| drain(annotated_stream)));
     }
+    g.finish();
+}
+
+/// The enabled pipeline, its span processor wrapped by the attribution processor or not.
+fn enable_attribution(wrapped: bool, settings: Settings) -> Enabled {
+    let processor = opentelemetry_sdk::trace::SimpleSpanProcessor::new(CountingExporter::default());
+    let builder = SdkTracerProvider::builder();
+    let tracer = if wrapped {
+        builder.with_span_processor(genai_o11y::attribution::AttributionProcessor::wrap(processor)).build()
+    } else {
+        builder.with_span_processor(processor).build()
+    };
+    let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
+    let meter = SdkMeterProvider::builder().with_reader(reader).build();
+    let layer = genai_o11y::otel_layer(tracer.tracer("bench"));
+    let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    let scoped = genai_o11y::scoped_with(&meter, settings.conventions(Conventions::V1_41));
+    Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
+}
+
+fn bench_attribution(c: &mut Criterion, req: &Req) {
+    use genai_o11y::attribution::{Attribution, MetricAttribution};
+    let two = || Attribution::new().session_id("session-42").user_id("user-7");
+    let six = || two().tags(["beta", "eu"]).metadata("app.feature", "search").metadata("app.tenant_tier", "gold").metadata("app.release", "2026.12");
+    let mut g = c.benchmark_group("attribution");
+    {
+        let _on = enable_attribution(false, no_pricing());
+        g.bench_function("no_processor", |b| b.iter(|| run(annotated(black_box(req)))));
+    }
+    {
+        let _on = enable_attribution(true, no_pricing());
+        g.bench_function("attr_0", |b| b.iter(|| run(annotated(black_box(req)))));
+        two().in_scope(|| g.bench_function("attr_2", |b| b.iter(|| run(annotated(black_box(req))))));
+        six().in_scope(|| g.bench_function("attr_6", |b| b.iter(|| run(annotated(black_box(req))))));
+    }
+    {
+        let _on = enable_attribution(true, no_pricing().metric_attribution(MetricAttribution::keys(["app.feature", "app.tenant_tier"])));
+        six().in_scope(|| g.bench_function("attr_6_metrics", |b| b.iter(|| run(annotated(black_box(req))))));
+    }
+    g.finish();
+}
+
+/// A bare HTTP service: answers 200 at once.
+#[derive(Clone)]
+struct Ok200;
+impl tower_service::Service<http::Request<()>> for Ok200 {
+    type Response = http::Response<()>;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<http::Response<()>, std::convert::Infallible>>;
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, _: http::Request<()>) -> Self::Future {
+        std::future::ready(Ok(http::Response::new(())))
+    }
+}
+
+fn request(traceparent: bool) -> http::Request<()> {
+    let mut r = http::Request::post("/tools/get_weather");
+    if traceparent {
+        r = r.header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    }
+    r.body(()).unwrap()
+}
+
+fn bench_server_layer(c: &mut Criterion) {
+    use tower_layer::Layer;
+    use tower_service::Service;
+    opentelemetry::global::set_text_map_propagator(opentelemetry::propagation::TextMapCompositePropagator::new(vec![
+        Box::new(opentelemetry_sdk::propagation::TraceContextPropagator::new()),
+        Box::new(opentelemetry_sdk::propagation::BaggagePropagator::new()),
+    ]));
+    let _on = enable_attribution(true, no_pricing());
+    let mut g = c.benchmark_group("server");
+    let mut bare = Ok200;
+    g.bench_function("bare", |b| b.iter(|| run(bare.call(black_box(request(true))))));
+    let mut layered = genai_o11y::propagation::ServerLayer::new().layer(Ok200);
+    g.bench_function("layer", |b| b.iter(|| run(layered.call(black_box(request(false))))));
+    g.bench_function("layer_traceparent", |b| b.iter(|| run(layered.call(black_box(request(true))))));
     g.finish();
 }
 

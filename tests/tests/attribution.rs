@@ -52,10 +52,8 @@ async fn every_span_started_inside_carries_the_attribution_and_none_outside() {
     agent("outside".into()).await.unwrap();
 
     let spans = t.spans();
-    let (inside, outside): (Vec<&SpanData>, Vec<&SpanData>) = spans.iter().partition(|s| {
-        let in_first_trace = s.span_context.trace_id() == t.span("handle_request").span_context.trace_id();
-        in_first_trace
-    });
+    let first_trace = t.span("handle_request").span_context.trace_id();
+    let (inside, outside): (Vec<&SpanData>, Vec<&SpanData>) = spans.iter().partition(|s| s.span_context.trace_id() == first_trace);
     let names: Vec<&str> = inside.iter().map(|s| s.name.as_ref()).collect();
     for expected in ["handle_request", "invoke_agent helper", "execute_tool lookup", "db_query", "chat gpt-4o"] {
         assert!(names.contains(&expected), "{names:?}");
@@ -87,8 +85,8 @@ async fn nested_scopes_merge_and_the_inner_one_wins() {
         })
         .await;
     let spans = t.spans();
-    let got: Vec<(Option<String>, Option<String>, Vec<String>, Option<String>)> =
-        spans.iter().map(|s| (session(s), string_attr(s, "user.id"), tags(s), string_attr(s, "app.feature"))).collect();
+    type Row = (Option<String>, Option<String>, Vec<String>, Option<String>);
+    let got: Vec<Row> = spans.iter().map(|s| (session(s), string_attr(s, "user.id"), tags(s), string_attr(s, "app.feature"))).collect();
     let row = |s: &str, tags: &[&str], f: &str| {
         (Some(s.to_owned()), Some("u-1".to_owned()), tags.iter().map(|t| t.to_string()).collect::<Vec<_>>(), Some(f.to_owned()))
     };

@@ -6,9 +6,9 @@ use std::future::Future;
 use tracing::field::Empty;
 use tracing::Instrument;
 
+use super::conventions::{method, protocol_version};
 use super::inject_context;
 use super::outgoing_context;
-use super::server::{method, protocol_version};
 use crate::semconv::{http as names, tracing_names as tn};
 
 /// `send_traced()` in place of `send()`: the request runs in a CLIENT span `{method}` with

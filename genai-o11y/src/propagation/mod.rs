@@ -33,6 +33,8 @@
 
 #[cfg(feature = "reqwest")]
 mod client;
+#[cfg(any(feature = "tower", feature = "reqwest"))]
+mod conventions;
 #[cfg(feature = "tower")]
 mod server;
 

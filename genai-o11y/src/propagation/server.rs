@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use tracing::field::Empty;
 
+use super::conventions::{method, protocol_version};
 use super::{attribution_from, extract, set_parent};
 use crate::attribution::{Applied, Attribution, Guard as AttributionGuard};
 use crate::semconv::{http as names, tracing_names as tn};
@@ -112,26 +113,6 @@ fn server_span<B>(req: &http::Request<B>) -> tracing::Span {
     )
 }
 
-/// `http.request.method` (`_OTHER` for a method the conventions do not know) and, then, the
-/// original.
-pub(super) fn method(m: &http::Method) -> (&'static str, Option<&str>) {
-    match names::KNOWN_METHODS.iter().find(|k| **k == m.as_str()) {
-        Some(k) => (k, None),
-        None => (names::METHOD_OTHER, Some(m.as_str())),
-    }
-}
-
-pub(super) fn protocol_version(v: http::Version) -> Option<&'static str> {
-    Some(match v {
-        http::Version::HTTP_09 => "0.9",
-        http::Version::HTTP_10 => "1.0",
-        http::Version::HTTP_11 => "1.1",
-        http::Version::HTTP_2 => "2",
-        http::Version::HTTP_3 => "3",
-        _ => return None,
-    })
-}
-
 #[cfg(feature = "axum")]
 fn route<B>(req: &http::Request<B>) -> Option<String> {
     req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned())
@@ -180,18 +161,5 @@ where
             }
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn methods_and_versions() {
-        assert_eq!(method(&http::Method::POST), ("POST", None));
-        assert_eq!(method(&http::Method::from_bytes(b"PURGE").unwrap()), ("_OTHER", Some("PURGE")));
-        assert_eq!(protocol_version(http::Version::HTTP_11), Some("1.1"));
-        assert_eq!(protocol_version(http::Version::HTTP_2), Some("2"));
     }
 }
