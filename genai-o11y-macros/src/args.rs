@@ -201,7 +201,6 @@ impl Arg {
 const SPAN: &[MacroKind] = &[MacroKind::Span];
 const TOOL: &[MacroKind] = &[MacroKind::Tool];
 const AGENT: &[MacroKind] = &[MacroKind::Agent];
-const TOOL_AGENT: &[MacroKind] = &[MacroKind::Tool, MacroKind::Agent];
 const SPAN_AGENT: &[MacroKind] = &[MacroKind::Span, MacroKind::Agent];
 const ALL: &[MacroKind] = &MacroKind::ALL;
 
@@ -210,6 +209,7 @@ const SAMPLING: &[Check] = &[Check::Sampling];
 const SAMPLING_COUNT: &[Check] = &[Check::Sampling, Check::NonNegative];
 const NONE: &[Check] = &[];
 
+const PROMPT_ELSEWHERE: &str = "prompt identity belongs on the model call it built: `#[genai_span(..., {key} = ...)]`";
 const ATTRIBUTION_ELSEWHERE: &str =
     "attribution belongs on the `#[genai_agent]` (its span and every span beneath it) or on `genai_o11y::attribution::Attribution::new().{key}(..).scope(fut)`";
 
@@ -218,10 +218,12 @@ const CONTENT_ON_TOOL: &str = "a tool captures its input as `arguments = ...` (b
 /// Every argument, in the order the README lists them: one entry each.
 pub const ARGS: &[Arg] = &[
     Arg::new("operation", SPAN, Value::Operation, Becomes::Constructor, "`gen_ai.operation.name`; the span is named `{operation} {model}`").required_on(SPAN).elsewhere("`#[{attr}]` has a fixed operation (`{op}`)"),
-    Arg::new("provider", SPAN_AGENT, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name`, e.g. `\"openai\"`, `\"anthropic\"`, `\"gcp.gemini\"` (required on `#[genai_span]`)").checks(NOT_EMPTY).required_on(SPAN),
+    Arg::new("provider", SPAN, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` (required), e.g. `\"openai\"`, `\"anthropic\"`, `\"gcp.gemini\"`").checks(NOT_EMPTY).required_on(SPAN),
+    Arg::new("provider", AGENT, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of the model the agent runs on, e.g. `\"openai\"`").checks(NOT_EMPTY),
     Arg::new("model", SPAN_AGENT, Value::Text, Becomes::Method("model"), "`gen_ai.request.model`").checks(NOT_EMPTY),
     Arg::new("name", SPAN, Value::Text, Becomes::Method("span_name"), "overrides the span name").checks(NOT_EMPTY).default(Default::Described("`{operation} {model}`")),
-    Arg::new("name", TOOL_AGENT, Value::LitText, Becomes::Constructor, "`gen_ai.tool.name` / `gen_ai.agent.name` (a metric attribute, so a literal); the span is named `execute_tool {name}` / `invoke_agent {name}`").checks(NOT_EMPTY).default(Default::FnName),
+    Arg::new("name", TOOL, Value::LitText, Becomes::Constructor, "`gen_ai.tool.name` (a metric attribute, so a literal); the span is named `execute_tool {name}`").checks(NOT_EMPTY).default(Default::FnName),
+    Arg::new("name", AGENT, Value::LitText, Becomes::Constructor, "`gen_ai.agent.name` (a metric attribute, so a literal); the span is named `invoke_agent {name}`").checks(NOT_EMPTY).default(Default::FnName),
     Arg::new("temperature", SPAN, Value::Float, Becomes::Method("temperature"), "`gen_ai.request.temperature`").checks(SAMPLING),
     Arg::new("max_tokens", SPAN, Value::Int, Becomes::Method("max_tokens"), "`gen_ai.request.max_tokens`").checks(SAMPLING_COUNT),
     Arg::new("top_p", SPAN, Value::Float, Becomes::Method("top_p"), "`gen_ai.request.top_p`").checks(SAMPLING),
@@ -237,11 +239,12 @@ pub const ARGS: &[Arg] = &[
     Arg::new("tool_type", TOOL, Value::LitText, Becomes::Method("tool_type"), "`gen_ai.tool.type` (`function`, `extension`, `datastore`)").checks(NOT_EMPTY).default(Default::Described("`\"function\"`")),
     Arg::new("call_id", TOOL, Value::Text, Becomes::Method("tool_call_id"), "`gen_ai.tool.call.id`").checks(NOT_EMPTY),
     Arg::new("id", AGENT, Value::Text, Becomes::Method("agent_id"), "`gen_ai.agent.id`").checks(NOT_EMPTY),
-    Arg::new("description", TOOL_AGENT, Value::Text, Becomes::Method("description"), "`gen_ai.tool.description` / `gen_ai.agent.description`").checks(NOT_EMPTY).default(Default::DocComment),
+    Arg::new("description", TOOL, Value::Text, Becomes::Method("description"), "`gen_ai.tool.description`").checks(NOT_EMPTY).default(Default::DocComment),
+    Arg::new("description", AGENT, Value::Text, Becomes::Method("description"), "`gen_ai.agent.description`").checks(NOT_EMPTY).default(Default::DocComment),
     Arg::new("version", AGENT, Value::Text, Becomes::Method("agent_version"), "`gen_ai.agent.version`").checks(NOT_EMPTY),
     Arg::new("conversation_id", ALL, Value::Text, Becomes::Method("conversation_id"), "`gen_ai.conversation.id`").checks(NOT_EMPTY),
-    Arg::new("prompt_name", SPAN, Value::Text, Becomes::Method("prompt_name"), "`gen_ai.prompt.name`: the prompt template the call used (a span attribute, not a metric attribute)").checks(NOT_EMPTY),
-    Arg::new("prompt_version", SPAN, Value::Text, Becomes::Method("prompt_version"), "`gen_ai.prompt.version` (the latest conventions' key, written in both modes: v1.41 has none)").checks(NOT_EMPTY),
+    Arg::new("prompt_name", SPAN, Value::Text, Becomes::Method("prompt_name"), "`gen_ai.prompt.name`: the prompt template the call used (a span attribute, not a metric attribute)").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
+    Arg::new("prompt_version", SPAN, Value::Text, Becomes::Method("prompt_version"), "`gen_ai.prompt.version` (the latest conventions' key, written in both modes: v1.41 has none); a number is written as a string, `\"3\"` or `v.to_string()`").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
     Arg::new("session_id", AGENT, Value::Text, Becomes::Method("session_id"), "`session.id` on this agent's span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
     Arg::new("user_id", AGENT, Value::Text, Becomes::Method("user_id"), "`user.id` on this agent's span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
     Arg::new("usage", SPAN, Value::UsageClosure, Becomes::Usage, "reads token usage from a type you do not own (`usage = |resp| Usage::new().input(..)`); `usage = none` records none and expects none. On a stream it runs per chunk: return no counts for a chunk that reports none").default(Default::FromReturnType).elsewhere("only `#[genai_span]` records token usage"),

@@ -235,3 +235,30 @@ async fn malformed_or_oversized_headers_start_a_fresh_trace_without_error() {
     assert!(err.is_connect());
     assert_eq!(string_attr(&t.span("GET"), "error.type").as_deref(), Some("connect"));
 }
+
+/// Two services in one process (a demo, a test): the console prints the request as one tree,
+/// the called service's server span under the client call, and names the trace.
+#[tokio::test]
+async fn the_console_prints_two_services_in_one_process_as_one_tree() {
+    let out = Buf::default();
+    let guard =
+        genai_o11y::init().env_source(|_| None).console_output(out.clone()).log_format(genai_o11y::setup::LogFormat::Off).install_thread_local().unwrap();
+    let tools = tool_service(false).await;
+    let agent = agent_service().await;
+    let url = format!("http://{agent}/ask?tools={tools}&session=s-console&propagate=false");
+    client().get(url).send_traced().instrument(tracing::info_span!("test_client")).await.unwrap().text().await.unwrap();
+    guard.flush();
+    let text = out.text();
+    let trees: Vec<&str> = text.lines().filter(|l| l.contains("· trace ")).collect();
+    assert_eq!(trees.len(), 1, "one tree:\n{text}");
+    assert!(trees[0].starts_with("test_client [Internal]"), "{text}");
+    let depth = |name: &str| {
+        let line = text.lines().find(|l| l.trim_start().starts_with(name)).unwrap_or_else(|| panic!("{name} in\n{text}"));
+        (line.len() - line.trim_start().len()) / 2
+    };
+    assert_eq!(depth("GET /ask [Server]"), 2, "{text}");
+    assert_eq!(depth("invoke_agent planner"), 3, "{text}");
+    assert_eq!(depth("POST /tools/{name} [Server]"), 5, "{text}");
+    assert_eq!(depth("execute_tool get_weather"), 6, "{text}");
+    drop(guard);
+}

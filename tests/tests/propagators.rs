@@ -1,6 +1,6 @@
 //! What `init()` installs for context propagation and attribution: the global W3C propagators
-//! chosen by `OTEL_PROPAGATORS` (or `Setup::propagators`), and the attribution processor in the
-//! span pipeline. One test: the propagator is process-wide state.
+//! chosen by `OTEL_PROPAGATORS` (or `Setup::propagators`), the attribution processor in the
+//! span pipeline, and the metric attribution variables. One test: the propagator is process-wide state.
 
 mod common;
 
@@ -60,6 +60,17 @@ async fn init_installs_the_propagators_and_the_attribution_processor() {
     let err = genai_o11y::init().env_source(env(&[("OTEL_PROPAGATORS", "tracecontext,xray")])).log_format(LogFormat::Off).install_thread_local().unwrap_err();
     assert!(matches!(err, SetupError::UnknownPropagator { .. }));
     assert_eq!(err.to_string(), "unknown propagator \"xray\" (from OTEL_PROPAGATORS): expected `tracecontext`, `baggage` or `none`, comma-separated");
+
+    // A cap on metric attribution values that is not a number is refused, not ignored.
+    let err = genai_o11y::init()
+        .env_source(env(&[("GENAI_O11Y_METRIC_ATTRIBUTES", "app.feature"), ("GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES", "two")]))
+        .log_format(LogFormat::Off)
+        .install_thread_local()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid cap on metric attribution values \"two\" (from GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES): expected a whole number, e.g. 100"
+    );
 
     // The attribution processor is in init()'s pipeline.
     let exporter = InMemorySpanExporter::default();

@@ -84,17 +84,25 @@ impl MetricAttribution {
     }
 
     /// From `GENAI_O11Y_METRIC_ATTRIBUTES` (comma-separated keys) and
-    /// `GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES`; none when unset.
+    /// `GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES`; none when unset. A cap that is not a whole
+    /// number keeps the default (`init()` refuses it instead).
     pub fn from_env() -> Self {
-        Self::from_vars(|k| std::env::var(k).ok())
+        Self::from_vars(|k| std::env::var(k).ok()).unwrap_or_else(|(keys, _)| keys)
     }
 
-    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
-        let Some(list) = var(names::METRIC_ATTRIBUTES_ENV) else { return Self::none() };
-        let m = Self::keys(list.split(',').map(str::trim).filter(|k| !k.is_empty()).map(|k| Key::from(k.to_owned())));
-        match var(names::METRIC_ATTRIBUTE_MAX_VALUES_ENV).and_then(|v| v.trim().parse::<usize>().ok()) {
-            Some(n) => m.max_values(n),
-            None => m,
+    /// From the variables `var` reads: the keys, or the keys with the default cap and the bad
+    /// cap's value when the cap is not a whole number.
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, (Self, String)> {
+        let m = match var(names::METRIC_ATTRIBUTES_ENV) {
+            Some(list) => Self::keys(list.split(',').map(str::trim).filter(|k| !k.is_empty()).map(|k| Key::from(k.to_owned()))),
+            None => Self::none(),
+        };
+        match var(names::METRIC_ATTRIBUTE_MAX_VALUES_ENV) {
+            None => Ok(m),
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) => Ok(m.max_values(n)),
+                Err(_) => Err((m, v)),
+            },
         }
     }
 
@@ -176,9 +184,12 @@ mod tests {
             "GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES" => Some("7".to_owned()),
             _ => None,
         };
-        let m = MetricAttribution::from_vars(vars);
+        let m = MetricAttribution::from_vars(vars).unwrap();
         assert_eq!(m.allowed().collect::<Vec<_>>(), ["app.feature", "app.tier"]);
         assert_eq!(m.max_values, 7);
-        assert_eq!(MetricAttribution::from_vars(|_| None).allowed().count(), 0);
+        assert_eq!(MetricAttribution::from_vars(|_| None).unwrap().allowed().count(), 0);
+        let bad = MetricAttribution::from_vars(|k| Some(if k.ends_with("MAX_VALUES") { "two".into() } else { "app.feature".into() }));
+        let (fallback, value) = bad.unwrap_err();
+        assert_eq!((fallback.max_values, value.as_str()), (MetricAttribution::DEFAULT_MAX_VALUES, "two"));
     }
 }

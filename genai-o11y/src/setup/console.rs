@@ -1,7 +1,7 @@
 //! The console exporter: a readable tree of each finished trace (durations, tokens, cost,
 //! errors) and a metrics summary at shutdown. The default when no OTLP endpoint is configured.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -13,7 +13,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::Temporality;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 
 use crate::semconv::{v1_41 as sc, vendor};
 
@@ -32,12 +32,44 @@ pub enum ConsoleStyle {
 
 const MAX_PENDING_SPANS: usize = 10_000;
 
-/// Prints each trace as a tree when its local root span ends.
+/// Prints each trace as a tree when its local root span ends (its first line names the trace).
+///
+/// A span whose parent is remote is the local root of a service that was called, unless that
+/// parent was started in this process too (two services in one process, a test): then the trace
+/// is printed whole when its real root ends. [`ConsoleSpanExporter::local_spans`] tells it which
+/// spans started here.
 #[derive(Clone)]
 pub struct ConsoleSpanExporter {
     out: SharedWriter,
     style: ConsoleStyle,
     pending: Arc<Mutex<PendingTraces>>,
+    local: Arc<Mutex<HashSet<SpanId>>>,
+}
+
+/// The span processor that records which spans started in this process, for
+/// [`ConsoleSpanExporter`] (add it to the same tracer provider).
+#[derive(Debug, Clone)]
+pub struct LocalSpans(Arc<Mutex<HashSet<SpanId>>>);
+
+/// At most this many span ids are remembered (spans started here, not yet printed).
+const MAX_LOCAL_SPANS: usize = 100_000;
+
+impl SpanProcessor for LocalSpans {
+    fn on_start(&self, span: &mut Span, _cx: &opentelemetry::Context) {
+        use opentelemetry::trace::Span as _;
+        if let Ok(mut ids) = self.0.lock() {
+            if ids.len() < MAX_LOCAL_SPANS {
+                ids.insert(span.span_context().span_id());
+            }
+        }
+    }
+    fn on_end(&self, _span: SpanData) {}
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -56,7 +88,27 @@ impl std::fmt::Debug for ConsoleSpanExporter {
 impl ConsoleSpanExporter {
     /// Writes to `out`.
     pub fn new(out: SharedWriter, style: ConsoleStyle) -> Self {
-        ConsoleSpanExporter { out, style, pending: Arc::default() }
+        ConsoleSpanExporter { out, style, pending: Arc::default(), local: Arc::default() }
+    }
+
+    /// The processor that tells this exporter which spans started in this process.
+    pub fn local_spans(&self) -> LocalSpans {
+        LocalSpans(self.local.clone())
+    }
+
+    /// Is this span where the trace's part in this process begins?
+    fn is_local_root(&self, span: &SpanData) -> bool {
+        span.parent_span_id == SpanId::INVALID
+            || (span.parent_span_is_remote && !self.local.lock().map(|ids| ids.contains(&span.parent_span_id)).unwrap_or(false))
+    }
+
+    /// Forgets the printed spans.
+    fn printed(&self, spans: &[SpanData]) {
+        if let Ok(mut ids) = self.local.lock() {
+            for s in spans {
+                ids.remove(&s.span_context.span_id());
+            }
+        }
     }
 
     fn write(&self, text: &str) {
@@ -74,7 +126,7 @@ impl SpanExporter for ConsoleSpanExporter {
             let Ok(mut p) = self.pending.lock() else { return Ok(()) };
             for span in batch {
                 let trace = span.span_context.trace_id();
-                let is_root = span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
+                let is_root = self.is_local_root(&span);
                 if !p.by_trace.contains_key(&trace) {
                     p.order.push(trace);
                 }
@@ -98,6 +150,7 @@ impl SpanExporter for ConsoleSpanExporter {
             }
         }
         for spans in ready {
+            self.printed(&spans);
             self.write(&span_tree(&spans, self.style));
         }
         Ok(())
@@ -231,7 +284,8 @@ pub fn span_tree(spans: &[SpanData], style: ConsoleStyle) -> String {
 fn write_span(out: &mut String, s: &SpanData, children: &HashMap<SpanId, Vec<&SpanData>>, depth: usize, style: ConsoleStyle) {
     let ms = s.end_time.duration_since(s.start_time).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
     let indent = "  ".repeat(depth);
-    let _ = writeln!(out, "{indent}{} [{:?}] {ms:.1} ms{}", s.name, s.span_kind, summary(s));
+    let trace = if depth == 0 { format!("  · trace {}", s.span_context.trace_id()) } else { String::new() };
+    let _ = writeln!(out, "{indent}{} [{:?}] {ms:.1} ms{}{trace}", s.name, s.span_kind, summary(s));
     if style == ConsoleStyle::Verbose {
         let mut attrs: Vec<&KeyValue> = s.attributes.iter().collect();
         attrs.sort_by(|a, b| a.key.as_str().cmp(b.key.as_str()));

@@ -136,6 +136,13 @@ pub enum SetupError {
         /// The value.
         value: String,
     },
+    /// `GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES` is not a whole number.
+    InvalidMetricAttribution {
+        /// Where it came from.
+        source: Source,
+        /// The value.
+        value: String,
+    },
     /// OTLP was asked for, but the crate was built without the feature.
     FeatureDisabled {
         /// The feature, e.g. `otlp`.
@@ -163,6 +170,7 @@ impl SetupError {
             SetupError::InvalidResource { .. } => "InvalidResource",
             SetupError::Exporter { .. } => "Exporter",
             SetupError::UnknownPropagator { .. } => "UnknownPropagator",
+            SetupError::InvalidMetricAttribution { .. } => "InvalidMetricAttribution",
             SetupError::FeatureDisabled { .. } => "FeatureDisabled",
             SetupError::TlsUnavailable(_) => "TlsUnavailable",
         }
@@ -182,6 +190,7 @@ impl SetupError {
             | SetupError::InvalidResource { source, .. }
             | SetupError::Exporter { source, .. }
             | SetupError::UnknownPropagator { source, .. }
+            | SetupError::InvalidMetricAttribution { source, .. }
             | SetupError::FeatureDisabled { source, .. } => Some(*source),
             SetupError::TlsUnavailable(e) => Some(e.source),
         }
@@ -215,6 +224,9 @@ impl fmt::Display for SetupError {
             SetupError::Exporter { exporter, source, reason } => write!(f, "cannot build the {exporter} exporter (selected by {source}): {reason}"),
             SetupError::UnknownPropagator { source, value } => {
                 write!(f, "unknown propagator {value:?} (from {source}): expected `tracecontext`, `baggage` or `none`, comma-separated")
+            }
+            SetupError::InvalidMetricAttribution { source, value } => {
+                write!(f, "invalid cap on metric attribution values {value:?} (from {source}): expected a whole number, e.g. 100")
             }
             SetupError::FeatureDisabled { feature, source } => {
                 write!(f, "{source} needs the `{feature}` feature of genai-o11y: enable it in Cargo.toml")
@@ -288,6 +300,11 @@ mod tests {
                 SetupError::Exporter { exporter: "Prometheus", source: Source::Code("Setup::prometheus()"), reason: "boom".into() },
                 "Setup::prometheus()",
                 "cannot build the Prometheus exporter",
+            ),
+            (
+                SetupError::InvalidMetricAttribution { source: Source::Env("GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES"), value: "two".into() },
+                "GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES",
+                "expected a whole number",
             ),
             (
                 SetupError::UnknownPropagator { source: Source::Env("OTEL_PROPAGATORS"), value: "b3".into() },

@@ -43,7 +43,7 @@ mod stats;
 
 pub use builder::{init, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
 pub use config::{Protocol, SamplerConfig, Signal};
-pub use console::{ConsoleStyle, SharedWriter};
+pub use console::{ConsoleStyle, LocalSpans, SharedWriter};
 pub use dialect::{Dialect, DialectExporter};
 pub use error::{Endpoint, SetupError, Source};
 pub use guard::{Guard, ShutdownReport};

@@ -40,7 +40,12 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let env: Env<'_> = &*setup.env;
     let filter = resolve_filter(&setup, env)?;
     let export_filter = resolve_export_filter(&setup, env)?;
-    let settings = Some(setup.settings.clone().unwrap_or_else(crate::settings::Settings::global));
+    let settings = Some(match setup.settings.clone() {
+        Some(s) => s,
+        // The process-wide settings, with the metric attribution read through the setup's
+        // variables (a bad cap is an error here, not a silent default).
+        None => crate::settings::Settings::global().metric_attribution(metric_attribution_from(env)?),
+    });
     let log_out = setup.log_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stderr()))));
     let propagators = super::propagators::resolve(setup.propagators.as_deref(), env)?;
 
@@ -107,6 +112,12 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
         },
         propagators,
     })
+}
+
+/// `GENAI_O11Y_METRIC_ATTRIBUTES` / `_MAX_VALUES` through the setup's variables.
+fn metric_attribution_from(env: Env<'_>) -> Result<crate::attribution::MetricAttribution, SetupError> {
+    crate::attribution::MetricAttribution::from_vars(env)
+        .map_err(|(_, value)| SetupError::InvalidMetricAttribution { source: Source::Env(crate::semconv::attribution::METRIC_ATTRIBUTE_MAX_VALUES_ENV), value })
 }
 
 /// The crates an export goes through: their spans and events never reach the exporters (an
@@ -309,6 +320,7 @@ fn span_processors(
     match exporter {
         Exporter::Console => {
             let e = console::ConsoleSpanExporter::new(console_out(setup), setup.console_style);
+            tp = tp.with_span_processor(e.local_spans());
             tp = batched(tp, e, batch_config(setup, env), stats);
         }
         Exporter::None => {}
