@@ -64,6 +64,11 @@
 //! checked. Only the final build decides: no dependency can switch an application's telemetry
 //! off, as a cargo feature could.
 //!
+//! ## Across services and people
+//! [`attribution`] puts a session, a user, tags and metadata on every span of a piece of work
+//! (and allowed metadata keys on the metrics); `propagation` (feature `propagation`, with a
+//! tower server layer and a reqwest client extension) carries the trace across processes.
+//!
 //! ## Without the macros
 //! [`GenAiSpanBuilder`] builds the same telemetry by hand, for closures, trait objects and code paths
 //! a macro cannot annotate.

@@ -262,3 +262,28 @@ async fn the_console_prints_two_services_in_one_process_as_one_tree() {
     assert_eq!(depth("execute_tool get_weather"), 6, "{text}");
     drop(guard);
 }
+
+/// A tonic client with the interceptor sends the current span's context in its metadata (to the
+/// real gRPC OTLP receiver, which records every request's metadata).
+#[tokio::test]
+async fn the_tonic_interceptor_sends_the_current_context() {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    install_w3c_propagators();
+    let t = TestTelemetry::new();
+    let receiver = genai_o11y_tests::otlp_receiver::Receiver::start();
+    let channel = tonic::transport::Channel::from_shared(receiver.endpoint()).unwrap().connect().await.unwrap();
+    let mut client = TraceServiceClient::with_interceptor(channel, genai_o11y::propagation::tonic_interceptor);
+    Attribution::new()
+        .session_id("s-grpc")
+        .propagate(true)
+        .scope(async { client.export(ExportTraceServiceRequest::default()).await.unwrap() })
+        .instrument(tracing::info_span!("grpc_call"))
+        .await;
+    let span = t.span("grpc_call");
+    let request = receiver.requests().into_iter().last().unwrap();
+    let traceparent = request.header("traceparent").expect("traceparent in the metadata");
+    assert_eq!(traceparent, format!("00-{}-{}-01", span.span_context.trace_id(), span.span_context.span_id()));
+    assert_eq!(request.header("baggage"), Some("session.id=s-grpc"));
+    receiver.shutdown();
+}

@@ -26,7 +26,8 @@
 //! Middleware does both ends for you:
 //! * servers (axum, hyper, tonic): [`ServerLayer`], a `tower` layer (feature `tower`; with
 //!   feature `axum`, the route template becomes `http.route`);
-//! * `reqwest` clients: [`SendTraced::send_traced`] in place of `send` (feature `reqwest`).
+//! * `reqwest` clients: [`SendTraced::send_traced`] in place of `send` (feature `reqwest`);
+//! * tonic clients: `Client::with_interceptor(channel, tonic_interceptor)` (feature `tonic`).
 //!
 //! A malformed or oversized `traceparent` or `baggage` header is ignored (the propagators' own
 //! parsers decide): the request starts a fresh trace, without error.
@@ -35,11 +36,15 @@
 mod client;
 #[cfg(any(feature = "tower", feature = "reqwest"))]
 mod conventions;
+#[cfg(feature = "tonic")]
+mod grpc;
 #[cfg(feature = "tower")]
 mod server;
 
 #[cfg(feature = "reqwest")]
 pub use client::SendTraced;
+#[cfg(feature = "tonic")]
+pub use grpc::tonic_interceptor;
 #[cfg(feature = "tower")]
 pub use server::{ServerFuture, ServerLayer, ServerService};
 

@@ -16,10 +16,10 @@
 //!
 //! | dialect | adds | removes |
 //! |---|---|---|
-//! | Phoenix | `openinference.span.kind`; `input.value` / `output.value` (+ `_mime_type`) on tool and agent spans; `session.id` from `gen_ai.conversation.id` | nothing |
-//! | Langfuse | `langfuse.observation.type`; `langfuse.session.id`, `langfuse.user.id`; `gen_ai.usage.cost` from the computed cost (USD); on generation spans `langfuse.observation.prompt.name` / `.version` from `gen_ai.prompt.name` / `version` | nothing |
-//! | LangSmith | `langsmith.span.kind`; `gen_ai.system`; `langsmith.metadata.ls_model_name` / `ls_provider` / `conversation_id` / `session_id` / `user_id` | renames the operation `embeddings` to `embedding` |
-//! | Opik | `gen_ai.system` (not on agent spans) | on agent spans: model, usage, messages, system instructions; everywhere: other platforms' keys |
+//! | Phoenix | `openinference.span.kind`; `input.value` / `output.value` (+ `_mime_type`) on tool and agent spans; `session.id` from `gen_ai.conversation.id`; the attribution's tags as `tag.tags`, its metadata as `metadata` (JSON) | nothing |
+//! | Langfuse | `langfuse.observation.type`; `langfuse.session.id`, `langfuse.user.id`; `gen_ai.usage.cost` from the computed cost (USD); on generation spans `langfuse.observation.prompt.name` / `.version` from `gen_ai.prompt.name` / `version`; the attribution's tags as `langfuse.trace.tags`, its metadata as `langfuse.trace.metadata.<key>` | nothing |
+//! | LangSmith | `langsmith.span.kind`; `gen_ai.system`; `langsmith.metadata.ls_model_name` / `ls_provider` / `conversation_id` / `session_id` / `user_id`; the attribution's tags as `langsmith.span.tags`, its metadata as `langsmith.metadata.<key>` | renames the operation `embeddings` to `embedding` |
+//! | Opik | `gen_ai.system` (not on agent spans); the attribution's tags as `opik.tags`, its user and metadata as `opik.metadata.user_id` / `<key>` | on agent spans: model, usage, messages, system instructions; everywhere: other platforms' keys, and `user.id`, `genai_o11y.tags` and the metadata keys once renamed |
 //!
 //! Every rule adds a key only when the span does not carry it already: what the application
 //! sets by hand wins.
