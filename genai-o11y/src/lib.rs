@@ -92,6 +92,7 @@ mod scope;
 pub mod semconv;
 pub mod settings;
 pub mod task;
+mod thread_slot;
 mod usage;
 
 #[cfg(feature = "health")]

@@ -18,6 +18,7 @@ use opentelemetry::{KeyValue, StringValue};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::semconv::vendor;
+use crate::thread_slot::{self, Slot, SlotGuard};
 use crate::usage::Usage;
 
 /// What kind of scope.
@@ -180,31 +181,22 @@ impl Scope {
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Arc<Scope>>> = const { RefCell::new(None) };
+    static CURRENT: Slot<Scope> = const { RefCell::new(None) };
 }
 
 /// The scope whose body is running on this thread.
 pub(crate) fn current() -> Option<Arc<Scope>> {
-    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    thread_slot::get(&CURRENT)
 }
 
 /// Makes `scope` current until dropped (a no-op for `None`).
 pub(crate) struct ScopeGuard {
-    previous: Option<Option<Arc<Scope>>>,
+    _slot: SlotGuard<Scope>,
 }
 
 impl ScopeGuard {
     pub(crate) fn enter(scope: Option<&Arc<Scope>>) -> ScopeGuard {
-        let previous = scope.and_then(|s| CURRENT.try_with(|c| c.borrow_mut().replace(s.clone())).ok());
-        ScopeGuard { previous }
-    }
-}
-
-impl Drop for ScopeGuard {
-    fn drop(&mut self) {
-        if let Some(previous) = self.previous.take() {
-            let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
-        }
+        ScopeGuard { _slot: SlotGuard::enter(&CURRENT, scope) }
     }
 }
 

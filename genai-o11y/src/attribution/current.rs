@@ -12,6 +12,7 @@ use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
 
 use crate::params::TextParam;
 use crate::semconv::attribution as names;
+use crate::thread_slot::{self, Slot, SlotGuard};
 
 /// At most this many tags and metadata entries per scope; more are ignored.
 const MAX_ENTRIES: usize = 64;
@@ -241,31 +242,22 @@ pub(crate) fn is_metadata_key(key: &str) -> bool {
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Arc<Applied>>> = const { RefCell::new(None) };
+    static CURRENT: Slot<Applied> = const { RefCell::new(None) };
 }
 
 /// The attribution in force on this thread.
 pub(crate) fn current() -> Option<Arc<Applied>> {
-    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    thread_slot::get(&CURRENT)
 }
 
 /// Makes an attribution current until dropped (a no-op for `None`).
 pub(crate) struct Guard {
-    previous: Option<Option<Arc<Applied>>>,
+    _slot: SlotGuard<Applied>,
 }
 
 impl Guard {
     pub(crate) fn enter(applied: Option<&Arc<Applied>>) -> Guard {
-        let previous = applied.and_then(|a| CURRENT.try_with(|c| c.borrow_mut().replace(a.clone())).ok());
-        Guard { previous }
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Some(previous) = self.previous.take() {
-            let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
-        }
+        Guard { _slot: SlotGuard::enter(&CURRENT, applied) }
     }
 }
 
