@@ -27,6 +27,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use genai_o11y::attribution::Attribution;
 use genai_o11y::setup::{LogFormat, Preset};
 use genai_o11y::{genai_agent, CaptureConfig, CaptureMode, Settings};
 use packing::*;
@@ -47,6 +48,11 @@ fn assistant(conversation: &str, question: &str) -> Result<String, ApiError> {
 }
 
 fn run_agent(endpoint: &str, conversation: &str, capture: CaptureMode) {
+    run_agent_in(endpoint, conversation, capture, None)
+}
+
+/// The same agent inside an attribution scope (session, user, tags, metadata).
+fn run_agent_in(endpoint: &str, conversation: &str, capture: CaptureMode, attribution: Option<Attribution>) {
     let env: HashMap<String, String> = [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned())].into();
     let guard = genai_o11y::init()
         .env_source(move |k| env.get(k).cloned())
@@ -56,7 +62,11 @@ fn run_agent(endpoint: &str, conversation: &str, capture: CaptureMode) {
         .log_format(LogFormat::Off)
         .install_thread_local()
         .unwrap();
-    assistant(conversation, "What should I pack for Paris?").unwrap();
+    let run = || assistant(conversation, "What should I pack for Paris?").unwrap();
+    match attribution {
+        Some(a) => a.in_scope(run),
+        None => run(),
+    };
     let report = guard.shutdown();
     assert!(report.completed && report.spans_lost == 0, "Phoenix refused the export: {report:?}");
 }
@@ -240,6 +250,8 @@ fn check(phoenix: &Phoenix) {
     let addr = phoenix.addr;
     run_agent(&phoenix.endpoint(), "conv-capture-on", CaptureMode::SpanOnly);
     run_agent(&phoenix.endpoint(), "conv-capture-off", CaptureMode::NoContent);
+    let attribution = Attribution::new().session_id("sess-attributed").user_id("user-7").tags(["beta", "eu"]).metadata("app.feature", "packing");
+    run_agent_in(&phoenix.endpoint(), "conv-attributed", CaptureMode::NoContent, Some(attribution));
 
     // The project is the service name (the preset's `x-project-name`), not `default`.
     let projects = poll(Duration::from_secs(60), "the project", || {
@@ -248,8 +260,37 @@ fn check(phoenix: &Phoenix) {
         names.contains(&SERVICE.to_owned()).then_some(names)
     });
     assert!(projects.contains(&SERVICE.to_owned()), "{projects:?}");
-    let spans = spans(addr, 6);
-    assert_eq!(spans.len(), 6, "{spans:#?}");
+    let spans = spans(addr, 9);
+    assert_eq!(spans.len(), 9, "{spans:#?}");
+
+    // Attribution, as Phoenix shows it: the session (over the conversation id), the user, the
+    // tags and the metadata on every span of the attributed run.
+    let attributed: Vec<&Value> = spans.iter().filter(|s| attr_str(s, "session.id").as_deref() == Some("sess-attributed")).collect();
+    let names: Vec<&str> = attributed.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(attributed.len(), 3, "agent, tool and chat carry the session: {names:?}");
+    for s in &attributed {
+        assert_eq!(attr_str(s, "user.id").as_deref(), Some("user-7"), "{s:#}");
+        let tags = attr(s, "tag.tags").unwrap_or_else(|| panic!("tag.tags: {s:#}"));
+        assert_eq!(tags, &json!(["beta", "eu"]), "{s:#}");
+        // Phoenix parses the `metadata` JSON and its REST API shows it flattened.
+        assert_eq!(s["attributes"]["metadata.app.feature"], "packing", "{s:#}");
+    }
+    // Phoenix's sessions view: the attributed session exists (GraphQL).
+    let query = json!({ "query": "{ projects { edges { node { name sessions(first: 100) { edges { node { sessionId numTraces } } } } } } }" });
+    let sessions = poll(Duration::from_secs(30), "the attributed session", || {
+        let (status, body) = http(addr, "POST", "/graphql", Some(&query)).ok()?;
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).ok()?;
+        assert!(v["errors"].is_null(), "{body}");
+        let ids: Vec<String> = v["data"]["projects"]["edges"]
+            .as_array()?
+            .iter()
+            .flat_map(|p| p["node"]["sessions"]["edges"].as_array().cloned().unwrap_or_default())
+            .filter_map(|s| s["node"]["sessionId"].as_str().map(str::to_owned))
+            .collect();
+        ids.contains(&"sess-attributed".to_owned()).then_some(ids)
+    });
+    assert!(sessions.contains(&"conv-capture-on".to_owned()), "{sessions:?}");
 
     for conversation in ["conv-capture-on", "conv-capture-off"] {
         let on = conversation == "conv-capture-on";
