@@ -249,6 +249,15 @@ pub mod http {
     pub const NETWORK_PROTOCOL_VERSION: &str = "network.protocol.version";
     pub const USER_AGENT_ORIGINAL: &str = "user_agent.original";
     pub const ERROR_TYPE: &str = "error.type";
+    /// `error.type` of a client request that failed without an answer.
+    pub const ERROR_TIMEOUT: &str = "timeout";
+    pub const ERROR_CONNECT: &str = "connect";
+    pub const ERROR_BODY: &str = "body";
+    pub const ERROR_REDIRECT: &str = "redirect";
+    /// `error.type` when nothing more specific is known.
+    pub const ERROR_OTHER: &str = "_OTHER";
+    /// `url.scheme` when the request line does not say (a server behind a proxy).
+    pub const SCHEME_HTTP: &str = "http";
     /// `http.request.method` for a method the conventions do not know.
     pub const METHOD_OTHER: &str = "_OTHER";
     /// The methods the conventions know (anything else is `_OTHER`).

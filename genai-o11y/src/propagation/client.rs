@@ -84,14 +84,14 @@ fn client_span(request: &reqwest::Request) -> tracing::Span {
 /// A low-cardinality name of a failed request.
 fn error_type(e: &reqwest::Error) -> &'static str {
     if e.is_timeout() {
-        "timeout"
+        names::ERROR_TIMEOUT
     } else if e.is_connect() {
-        "connect"
+        names::ERROR_CONNECT
     } else if e.is_body() || e.is_decode() {
-        "body"
+        names::ERROR_BODY
     } else if e.is_redirect() {
-        "redirect"
+        names::ERROR_REDIRECT
     } else {
-        "_OTHER"
+        names::ERROR_OTHER
     }
 }

@@ -96,7 +96,7 @@ fn server_span<B>(req: &http::Request<B>) -> tracing::Span {
         Some(r) => format!("{method} {r}"),
         None => method.to_owned(),
     };
-    let scheme = req.uri().scheme_str().unwrap_or("http");
+    let scheme = req.uri().scheme_str().unwrap_or(names::SCHEME_HTTP);
     tracing::span!(
         target: tn::TARGET, tracing::Level::INFO, tn::HTTP_SERVER_SPAN,
         { tn::OTEL_NAME } = name,
@@ -155,7 +155,7 @@ where
                     }
                 }
                 Err(_) => {
-                    this.span.record(names::ERROR_TYPE, names::METHOD_OTHER);
+                    this.span.record(names::ERROR_TYPE, names::ERROR_OTHER);
                     this.span.record(tn::OTEL_STATUS_CODE, tn::OTEL_STATUS_ERROR);
                 }
             }
