@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use futures::stream::{self, Stream, StreamExt};
 use genai_o11y::attribution::{Attribution, MetricAttribution};
+use genai_o11y::evaluation::Evaluation;
 use genai_o11y::health::HealthChecker;
 use genai_o11y::prometheus::PrometheusHandle;
 use genai_o11y::server::{RunningServer, Server};
@@ -39,6 +40,8 @@ pub const MODELS: [&str; 2] = ["gpt-4o", "claude-sonnet-4"];
 /// The `app.feature` attribution values of the workload (on the metrics: the cost-by-feature
 /// panel).
 pub const FEATURES: [&str; 3] = ["support", "summarize", "chat"];
+/// The evaluation the workload records for every agent answer.
+pub const EVALUATION: &str = "relevance";
 /// The attribution key the demo allows onto its metrics.
 pub const FEATURE_KEY: &str = "app.feature";
 /// The `service.name` of the demo's resource (`target_info` in Prometheus).
@@ -269,6 +272,8 @@ impl Drop for AliveGuard {
 async fn iteration(primary: &'static str, other: &'static str, round: u64) {
     let feature = |f: &'static str| Attribution::new().session_id(format!("session-{round}")).metadata(FEATURE_KEY, f);
     let _ = feature(FEATURES[0]).scope(support_agent(primary, "How do I reset my password while travelling?")).await;
+    // An LLM-as-judge score of the answer (the evaluation panel and alert).
+    Evaluation::score(EVALUATION, 0.6 + (round % 4) as f64 * 0.1).record();
     let _ = feature(FEATURES[1]).scope(chat(other, "Summarize the ticket in one sentence.")).await;
     feature(FEATURES[2]).scope(stream_round(primary, round)).await;
 }

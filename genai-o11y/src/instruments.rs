@@ -27,6 +27,8 @@ pub(crate) struct Instruments {
     pub operation_duration: Histogram<f64>,
     pub tool_duration: Histogram<f64>,
     pub agent_duration: Histogram<f64>,
+    /// `genai_o11y.evaluation.score`, per evaluation name.
+    pub evaluation_score: Histogram<f64>,
     pub v1_41: Option<V141Instruments>,
     pub latest: Option<LatestInstruments>,
 }
@@ -115,9 +117,21 @@ impl Instruments {
             operation_duration: duration(meter, sc::GEN_AI_CLIENT_OPERATION_DURATION, "Duration of GenAI client operations", &sc::DURATION_BUCKETS),
             tool_duration: duration(meter, sc::GEN_AI_EXECUTE_TOOL_DURATION, "Duration of GenAI tool executions", &sc::DURATION_BUCKETS),
             agent_duration: duration(meter, sc::GEN_AI_INVOKE_AGENT_DURATION, "Duration of GenAI agent invocations", &sc::AGENT_DURATION_BUCKETS),
+            evaluation_score: meter
+                .f64_histogram(crate::semconv::evaluation::SCORE_METRIC)
+                .with_unit(crate::semconv::evaluation::UNIT_SCORE)
+                .with_description("Scores of GenAI evaluations, per gen_ai.evaluation.name")
+                .with_boundaries(crate::semconv::evaluation::SCORE_BUCKETS.to_vec())
+                .build(),
             v1_41,
             latest,
         }
+    }
+
+    /// Records an evaluation score (with the allowed attribution metadata in force).
+    pub(crate) fn record_evaluation(&self, score: f64, name: opentelemetry::StringValue, error_type: Option<opentelemetry::StringValue>) {
+        let attribution = self.settings.metric_attribution.attrs(crate::attribution::current().as_deref());
+        self.evaluation_score.record(score, &crate::evaluation::score_attrs(name, error_type, &attribution));
     }
 
     pub(crate) fn from_provider(provider: &dyn MeterProvider, settings: Settings) -> Self {

@@ -69,6 +69,10 @@
 //! (and allowed metadata keys on the metrics); `propagation` (feature `propagation`, with a
 //! tower server layer and a reqwest client extension) carries the trace across processes.
 //!
+//! ## Evaluations
+//! [`evaluation`] records how good an answer was: the `gen_ai.evaluation.result` event on the
+//! span it evaluates, and a histogram of scores per evaluation name.
+//!
 //! ## Without the macros
 //! [`GenAiSpanBuilder`] builds the same telemetry by hand, for closures, trait objects and code paths
 //! a macro cannot annotate.
@@ -81,6 +85,7 @@ pub mod capture;
 #[doc(hidden)]
 pub mod dispatch;
 mod error;
+pub mod evaluation;
 mod instruments;
 mod layer;
 mod params;

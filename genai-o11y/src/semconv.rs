@@ -214,6 +214,25 @@ pub mod vendor {
     pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
 }
 
+/// Evaluations (`crate::evaluation`): the `gen_ai.evaluation.result` event and its attributes
+/// (the same names in both convention modes), and this crate's score histogram.
+#[allow(missing_docs)]
+pub mod evaluation {
+    pub const EVENT: &str = "gen_ai.evaluation.result";
+    pub const NAME: &str = "gen_ai.evaluation.name";
+    pub const SCORE_VALUE: &str = "gen_ai.evaluation.score.value";
+    pub const SCORE_LABEL: &str = "gen_ai.evaluation.score.label";
+    pub const EXPLANATION: &str = "gen_ai.evaluation.explanation";
+    /// The span that carries an evaluation made after its call ended: `evaluation {name}`.
+    pub const SPAN: &str = "gen_ai.evaluation";
+    pub const SPAN_NAME_PREFIX: &str = "evaluation";
+    /// Histogram of scores, per evaluation name (no convention names one).
+    pub const SCORE_METRIC: &str = "genai_o11y.evaluation.score";
+    pub const UNIT_SCORE: &str = "{score}";
+    /// Scores are usually in 0..1, sometimes 1..5 or 0..10 (LLM-as-judge scales).
+    pub const SCORE_BUCKETS: [f64; 16] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 2.0, 3.0, 4.0, 5.0, 10.0];
+}
+
 /// Attribution (`crate::attribution`): who or what caused the work, on every span.
 pub mod attribution {
     /// The session (general OpenTelemetry attribute).
@@ -302,6 +321,7 @@ pub mod platforms {
         pub const KIND_AGENT: &str = "AGENT";
         pub const KIND_RETRIEVER: &str = "RETRIEVER";
         pub const KIND_CHAIN: &str = "CHAIN";
+        pub const KIND_EVALUATOR: &str = "EVALUATOR";
         /// What OpenInference's own keys start with (`input.*` / `output.*` excepted: other
         /// platforms read those too).
         pub const PREFIXES: [&str; 3] = ["openinference.", "llm.", "tag."];
@@ -322,6 +342,7 @@ pub mod platforms {
         pub const TYPE_TOOL: &str = "tool";
         pub const TYPE_AGENT: &str = "agent";
         pub const TYPE_RETRIEVER: &str = "retriever";
+        pub const TYPE_EVALUATOR: &str = "evaluator";
         pub const PREFIX: &str = "langfuse.";
         /// Attribution: the trace's tags (a list) and metadata (`langfuse.trace.metadata.<key>`).
         pub const TRACE_TAGS: &str = "langfuse.trace.tags";

@@ -75,6 +75,11 @@ impl ActiveCall {
         &self.0.span
     }
 
+    /// The call's span as the target of a later evaluation ([`crate::evaluation`]).
+    pub fn evaluation_target(&self) -> Option<crate::evaluation::EvaluationTarget> {
+        crate::evaluation::EvaluationTarget::of(&self.0.span)
+    }
+
     /// Records the outcome, ends the span, records the metrics.
     pub fn finish(mut self, outcome: Outcome<'_>) {
         self.record(outcome);
@@ -178,6 +183,9 @@ impl ActiveCall {
         let cx = (!state.span.is_disabled()).then(|| state.span.context());
         if let Some(cx) = &cx {
             record::span::write(&cx.span(), &state.meta, state.own_scope.as_deref(), &finish, settings.conventions);
+            if let Some(id) = finish.response_id().filter(|_| crate::evaluation::remembering()) {
+                crate::evaluation::remember(id, &state.span);
+            }
         }
         if state.capturing && state.meta.kind == OperationKind::Inference && settings.capture.mode.in_events() && settings.capture.emit_event {
             record::events::details(&state.span, &state.meta, &state.captured, &finish);

@@ -15,7 +15,7 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 
-use crate::semconv::{v1_41 as sc, vendor};
+use crate::semconv::{evaluation as ev, v1_41 as sc, vendor};
 
 /// Where console output goes.
 pub type SharedWriter = Arc<Mutex<Box<dyn Write + Send>>>;
@@ -44,6 +44,7 @@ pub struct ConsoleSpanExporter {
     style: ConsoleStyle,
     pending: Arc<Mutex<PendingTraces>>,
     local: Arc<Mutex<HashSet<SpanId>>>,
+    tracked: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The span processor that records which spans started in this process, for
@@ -88,18 +89,26 @@ impl std::fmt::Debug for ConsoleSpanExporter {
 impl ConsoleSpanExporter {
     /// Writes to `out`.
     pub fn new(out: SharedWriter, style: ConsoleStyle) -> Self {
-        ConsoleSpanExporter { out, style, pending: Arc::default(), local: Arc::default() }
+        ConsoleSpanExporter { out, style, pending: Arc::default(), local: Arc::default(), tracked: Arc::default() }
     }
 
     /// The processor that tells this exporter which spans started in this process.
     pub fn local_spans(&self) -> LocalSpans {
+        self.tracked.store(true, std::sync::atomic::Ordering::Relaxed);
         LocalSpans(self.local.clone())
     }
 
-    /// Is this span where the trace's part in this process begins?
+    /// Is this span where a printed tree begins? A root; a span whose parent is in another
+    /// process; and, when [`LocalSpans`] tells which spans started here, a span whose parent was
+    /// printed already (an evaluation recorded after its call ended).
     fn is_local_root(&self, span: &SpanData) -> bool {
-        span.parent_span_id == SpanId::INVALID
-            || (span.parent_span_is_remote && !self.local.lock().map(|ids| ids.contains(&span.parent_span_id)).unwrap_or(false))
+        if span.parent_span_id == SpanId::INVALID {
+            return true;
+        }
+        if !self.tracked.load(std::sync::atomic::Ordering::Relaxed) {
+            return span.parent_span_is_remote;
+        }
+        !self.local.lock().map(|ids| ids.contains(&span.parent_span_id)).unwrap_or(false)
     }
 
     /// Forgets the printed spans.
@@ -136,6 +145,7 @@ impl SpanExporter for ConsoleSpanExporter {
                     if let Some(spans) = p.by_trace.remove(&trace) {
                         p.count -= spans.len();
                         p.order.retain(|t| *t != trace);
+                        self.printed(&spans);
                         ready.push(spans);
                     }
                 }
@@ -145,12 +155,12 @@ impl SpanExporter for ConsoleSpanExporter {
                 let oldest = p.order.remove(0);
                 if let Some(spans) = p.by_trace.remove(&oldest) {
                     p.count -= spans.len();
+                    self.printed(&spans);
                     ready.push(spans);
                 }
             }
         }
         for spans in ready {
-            self.printed(&spans);
             self.write(&span_tree(&spans, self.style));
         }
         Ok(())
@@ -243,6 +253,21 @@ fn summary(s: &SpanData) -> String {
         if let Some(Value::F64(c)) = attr(s, amount) {
             let cur = attr(s, currency).map(|v| v.as_str().into_owned()).unwrap_or_default();
             let _ = write!(out, "  cost {c:.6} {cur}");
+        }
+    }
+    // Evaluations: the events on this span (each `eval name=score/label`).
+    for e in s.events.iter().filter(|e| e.name == ev::EVENT) {
+        let get = |k: &str| e.attributes.iter().find(|kv| kv.key.as_str() == k).map(|kv| kv.value.clone());
+        let name = get(ev::NAME).map(|v| v.as_str().into_owned()).unwrap_or_default();
+        let result = match (get(ev::SCORE_VALUE), get(ev::SCORE_LABEL)) {
+            (Some(Value::F64(v)), Some(l)) => format!("{v} ({})", l.as_str()),
+            (Some(Value::F64(v)), _) => v.to_string(),
+            (_, Some(l)) => l.as_str().into_owned(),
+            _ => String::new(),
+        };
+        let _ = write!(out, "  eval {name}={result}");
+        if let Some(t) = get(sc::ERROR_TYPE) {
+            let _ = write!(out, " (evaluator failed: {})", t.as_str());
         }
     }
     if let Some(Value::F64(t)) = attr(s, sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK) {

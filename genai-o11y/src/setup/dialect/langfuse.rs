@@ -50,6 +50,7 @@ fn observation_type(op: Op) -> Option<&'static str> {
         Op::Agent => lf::TYPE_AGENT,
         Op::Retrieval => lf::TYPE_RETRIEVER,
         // A plain span: Langfuse's default.
+        Op::Evaluation => lf::TYPE_EVALUATOR,
         Op::Other => return None,
     })
 }

@@ -125,6 +125,9 @@ pub(super) enum Op {
     Agent,
     /// `retrieval`.
     Retrieval,
+    /// An evaluation made after its call ended (`crate::evaluation`): no operation, a
+    /// `gen_ai.evaluation.name`.
+    Evaluation,
     /// Another operation, or none (the application's own spans).
     Other,
 }
@@ -153,6 +156,7 @@ impl Attrs<'_> {
             Some(sc::OP_EXECUTE_TOOL) => Op::Tool,
             Some(sc::OP_INVOKE_AGENT | platforms::OP_CREATE_AGENT) => Op::Agent,
             Some(platforms::OP_RETRIEVAL) => Op::Retrieval,
+            _ if self.has(crate::semconv::evaluation::NAME) => Op::Evaluation,
             _ => Op::Other,
         }
     }

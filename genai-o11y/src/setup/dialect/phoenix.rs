@@ -43,6 +43,7 @@ fn kind(op: Op) -> &'static str {
         Op::Tool => px::KIND_TOOL,
         Op::Agent => px::KIND_AGENT,
         Op::Retrieval => px::KIND_RETRIEVER,
+        Op::Evaluation => px::KIND_EVALUATOR,
         Op::Other => px::KIND_CHAIN,
     }
 }

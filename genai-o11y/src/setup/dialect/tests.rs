@@ -243,3 +243,15 @@ fn attribution_under_each_platforms_keys() {
         assert_eq!(get(&o, gone), None, "Opik would dump {gone} into the span's Input");
     }
 }
+
+#[test]
+fn a_late_evaluation_span_is_an_evaluator() {
+    let eval = || vec![kv("gen_ai.evaluation.name", "toxicity"), kv("gen_ai.evaluation.score.label", "safe")];
+    assert_eq!(get(&rewritten(Dialect::Phoenix, eval()), "openinference.span.kind"), Some("EVALUATOR"));
+    assert_eq!(get(&rewritten(Dialect::Langfuse, eval()), "langfuse.observation.type"), Some("evaluator"));
+    assert_eq!(get(&rewritten(Dialect::LangSmith, eval()), "langsmith.span.kind"), Some("chain"));
+    // A span of an operation that also carries an evaluation name stays what it is.
+    let mut chat_with_eval = chat();
+    chat_with_eval.push(kv("gen_ai.evaluation.name", "x"));
+    assert_eq!(get(&rewritten(Dialect::Phoenix, chat_with_eval), "openinference.span.kind"), Some("LLM"));
+}
