@@ -446,6 +446,9 @@ fn benches(c: &mut Criterion) {
     // server layer per request, against the bare service.
     bench_attribution(c, &req);
     bench_server_layer(c);
+    // Issue 10: an evaluation event (and its score) on the current span, against the same
+    // request span and annotated call without it.
+    bench_evaluation(c, &req);
 
     let mut g = c.benchmark_group("streaming");
     {
@@ -492,6 +495,24 @@ fn bench_attribution(c: &mut Criterion, req: &Req) {
         let _on = enable_attribution(true, no_pricing().metric_attribution(MetricAttribution::keys(["app.feature", "app.tenant_tier"])));
         six().in_scope(|| g.bench_function("attr_6_metrics", |b| b.iter(|| run(annotated(black_box(req))))));
     }
+    g.finish();
+}
+
+fn bench_evaluation(c: &mut Criterion, req: &Req) {
+    use genai_o11y::evaluation::Evaluation;
+    let _on = enable();
+    let mut g = c.benchmark_group("evaluation");
+    g.bench_function("call", |b| b.iter(|| run(async { annotated(black_box(req)).await }.instrument(tracing::info_span!("request")))));
+    g.bench_function("call_evaluated", |b| {
+        b.iter(|| {
+            run(async {
+                let r = annotated(black_box(req)).await;
+                Evaluation::score("relevance", 0.9).explanation("on topic").record();
+                r
+            }
+            .instrument(tracing::info_span!("request")))
+        })
+    });
     g.finish();
 }
 
