@@ -13,16 +13,18 @@ pub enum MacroKind {
     Span,
     Tool,
     Agent,
+    Workflow,
 }
 
 impl MacroKind {
-    pub const ALL: [MacroKind; 3] = [MacroKind::Span, MacroKind::Tool, MacroKind::Agent];
+    pub const ALL: [MacroKind; 4] = [MacroKind::Span, MacroKind::Tool, MacroKind::Agent, MacroKind::Workflow];
 
     pub fn attr_name(self) -> &'static str {
         match self {
             MacroKind::Span => "genai_span",
             MacroKind::Tool => "genai_tool",
             MacroKind::Agent => "genai_agent",
+            MacroKind::Workflow => "genai_workflow",
         }
     }
 
@@ -32,6 +34,7 @@ impl MacroKind {
             MacroKind::Span => None,
             MacroKind::Tool => Some("execute_tool"),
             MacroKind::Agent => Some("invoke_agent"),
+            MacroKind::Workflow => Some("invoke_workflow"),
         }
     }
 
@@ -41,6 +44,7 @@ impl MacroKind {
             MacroKind::Span => "inference",
             MacroKind::Tool => "tool",
             MacroKind::Agent => "agent",
+            MacroKind::Workflow => "workflow",
         }
     }
 
@@ -201,6 +205,8 @@ impl Arg {
 const SPAN: &[MacroKind] = &[MacroKind::Span];
 const TOOL: &[MacroKind] = &[MacroKind::Tool];
 const AGENT: &[MacroKind] = &[MacroKind::Agent];
+const WORKFLOW: &[MacroKind] = &[MacroKind::Workflow];
+const AGENT_WORKFLOW: &[MacroKind] = &[MacroKind::Agent, MacroKind::Workflow];
 const SPAN_AGENT: &[MacroKind] = &[MacroKind::Span, MacroKind::Agent];
 const ALL: &[MacroKind] = &MacroKind::ALL;
 
@@ -224,6 +230,7 @@ pub const ARGS: &[Arg] = &[
     Arg::new("name", SPAN, Value::Text, Becomes::Method("span_name"), "overrides the span name").checks(NOT_EMPTY).default(Default::Described("`{operation} {model}`")),
     Arg::new("name", TOOL, Value::LitText, Becomes::Constructor, "`gen_ai.tool.name` (a metric attribute, so a literal); the span is named `execute_tool {name}`").checks(NOT_EMPTY).default(Default::FnName),
     Arg::new("name", AGENT, Value::LitText, Becomes::Constructor, "`gen_ai.agent.name` (a metric attribute, so a literal); the span is named `invoke_agent {name}`").checks(NOT_EMPTY).default(Default::FnName),
+    Arg::new("name", WORKFLOW, Value::LitText, Becomes::Constructor, "`gen_ai.workflow.name` (a metric attribute, so a literal); the span is named `invoke_workflow {name}`").checks(NOT_EMPTY).default(Default::FnName),
     Arg::new("temperature", SPAN, Value::Float, Becomes::Method("temperature"), "`gen_ai.request.temperature`").checks(SAMPLING),
     Arg::new("max_tokens", SPAN, Value::Int, Becomes::Method("max_tokens"), "`gen_ai.request.max_tokens`").checks(SAMPLING_COUNT),
     Arg::new("top_p", SPAN, Value::Float, Becomes::Method("top_p"), "`gen_ai.request.top_p`").checks(SAMPLING),
@@ -245,15 +252,15 @@ pub const ARGS: &[Arg] = &[
     Arg::new("conversation_id", ALL, Value::Text, Becomes::Method("conversation_id"), "`gen_ai.conversation.id`").checks(NOT_EMPTY),
     Arg::new("prompt_name", SPAN, Value::Text, Becomes::Method("prompt_name"), "`gen_ai.prompt.name`: the prompt template the call used (a span attribute, not a metric attribute)").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
     Arg::new("prompt_version", SPAN, Value::Text, Becomes::Method("prompt_version"), "`gen_ai.prompt.version` (the latest conventions' key, written in both modes: v1.41 has none); a number is written as a string, `\"3\"` or `v.to_string()`").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
-    Arg::new("session_id", AGENT, Value::Text, Becomes::Method("session_id"), "`session.id` on this agent's span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
-    Arg::new("user_id", AGENT, Value::Text, Becomes::Method("user_id"), "`user.id` on this agent's span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
+    Arg::new("session_id", AGENT_WORKFLOW, Value::Text, Becomes::Method("session_id"), "`session.id` on this span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
+    Arg::new("user_id", AGENT_WORKFLOW, Value::Text, Becomes::Method("user_id"), "`user.id` on this span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
     Arg::new("usage", SPAN, Value::UsageClosure, Becomes::Usage, "reads token usage from a type you do not own (`usage = |resp| Usage::new().input(..)`); `usage = none` records none and expects none. On a stream it runs per chunk: return no counts for a chunk that reports none").default(Default::FromReturnType).elsewhere("only `#[genai_span]` records token usage"),
     Arg::new("input_messages", SPAN, Value::Serializable, Becomes::CaptureAtEntry("InputMessages"), "`gen_ai.input.messages` (content capture)").elsewhere(CONTENT_ON_TOOL),
-    Arg::new("input_messages", AGENT, Value::Serializable, Becomes::CaptureAtEntry("InputMessages"), "the agent's input as `gen_ai.input.messages` (content capture); by default its serializable parameters, as one user message (the text of a single text parameter, else their JSON)").default(Default::Parameters),
+    Arg::new("input_messages", AGENT_WORKFLOW, Value::Serializable, Becomes::CaptureAtEntry("InputMessages"), "the input as `gen_ai.input.messages` (content capture); by default the serializable parameters, as one user message (the text of a single text parameter, else their JSON)").default(Default::Parameters),
     Arg::new("system_instructions", SPAN, Value::Serializable, Becomes::CaptureAtEntry("SystemInstructions"), "`gen_ai.system_instructions` (content capture)").elsewhere(CONTENT_ON_TOOL),
     Arg::new("tool_definitions", SPAN, Value::Serializable, Becomes::CaptureAtEntry("ToolDefinitions"), "`gen_ai.tool.definitions` (content capture)").elsewhere(CONTENT_ON_TOOL),
     Arg::new("output_messages", SPAN, Value::OutputClosure, Becomes::CaptureOutput, "`gen_ai.output.messages` (content capture), e.g. `output_messages = |resp| resp.choices.clone()`").elsewhere(CONTENT_ON_TOOL),
-    Arg::new("output_messages", AGENT, Value::OutputClosure, Becomes::CaptureOutput, "the agent's answer as `gen_ai.output.messages` (content capture); by default its serializable success value, as one assistant message").default(Default::OkValue),
+    Arg::new("output_messages", AGENT_WORKFLOW, Value::OutputClosure, Becomes::CaptureOutput, "the answer as `gen_ai.output.messages` (content capture); by default the serializable success value, as one assistant message").default(Default::OkValue),
     Arg::new("arguments", TOOL, Value::Serializable, Becomes::CaptureAtEntry("ToolCallArguments"), "`gen_ai.tool.call.arguments` (content capture); the result is captured as `gen_ai.tool.call.result` when serializable").default(Default::Parameters).elsewhere("`arguments` is for `#[genai_tool]`: a model call's input is `input_messages = ...`"),
     Arg::new("fields", ALL, Value::Fields, Becomes::Attributes, "extra span attributes, `fields(app.tier = \"gold\", \"key.name\" = expr)` (not metric attributes)"),
     Arg::new("crate", ALL, Value::CratePath, Becomes::CratePath, "where the `genai_o11y` crate is, for re-exports (`crate = ::my_sdk::genai_o11y`)").default(Default::Runtime),
@@ -284,7 +291,9 @@ pub const OPERATIONS: &[Operation] = &[
 ];
 
 /// Operations that have an annotation of their own.
-pub const OTHER_ANNOTATIONS: &[(&str, &str)] = &[("execute_tool", "#[genai_tool]"), ("invoke_agent", "#[genai_agent]")];
+/// (operation, annotation, what it annotates).
+pub const OTHER_ANNOTATIONS: &[(&str, &str, &str)] =
+    &[("execute_tool", "#[genai_tool]", "tools"), ("invoke_agent", "#[genai_agent]", "agents"), ("invoke_workflow", "#[genai_workflow]", "workflows")];
 
 /// Well-known `gen_ai.provider.name` values, listed when `provider` is missing.
 pub const PROVIDERS: &str = "anthropic, aws.bedrock, azure.ai.inference, azure.ai.openai, cohere, deepseek, gcp.gemini, gcp.vertex_ai, gcp.gen_ai, groq, ibm.watsonx.ai, mistral_ai, moonshot_ai, openai, perplexity, x_ai";

@@ -354,7 +354,11 @@ fn capture_parameters(kind: MacroKind, p: &TokenStream, item: &FnItem, variant: 
         }
     }
     // An agent's parameters are its input: one user message.
-    let wrap = if kind == MacroKind::Agent { quote!(#p::as_user_message(__genai_o11y_args)) } else { quote!(::core::option::Option::Some(__genai_o11y_args)) };
+    let wrap = if matches!(kind, MacroKind::Agent | MacroKind::Workflow) {
+        quote!(#p::as_user_message(__genai_o11y_args))
+    } else {
+        quote!(::core::option::Option::Some(__genai_o11y_args))
+    };
     quote! {
         let mut __genai_o11y_args = #p::serde_json::Map::new();
         #inserts
@@ -429,7 +433,7 @@ fn builder(cx: &Ctx<'_>, item: &FnItem, stream: bool) -> TokenStream {
             // type error is blamed on the argument, not on the whole attribute.
             quote!(#p::GenAiSpanBuilder::#constructor(#p::Static(#op), ::core::option::Option::None::<#p::Static>, ::core::option::Option::None::<#p::Static>))
         }
-        MacroKind::Tool | MacroKind::Agent => {
+        MacroKind::Tool | MacroKind::Agent | MacroKind::Workflow => {
             let name = match args.values.iter().find(|g| g.arg.becomes == Becomes::Constructor) {
                 Some(g) => value(&g.value, p),
                 None => {

@@ -112,6 +112,14 @@ pub fn genai_agent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `Option` of one. `#[usage(input_excludes_cache)]` on the type declares that the provider's
 /// input count excludes cached tokens (Anthropic), so the emitted `gen_ai.usage.input_tokens`
 /// includes them as the spec requires.
+/// `#[genai_workflow(name = "...")]` on a multi-agent or graph entry point: span
+/// `invoke_workflow {name}`, INTERNAL, `gen_ai.invoke_workflow.duration`, the tokens and cost of
+/// the calls beneath it totalled on its span.
+#[proc_macro_attribute]
+pub fn genai_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(MacroKind::Workflow, args, item)
+}
+
 #[proc_macro_derive(HasUsage, attributes(usage))]
 pub fn derive_has_usage(input: TokenStream) -> TokenStream {
     match syn::parse::<syn::DeriveInput>(input) {

@@ -216,8 +216,8 @@ fn parse_operation(e: &Expr) -> syn::Result<Operation> {
             None => {
                 let hint = OTHER_ANNOTATIONS
                     .iter()
-                    .find(|(op, _)| *op == s.value())
-                    .map(|(_, attr)| format!("; use `{attr}` for {}s", if *attr == "#[genai_tool]" { "tool" } else { "agent" }))
+                    .find(|(op, _, _)| *op == s.value())
+                    .map(|(_, attr, what)| format!("; use `{attr}` for {what}"))
                     .unwrap_or_default();
                 Err(syn::Error::new(s.span(), format!("unknown operation \"{}\"{hint}: {list}", s.value())))
             }

@@ -27,6 +27,8 @@ pub(crate) struct Instruments {
     pub operation_duration: Histogram<f64>,
     pub tool_duration: Histogram<f64>,
     pub agent_duration: Histogram<f64>,
+    /// `gen_ai.invoke_workflow.duration` (the latest conventions' name, in both modes).
+    pub workflow_duration: Histogram<f64>,
     /// `genai_o11y.evaluation.score`, per evaluation name.
     pub evaluation_score: Histogram<f64>,
     pub v1_41: Option<V141Instruments>,
@@ -117,6 +119,12 @@ impl Instruments {
             operation_duration: duration(meter, sc::GEN_AI_CLIENT_OPERATION_DURATION, "Duration of GenAI client operations", &sc::DURATION_BUCKETS),
             tool_duration: duration(meter, sc::GEN_AI_EXECUTE_TOOL_DURATION, "Duration of GenAI tool executions", &sc::DURATION_BUCKETS),
             agent_duration: duration(meter, sc::GEN_AI_INVOKE_AGENT_DURATION, "Duration of GenAI agent invocations", &sc::AGENT_DURATION_BUCKETS),
+            workflow_duration: duration(
+                meter,
+                crate::semconv::workflow::GEN_AI_INVOKE_WORKFLOW_DURATION,
+                "Duration of GenAI workflow invocations",
+                &crate::semconv::workflow::DURATION_BUCKETS,
+            ),
             evaluation_score: meter
                 .f64_histogram(crate::semconv::evaluation::SCORE_METRIC)
                 .with_unit(crate::semconv::evaluation::UNIT_SCORE)

@@ -139,5 +139,8 @@ pub use genai_o11y_macros::genai_agent;
 pub use genai_o11y_macros::genai_span;
 /// `#[genai_tool]` on a tool function: span `execute_tool {name}`.
 pub use genai_o11y_macros::genai_tool;
+/// `#[genai_workflow(name = "...")]` on a multi-agent or graph entry point: span
+/// `invoke_workflow {name}`.
+pub use genai_o11y_macros::genai_workflow;
 /// `#[derive(HasUsage)]`: read token usage and response metadata from a response type.
 pub use genai_o11y_macros::HasUsage;

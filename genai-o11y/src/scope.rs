@@ -25,6 +25,8 @@ use crate::usage::Usage;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ScopeKind {
     Agent,
+    /// A workflow: totals like an agent's, without the agent's own call counts.
+    Workflow,
     Rollup,
 }
 

@@ -214,6 +214,17 @@ pub mod vendor {
     pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
 }
 
+/// Workflows (`#[genai_workflow]`): the latest conventions' names, emitted in both modes (v1.41
+/// has no workflow operation).
+#[allow(missing_docs)]
+pub mod workflow {
+    pub const OP_INVOKE_WORKFLOW: &str = "invoke_workflow";
+    pub const GEN_AI_WORKFLOW_NAME: &str = "gen_ai.workflow.name";
+    pub const GEN_AI_INVOKE_WORKFLOW_DURATION: &str = "gen_ai.invoke_workflow.duration";
+    /// The reference's boundaries for `gen_ai.invoke_workflow.duration` (seconds).
+    pub const DURATION_BUCKETS: [f64; 11] = [1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0];
+}
+
 /// Evaluations (`crate::evaluation`): the `gen_ai.evaluation.result` event and its attributes
 /// (the same names in both convention modes), and this crate's score histogram.
 #[allow(missing_docs)]
@@ -343,6 +354,7 @@ pub mod platforms {
         pub const TYPE_AGENT: &str = "agent";
         pub const TYPE_RETRIEVER: &str = "retriever";
         pub const TYPE_EVALUATOR: &str = "evaluator";
+        pub const TYPE_CHAIN: &str = "chain";
         pub const PREFIX: &str = "langfuse.";
         /// Attribution: the trace's tags (a list) and metadata (`langfuse.trace.metadata.<key>`).
         pub const TRACE_TAGS: &str = "langfuse.trace.tags";
@@ -402,6 +414,7 @@ pub mod tracing_names {
     pub const INFERENCE_SPAN: &str = "gen_ai.inference";
     pub const TOOL_SPAN: &str = "gen_ai.execute_tool";
     pub const AGENT_SPAN: &str = "gen_ai.invoke_agent";
+    pub const WORKFLOW_SPAN: &str = "gen_ai.invoke_workflow";
     /// Special fields of `tracing-opentelemetry`.
     pub const OTEL_NAME: &str = "otel.name";
     pub const OTEL_KIND: &str = "otel.kind";

@@ -19,7 +19,7 @@ use crate::attribution::{self, Attribution, Guard as AttributionGuard};
 use crate::instruments;
 use crate::params::{BoolParam, FieldValue, FloatParam, IntParam, TextListParam, TextParam};
 use crate::scope::{self, Scope, ScopeKind};
-use crate::semconv::{latest, tracing_names as tn, v1_41 as sc, Conventions};
+use crate::semconv::{latest, tracing_names as tn, v1_41 as sc, workflow as wf, Conventions};
 
 /// A description of one GenAI operation, built before the call. Every value is evaluated once,
 /// here, before the body runs.
@@ -126,6 +126,15 @@ impl GenAiSpanBuilder {
     #[inline]
     pub fn agent(name: impl TextParam) -> Self {
         let mut s = GenAiSpanBuilder::new(OperationKind::Agent, sc::OP_INVOKE_AGENT.into());
+        s.name = name.into_text();
+        s
+    }
+
+    /// A workflow (a multi-agent or graph entry point) named `name` (`gen_ai.workflow.name`): its
+    /// span totals the tokens and cost of the calls beneath it, like an agent's.
+    #[inline]
+    pub fn workflow(name: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::Workflow, wf::OP_INVOKE_WORKFLOW.into());
         s.name = name.into_text();
         s
     }
@@ -339,7 +348,11 @@ impl GenAiSpanBuilder {
         let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
         let capturing = instruments.settings.capture.mode.is_on() && !span.is_disabled() && span.context().span().span_context().is_sampled();
         let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } = self;
-        let own_scope = (kind == OperationKind::Agent).then(|| Scope::new(ScopeKind::Agent, name.clone(), scope.clone()));
+        let own_scope = match kind {
+            OperationKind::Agent => Some(Scope::new(ScopeKind::Agent, name.clone(), scope.clone())),
+            OperationKind::Workflow => Some(Scope::new(ScopeKind::Workflow, name.clone(), scope.clone())),
+            _ => None,
+        };
         let meta = CallMeta {
             kind,
             operation,
@@ -406,6 +419,13 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_AGENT_VERSION } = s(&self.agent_version),
                 { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
                 { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+            ),
+            OperationKind::Workflow => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::WORKFLOW_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { sc::GEN_AI_OPERATION_NAME } = wf::OP_INVOKE_WORKFLOW,
+                { wf::GEN_AI_WORKFLOW_NAME } = s(&self.name),
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
             ),
         };
         if !span.is_disabled() {

@@ -11,4 +11,7 @@ pub enum OperationKind {
     Tool,
     /// `invoke_agent` (in-process): span kind INTERNAL, named `invoke_agent {agent}`.
     Agent,
+    /// `invoke_workflow`: a multi-agent or graph entry point, span kind INTERNAL, named
+    /// `invoke_workflow {workflow}`.
+    Workflow,
 }

@@ -10,7 +10,7 @@ use crate::call::{CallMeta, OperationKind};
 use crate::instruments::{Instruments, LatestInstruments, V141Instruments};
 use crate::pricing::CostSource;
 use crate::scope::Scope;
-use crate::semconv::{latest, v1_41 as sc, vendor};
+use crate::semconv::{latest, v1_41 as sc, vendor, workflow as wf};
 
 type MetricAttrs = smallvec::SmallVec<[KeyValue; 8]>;
 
@@ -20,7 +20,18 @@ pub(crate) fn record(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>
         OperationKind::Inference => inference(i, meta, finish),
         OperationKind::Tool => tool(i, meta, finish),
         OperationKind::Agent => agent(i, meta, own_scope, finish),
+        OperationKind::Workflow => workflow(i, meta, finish),
     }
+}
+
+fn workflow(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
+    let mut attrs = MetricAttrs::new();
+    if let Some(name) = &meta.name {
+        attrs.push(KeyValue::new(wf::GEN_AI_WORKFLOW_NAME, name.clone()));
+    }
+    attrs.extend(meta.attribution.iter().cloned());
+    attrs.extend(error_type(finish));
+    i.workflow_duration.record(finish.elapsed, &attrs);
 }
 
 fn error_type(finish: &Finish<'_>) -> Option<KeyValue> {

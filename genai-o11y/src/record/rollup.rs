@@ -28,7 +28,7 @@ pub(crate) fn add(meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_
                 agent.totals.tool_calls.fetch_add(1, Ordering::Relaxed);
             }
         }
-        OperationKind::Agent => {
+        OperationKind::Agent | OperationKind::Workflow => {
             if let Some(own) = own_scope {
                 own.close();
             }

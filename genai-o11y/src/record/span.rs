@@ -6,7 +6,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 use super::Finish;
 use crate::call::{CallMeta, OperationKind};
 use crate::pricing::CostSource;
-use crate::scope::{Scope, ScopeKind};
+use crate::scope::Scope;
 use crate::semconv::{v1_41 as sc, vendor, Conventions};
 
 fn text(v: &str) -> Value {
@@ -67,7 +67,7 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
         attrs.push(KeyValue::new(vendor::USAGE_MISSING, true));
     }
     if let Some(own) = own_scope {
-        attrs.extend(own.totals.attributes(ScopeKind::Agent));
+        attrs.extend(own.totals.attributes(own.kind));
     }
     if !attrs.is_empty() {
         span.set_attributes(attrs);

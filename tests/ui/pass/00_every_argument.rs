@@ -4,7 +4,7 @@
 // builder method its table entry names, which must exist and take that kind of value.
 #![deny(warnings)]
 
-use genai_o11y::{genai_agent, genai_span, genai_tool, HasUsage, Usage};
+use genai_o11y::{genai_agent, genai_span, genai_tool, genai_workflow, HasUsage, Usage};
 
 #[derive(serde::Serialize)]
 pub struct Msg {
@@ -174,7 +174,39 @@ pub async fn agent_expressions(req: &Req) -> Result<u32, String> {
     Ok(resp().completion_tokens)
 }
 
+/// Doc comment.
+#[genai_workflow(
+    name = "lookup",
+    conversation_id = "text",
+    session_id = "text",
+    user_id = "text",
+    input_messages = req.messages,
+    output_messages = |r: &u32| r.to_string(),
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn workflow_literals(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
+/// Doc comment.
+#[genai_workflow(
+    name = "lookup",
+    conversation_id = req.text.as_str(),
+    session_id = req.text.as_str(),
+    user_id = req.text.as_str(),
+    input_messages = req.messages,
+    output_messages = |r: &u32| r.to_string(),
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn workflow_expressions(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
 fn main() {
     let req = Req { float: Some(0.2), int: 3, text: "t".into(), list: vec!["x".into()], messages: vec![Msg { role: "user", content: "hi".into() }] };
-    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req));
+    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req));
 }

@@ -51,6 +51,7 @@ fn observation_type(op: Op) -> Option<&'static str> {
         Op::Retrieval => lf::TYPE_RETRIEVER,
         // A plain span: Langfuse's default.
         Op::Evaluation => lf::TYPE_EVALUATOR,
+        Op::Workflow => lf::TYPE_CHAIN,
         Op::Other => return None,
     })
 }

@@ -125,6 +125,8 @@ pub(super) enum Op {
     Agent,
     /// `retrieval`.
     Retrieval,
+    /// `invoke_workflow`.
+    Workflow,
     /// An evaluation made after its call ended (`crate::evaluation`): no operation, a
     /// `gen_ai.evaluation.name`.
     Evaluation,
@@ -156,6 +158,7 @@ impl Attrs<'_> {
             Some(sc::OP_EXECUTE_TOOL) => Op::Tool,
             Some(sc::OP_INVOKE_AGENT | platforms::OP_CREATE_AGENT) => Op::Agent,
             Some(platforms::OP_RETRIEVAL) => Op::Retrieval,
+            Some(crate::semconv::workflow::OP_INVOKE_WORKFLOW) => Op::Workflow,
             _ if self.has(crate::semconv::evaluation::NAME) => Op::Evaluation,
             _ => Op::Other,
         }

@@ -255,3 +255,11 @@ fn a_late_evaluation_span_is_an_evaluator() {
     chat_with_eval.push(kv("gen_ai.evaluation.name", "x"));
     assert_eq!(get(&rewritten(Dialect::Phoenix, chat_with_eval), "openinference.span.kind"), Some("LLM"));
 }
+
+#[test]
+fn a_workflow_is_a_chain() {
+    let wf = || vec![kv("gen_ai.operation.name", "invoke_workflow"), kv("gen_ai.workflow.name", "triage")];
+    assert_eq!(get(&rewritten(Dialect::Phoenix, wf()), "openinference.span.kind"), Some("CHAIN"));
+    assert_eq!(get(&rewritten(Dialect::Langfuse, wf()), "langfuse.observation.type"), Some("chain"));
+    assert_eq!(get(&rewritten(Dialect::LangSmith, wf()), "langsmith.span.kind"), Some("chain"));
+}
