@@ -117,6 +117,8 @@ pub enum Check {
     NotEmpty,
     /// A sampling parameter of text generation: not allowed on `embeddings`.
     Sampling,
+    /// One of these string literals.
+    OneOf(&'static [&'static str]),
 }
 
 /// What the argument becomes in the runtime.
@@ -214,6 +216,9 @@ const NOT_EMPTY: &[Check] = &[Check::NotEmpty];
 const SAMPLING: &[Check] = &[Check::Sampling];
 const SAMPLING_COUNT: &[Check] = &[Check::Sampling, Check::NonNegative];
 const NONE: &[Check] = &[];
+/// The operations of `#[genai_agent]`, the default first.
+pub const AGENT_OPERATIONS: &[&str] = &["invoke_agent", "create_agent", "plan"];
+const AGENT_OPERATION: &[Check] = &[Check::OneOf(AGENT_OPERATIONS)];
 
 const PROMPT_ELSEWHERE: &str = "prompt identity belongs on the model call it built: `#[genai_span(..., {key} = ...)]`";
 const ATTRIBUTION_ELSEWHERE: &str =
@@ -229,6 +234,7 @@ pub const ARGS: &[Arg] = &[
     Arg::new("model", SPAN_AGENT, Value::Text, Becomes::Method("model"), "`gen_ai.request.model`").checks(NOT_EMPTY),
     Arg::new("name", SPAN, Value::Text, Becomes::Method("span_name"), "overrides the span name").checks(NOT_EMPTY).default(Default::Described("`{operation} {model}`")),
     Arg::new("name", TOOL, Value::LitText, Becomes::Constructor, "`gen_ai.tool.name` (a metric attribute, so a literal); the span is named `execute_tool {name}`").checks(NOT_EMPTY).default(Default::FnName),
+    Arg::new("operation", AGENT, Value::LitText, Becomes::Method("agent_operation"), "`\"invoke_agent\"` (running the agent: span `invoke_agent {name}`, INTERNAL), `\"create_agent\"` (creating it at a provider: span `create_agent {name}`, CLIENT, `gen_ai.client.operation.duration`) or `\"plan\"` (the agent making its plan: span `plan {name}`, INTERNAL; the chat that makes it is its child)").checks(AGENT_OPERATION).default(Default::Described("`\"invoke_agent\"`")),
     Arg::new("name", AGENT, Value::LitText, Becomes::Constructor, "`gen_ai.agent.name` (a metric attribute, so a literal); the span is named `invoke_agent {name}`").checks(NOT_EMPTY).default(Default::FnName),
     Arg::new("name", WORKFLOW, Value::LitText, Becomes::Constructor, "`gen_ai.workflow.name` (a metric attribute, so a literal); the span is named `invoke_workflow {name}`").checks(NOT_EMPTY).default(Default::FnName),
     Arg::new("temperature", SPAN, Value::Float, Becomes::Method("temperature"), "`gen_ai.request.temperature`").checks(SAMPLING),

@@ -63,6 +63,13 @@ pub fn table(kind: MacroKind) -> String {
 
 /// A value of each kind, as a literal where one exists (`literal`) or as an expression.
 fn sample(kind: MacroKind, a: &Arg, literal: bool) -> String {
+    let one_of = a.checks.iter().find_map(|c| match c {
+        crate::args::Check::OneOf(choices) => Some(format!("\"{}\"", choices[0])),
+        _ => None,
+    });
+    if let Some(v) = one_of {
+        return format!("{} = {v}", a.key);
+    }
     let s = match (a.value, literal) {
         (Value::Float, true) => "0.5",
         (Value::Float, false) => "req.float",

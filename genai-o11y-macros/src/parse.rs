@@ -286,6 +286,14 @@ fn check_value(kind: MacroKind, arg: &Arg, e: &Expr) -> syn::Result<()> {
             if arg.checks.contains(&Check::NotEmpty) && s.value().trim().is_empty() {
                 return Err(syn::Error::new(s.span(), format!("`{key}` must not be empty")));
             }
+            for check in arg.checks {
+                if let Check::OneOf(choices) = check {
+                    if !choices.contains(&s.value().as_str()) {
+                        let list = choices.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+                        return Err(syn::Error::new(s.span(), format!("`{key}` of `#[{}]` must be one of {list}", kind.attr_name())));
+                    }
+                }
+            }
             Ok(())
         }
         (value, lit) => {

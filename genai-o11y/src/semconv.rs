@@ -94,6 +94,7 @@ pub mod v1_41 {
     pub const OP_EMBEDDINGS: &str = "embeddings";
     pub const OP_EXECUTE_TOOL: &str = "execute_tool";
     pub const OP_INVOKE_AGENT: &str = "invoke_agent";
+    pub const OP_CREATE_AGENT: &str = "create_agent";
     /// The inference operations accepted by `#[genai_span(operation = ...)]`.
     pub const INFERENCE_OPERATIONS: [&str; 4] = [OP_CHAT, OP_TEXT_COMPLETION, OP_GENERATE_CONTENT, OP_EMBEDDINGS];
 
@@ -212,6 +213,13 @@ pub mod vendor {
 
     /// `true` when captured content was truncated to the size limit.
     pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
+}
+
+/// Planning (`#[genai_agent(operation = "plan")]`): the latest conventions' operation, emitted in
+/// both modes (v1.41 has none).
+#[allow(missing_docs)]
+pub mod plan {
+    pub const OP_PLAN: &str = "plan";
 }
 
 /// Workflows (`#[genai_workflow]`): the latest conventions' names, emitted in both modes (v1.41
@@ -402,7 +410,7 @@ pub mod platforms {
     /// Operation names the conventions define but this crate does not emit (the dialects still
     /// classify them when hand-written spans carry them).
     pub const OP_RETRIEVAL: &str = "retrieval";
-    pub const OP_CREATE_AGENT: &str = "create_agent";
+    pub const OP_CREATE_AGENT: &str = super::v1_41::OP_CREATE_AGENT;
 }
 
 /// Names of the `tracing` spans this crate creates, and their target. The OpenTelemetry span name
@@ -415,6 +423,8 @@ pub mod tracing_names {
     pub const TOOL_SPAN: &str = "gen_ai.execute_tool";
     pub const AGENT_SPAN: &str = "gen_ai.invoke_agent";
     pub const WORKFLOW_SPAN: &str = "gen_ai.invoke_workflow";
+    pub const CREATE_AGENT_SPAN: &str = "gen_ai.create_agent";
+    pub const PLAN_SPAN: &str = "gen_ai.plan";
     /// Special fields of `tracing-opentelemetry`.
     pub const OTEL_NAME: &str = "otel.name";
     pub const OTEL_KIND: &str = "otel.kind";

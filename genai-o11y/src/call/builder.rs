@@ -130,6 +130,53 @@ impl GenAiSpanBuilder {
         s
     }
 
+    /// Creating an agent named `name` at `provider` (`create_agent`, span kind CLIENT): with
+    /// [`agent_id`](Self::agent_id), [`description`](Self::description),
+    /// [`agent_version`](Self::agent_version), [`model`](Self::model).
+    #[inline]
+    pub fn create_agent(provider: impl TextParam, name: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::CreateAgent, sc::OP_CREATE_AGENT.into());
+        s.provider = provider.into_text();
+        s.name = name.into_text();
+        s.expects_usage = false;
+        s
+    }
+
+    /// The agent `name` making its plan (`plan`, INTERNAL); without a name, the enclosing
+    /// agent's.
+    #[inline]
+    pub fn plan(agent_name: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::Plan, crate::semconv::plan::OP_PLAN.into());
+        s.name = agent_name.into_text();
+        s
+    }
+
+    /// What an agent annotation does: `invoke_agent` (the default), `create_agent` or `plan`
+    /// (`#[genai_agent(operation = "...")]`). Other values leave it unchanged.
+    #[inline]
+    pub fn agent_operation(mut self, op: impl TextParam) -> Self {
+        if !matches!(self.kind, OperationKind::Agent | OperationKind::CreateAgent | OperationKind::Plan) {
+            return self;
+        }
+        match op.into_text().as_ref().map(|o| o.as_str()) {
+            Some(sc::OP_INVOKE_AGENT) => {
+                self.kind = OperationKind::Agent;
+                self.operation = sc::OP_INVOKE_AGENT.into();
+            }
+            Some(sc::OP_CREATE_AGENT) => {
+                self.kind = OperationKind::CreateAgent;
+                self.operation = sc::OP_CREATE_AGENT.into();
+                self.expects_usage = false;
+            }
+            Some(crate::semconv::plan::OP_PLAN) => {
+                self.kind = OperationKind::Plan;
+                self.operation = crate::semconv::plan::OP_PLAN.into();
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// A workflow (a multi-agent or graph entry point) named `name` (`gen_ai.workflow.name`): its
     /// span totals the tokens and cost of the calls beneath it, like an agent's.
     #[inline]
@@ -336,10 +383,13 @@ impl GenAiSpanBuilder {
     }
 
     /// Opens the span (a child of the current `tracing` span) and starts the clock.
-    pub fn start(self) -> ActiveCall {
+    pub fn start(mut self) -> ActiveCall {
         let instruments = instruments::current();
         let scope = scope::current();
         let agent_name = scope.as_ref().and_then(|s| s.agent()).and_then(|a| a.name.clone());
+        if self.kind == OperationKind::Plan && self.name.is_none() {
+            self.name = agent_name.clone();
+        }
         let own_attribution = self.attribution.clone().filter(|a| !a.is_empty()).map(Attribution::merged_with_current);
         // In force while the span may start (it starts when first entered, or here when capture
         // asks for its sampling decision).
@@ -419,6 +469,26 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_AGENT_VERSION } = s(&self.agent_version),
                 { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
                 { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+            ),
+            OperationKind::CreateAgent => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::CREATE_AGENT_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_KIND } = "client",
+                { sc::GEN_AI_OPERATION_NAME } = sc::OP_CREATE_AGENT,
+                { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                { sc::GEN_AI_AGENT_NAME } = s(&self.name),
+                { sc::GEN_AI_AGENT_ID } = s(&self.agent_id),
+                { sc::GEN_AI_AGENT_DESCRIPTION } = s(&self.description),
+                { sc::GEN_AI_AGENT_VERSION } = s(&self.agent_version),
+                { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+                { sc::SERVER_ADDRESS } = s(&self.server_address),
+                { sc::SERVER_PORT } = self.server_port,
+            ),
+            OperationKind::Plan => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::PLAN_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { sc::GEN_AI_OPERATION_NAME } = crate::semconv::plan::OP_PLAN,
+                { sc::GEN_AI_AGENT_NAME } = s(&self.name),
             ),
             OperationKind::Workflow => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::WORKFLOW_SPAN,

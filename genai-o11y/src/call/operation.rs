@@ -11,6 +11,12 @@ pub enum OperationKind {
     Tool,
     /// `invoke_agent` (in-process): span kind INTERNAL, named `invoke_agent {agent}`.
     Agent,
+    /// `create_agent`: creating an agent at a provider (OpenAI Assistants, Bedrock Agents), span
+    /// kind CLIENT, named `create_agent {agent}`.
+    CreateAgent,
+    /// `plan`: an agent making its plan (the chat that makes it is a child), span kind
+    /// INTERNAL, named `plan {agent}`.
+    Plan,
     /// `invoke_workflow`: a multi-agent or graph entry point, span kind INTERNAL, named
     /// `invoke_workflow {workflow}`.
     Workflow,

@@ -1,6 +1,6 @@
 use genai_o11y::genai_agent;
 
-#[genai_agent(name = "planner", operation = "invoke_agent")]
+#[genai_agent(name = "planner", operation = "chat")]
 fn plan() -> Vec<String> {
     Vec::new()
 }

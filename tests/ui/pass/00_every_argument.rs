@@ -136,6 +136,7 @@ pub async fn tool_expressions(req: &Req) -> Result<u32, String> {
 #[genai_agent(
     provider = "text",
     model = "text",
+    operation = "invoke_agent",
     name = "lookup",
     id = "text",
     description = "text",
@@ -157,6 +158,7 @@ pub async fn agent_literals(req: &Req) -> Result<u32, String> {
 #[genai_agent(
     provider = req.text.as_str(),
     model = req.text.as_str(),
+    operation = "invoke_agent",
     name = "lookup",
     id = req.text.as_str(),
     description = req.text.as_str(),
