@@ -14,10 +14,11 @@ pub enum MacroKind {
     Tool,
     Agent,
     Workflow,
+    Retrieval,
 }
 
 impl MacroKind {
-    pub const ALL: [MacroKind; 4] = [MacroKind::Span, MacroKind::Tool, MacroKind::Agent, MacroKind::Workflow];
+    pub const ALL: [MacroKind; 5] = [MacroKind::Span, MacroKind::Tool, MacroKind::Agent, MacroKind::Workflow, MacroKind::Retrieval];
 
     pub fn attr_name(self) -> &'static str {
         match self {
@@ -25,6 +26,7 @@ impl MacroKind {
             MacroKind::Tool => "genai_tool",
             MacroKind::Agent => "genai_agent",
             MacroKind::Workflow => "genai_workflow",
+            MacroKind::Retrieval => "genai_retrieval",
         }
     }
 
@@ -35,6 +37,7 @@ impl MacroKind {
             MacroKind::Tool => Some("execute_tool"),
             MacroKind::Agent => Some("invoke_agent"),
             MacroKind::Workflow => Some("invoke_workflow"),
+            MacroKind::Retrieval => Some("retrieval"),
         }
     }
 
@@ -45,6 +48,7 @@ impl MacroKind {
             MacroKind::Tool => "tool",
             MacroKind::Agent => "agent",
             MacroKind::Workflow => "workflow",
+            MacroKind::Retrieval => "retrieval",
         }
     }
 
@@ -79,6 +83,8 @@ pub enum Value {
     OutputClosure,
     /// A closure from the success value to `genai_o11y::Usage` (or any `HasUsage`), or `none`.
     UsageClosure,
+    /// A closure from the success value to a collection of documents (`HasDocuments`), or `none`.
+    DocumentsClosure,
     /// One of the operations (`OPERATIONS`) or `custom("name")`.
     Operation,
     /// `fields(key = value, ...)`: extra span attributes.
@@ -99,6 +105,7 @@ impl Value {
             Value::Serializable => "any `Serialize` expression (evaluated only when capturing)",
             Value::OutputClosure => "closure from the success value (run only when capturing)",
             Value::UsageClosure => "closure from the success value to a `HasUsage` (e.g. `Usage`), or `none`",
+            Value::DocumentsClosure => "closure from the success value to a collection of `Document`s (e.g. `Vec<RetrievedDocument>`), or `none`",
             Value::Operation => "`\"chat\"`, `\"text_completion\"`, `\"generate_content\"`, `\"embeddings\"`, or `custom(\"name\")`",
             Value::Fields => "`fields(key = value, ...)`",
             Value::CratePath => "path",
@@ -135,6 +142,8 @@ pub enum Becomes {
     CaptureOutput,
     /// How usage is read: by default `HasUsage` on the return type.
     Usage,
+    /// How a retrieval's documents are read: by default `HasDocuments` on the return value.
+    Documents,
     /// `GenAiSpanBuilder::attribute(key, value)`, once per field.
     Attributes,
     /// Where the generated code finds the runtime.
@@ -209,7 +218,9 @@ const TOOL: &[MacroKind] = &[MacroKind::Tool];
 const AGENT: &[MacroKind] = &[MacroKind::Agent];
 const WORKFLOW: &[MacroKind] = &[MacroKind::Workflow];
 const AGENT_WORKFLOW: &[MacroKind] = &[MacroKind::Agent, MacroKind::Workflow];
-const SPAN_AGENT: &[MacroKind] = &[MacroKind::Span, MacroKind::Agent];
+const RETRIEVAL: &[MacroKind] = &[MacroKind::Retrieval];
+const SPAN_AGENT_RETRIEVAL: &[MacroKind] = &[MacroKind::Span, MacroKind::Agent, MacroKind::Retrieval];
+const NON_NEGATIVE: &[Check] = &[Check::NonNegative];
 const ALL: &[MacroKind] = &MacroKind::ALL;
 
 const NOT_EMPTY: &[Check] = &[Check::NotEmpty];
@@ -231,7 +242,12 @@ pub const ARGS: &[Arg] = &[
     Arg::new("operation", SPAN, Value::Operation, Becomes::Constructor, "`gen_ai.operation.name`; the span is named `{operation} {model}`").required_on(SPAN).elsewhere("`#[{attr}]` has a fixed operation (`{op}`)"),
     Arg::new("provider", SPAN, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` (required), e.g. `\"openai\"`, `\"anthropic\"`, `\"gcp.gemini\"`").checks(NOT_EMPTY).required_on(SPAN),
     Arg::new("provider", AGENT, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of the model the agent runs on, e.g. `\"openai\"`").checks(NOT_EMPTY),
-    Arg::new("model", SPAN_AGENT, Value::Text, Becomes::Method("model"), "`gen_ai.request.model`").checks(NOT_EMPTY),
+    Arg::new("provider", RETRIEVAL, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of the search service, when one is involved").checks(NOT_EMPTY),
+    Arg::new("data_source", RETRIEVAL, Value::Text, Becomes::Method("data_source"), "`gen_ai.data_source.id` (the index, collection or store searched); the span is named `retrieval {data_source}`").checks(NOT_EMPTY),
+    Arg::new("top_k", RETRIEVAL, Value::Int, Becomes::Method("retrieval_top_k"), "`gen_ai.retrieval.top_k` (latest conventions; `gen_ai.request.top_k`, a double, in v1.41)").checks(NON_NEGATIVE),
+    Arg::new("query", RETRIEVAL, Value::Serializable, Becomes::CaptureAtEntry("RetrievalQuery"), "`gen_ai.retrieval.query.text` (content capture: recorded only when capture is on)"),
+    Arg::new("documents", RETRIEVAL, Value::DocumentsClosure, Becomes::Documents, "reads the documents from a type you do not own (`documents = |hits| hits.iter().map(|h| RetrievedDocument::new(&h.key).score(h.rank)).collect::<Vec<_>>()`); `documents = none` records none. Their count is `genai_o11y.retrieval.document_count`; with capture on, `gen_ai.retrieval.documents` (`[{id, score}]`, the ones that have both, as the conventions' schema requires)").default(Default::Described("`HasDocuments` on the return value (a `Vec` of `#[derive(Document)]` items)")),
+    Arg::new("model", SPAN_AGENT_RETRIEVAL, Value::Text, Becomes::Method("model"), "`gen_ai.request.model`").checks(NOT_EMPTY),
     Arg::new("name", SPAN, Value::Text, Becomes::Method("span_name"), "overrides the span name").checks(NOT_EMPTY).default(Default::Described("`{operation} {model}`")),
     Arg::new("name", TOOL, Value::LitText, Becomes::Constructor, "`gen_ai.tool.name` (a metric attribute, so a literal); the span is named `execute_tool {name}`").checks(NOT_EMPTY).default(Default::FnName),
     Arg::new("operation", AGENT, Value::LitText, Becomes::Method("agent_operation"), "`\"invoke_agent\"` (running the agent: span `invoke_agent {name}`, INTERNAL), `\"create_agent\"` (creating it at a provider: span `create_agent {name}`, CLIENT, `gen_ai.client.operation.duration`) or `\"plan\"` (the agent making its plan: span `plan {name}`, INTERNAL; the chat that makes it is its child)").checks(AGENT_OPERATION).default(Default::Described("`\"invoke_agent\"`")),
@@ -298,8 +314,12 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// Operations that have an annotation of their own.
 /// (operation, annotation, what it annotates).
-pub const OTHER_ANNOTATIONS: &[(&str, &str, &str)] =
-    &[("execute_tool", "#[genai_tool]", "tools"), ("invoke_agent", "#[genai_agent]", "agents"), ("invoke_workflow", "#[genai_workflow]", "workflows")];
+pub const OTHER_ANNOTATIONS: &[(&str, &str, &str)] = &[
+    ("execute_tool", "#[genai_tool]", "tools"),
+    ("invoke_agent", "#[genai_agent]", "agents"),
+    ("invoke_workflow", "#[genai_workflow]", "workflows"),
+    ("retrieval", "#[genai_retrieval]", "retrievals"),
+];
 
 /// Well-known `gen_ai.provider.name` values, listed when `provider` is missing.
 pub const PROVIDERS: &str = "anthropic, aws.bedrock, azure.ai.inference, azure.ai.openai, cohere, deepseek, gcp.gemini, gcp.vertex_ai, gcp.gen_ai, groq, ibm.watsonx.ai, mistral_ai, moonshot_ai, openai, perplexity, x_ai";
@@ -331,6 +351,7 @@ mod tests {
                 Becomes::CaptureAtEntry(_) => a.value == Value::Serializable,
                 Becomes::CaptureOutput => a.value == Value::OutputClosure,
                 Becomes::Usage => a.value == Value::UsageClosure,
+                Becomes::Documents => a.value == Value::DocumentsClosure,
                 Becomes::Attributes => a.value == Value::Fields,
                 Becomes::CratePath => a.value == Value::CratePath,
             };

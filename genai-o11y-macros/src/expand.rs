@@ -433,6 +433,7 @@ fn builder(cx: &Ctx<'_>, item: &FnItem, stream: bool) -> TokenStream {
             // type error is blamed on the argument, not on the whole attribute.
             quote!(#p::GenAiSpanBuilder::#constructor(#p::Static(#op), ::core::option::Option::None::<#p::Static>, ::core::option::Option::None::<#p::Static>))
         }
+        MacroKind::Retrieval => quote!(#p::GenAiSpanBuilder::#constructor()),
         MacroKind::Tool | MacroKind::Agent | MacroKind::Workflow => {
             let name = match args.values.iter().find(|g| g.arg.becomes == Becomes::Constructor) {
                 Some(g) => value(&g.value, p),
@@ -520,7 +521,23 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
         }
         None => none,
     };
-    quote!(#p::outcome(#usage, #error, #output))
+    let outcome = quote!(#p::outcome(#usage, #error, #output));
+    if kind != MacroKind::Retrieval {
+        return outcome;
+    }
+    let documents = match &args.documents {
+        UsageArg::FromReturn => {
+            let call = respan(quote!(#p::required_documents), output_span);
+            let arg = syn::Ident::new("__genai_o11y_out", output_span);
+            quote_spanned!(output_span=> #call(#arg))
+        }
+        UsageArg::With(f) => {
+            let call = respan(quote!(#p::documents_with), returned_span(f));
+            quote_spanned!(f.span()=> #call(#ok, #f))
+        }
+        UsageArg::Off => quote!(::core::option::Option::None),
+    };
+    quote!(#outcome.with_documents(#documents))
 }
 
 /// `if false { return <a value of the declared type>; }` at the start of an async body: it pins

@@ -9,6 +9,7 @@ use proc_macro::TokenStream;
 mod args;
 #[cfg(test)]
 mod docs;
+mod document;
 mod expand;
 mod fn_item;
 mod has_usage;
@@ -118,6 +119,22 @@ pub fn genai_agent(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn genai_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(MacroKind::Workflow, args, item)
+}
+
+/// `#[derive(Document)]`: one item of a retrieval's result (`id`, `score`).
+#[proc_macro_derive(Document, attributes(document))]
+pub fn derive_document(input: TokenStream) -> TokenStream {
+    match syn::parse::<syn::DeriveInput>(input) {
+        Ok(input) => document::derive(input).unwrap_or_else(syn::Error::into_compile_error).into(),
+        Err(e) => e.into_compile_error().into(),
+    }
+}
+
+/// `#[genai_retrieval(data_source = ..., top_k = ..., query = ...)]` on a search of a data
+/// source: span `retrieval {data_source}`, CLIENT, the documents read from the return value.
+#[proc_macro_attribute]
+pub fn genai_retrieval(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(MacroKind::Retrieval, args, item)
 }
 
 #[proc_macro_derive(HasUsage, attributes(usage))]

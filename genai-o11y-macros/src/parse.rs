@@ -62,6 +62,8 @@ pub struct Args {
     /// The arguments with a value, in the order given.
     pub values: Vec<Given>,
     pub usage: UsageArg,
+    /// How a retrieval's documents are read (the same three ways as usage).
+    pub documents: UsageArg,
     pub fields: Vec<Field>,
     pub krate: Option<Path>,
 }
@@ -100,7 +102,8 @@ impl Args {
 
     pub fn parse(kind: MacroKind, input: TokenStream) -> syn::Result<Args> {
         let raw = syn::parse::Parser::parse2(Punctuated::<RawArg, Token![,]>::parse_terminated, input)?;
-        let mut args = Args { operation: None, values: Vec::new(), usage: UsageArg::FromReturn, fields: Vec::new(), krate: None };
+        let mut args =
+            Args { operation: None, values: Vec::new(), usage: UsageArg::FromReturn, documents: UsageArg::FromReturn, fields: Vec::new(), krate: None };
         let mut seen: Vec<&'static str> = Vec::new();
         let mut errors = Errors::default();
         for raw in raw {
@@ -138,6 +141,14 @@ impl Args {
                         "`usage` takes a closure from the response to `genai_o11y::Usage` (e.g. `usage = |r| Usage::new().input(r.tokens_in)`), or `none`",
                     )),
                     _ => args.usage = UsageArg::With(e),
+                },
+                (Value::DocumentsClosure, RawValue::Expr(e)) => match &e {
+                    Expr::Path(p) if p.path.is_ident("none") => args.documents = UsageArg::Off,
+                    Expr::Lit(l) => errors.push(syn::Error::new(
+                        l.span(),
+                        "`documents` takes a closure from the result to its documents (e.g. `documents = |hits| ...`), or `none`",
+                    )),
+                    _ => args.documents = UsageArg::With(e),
                 },
                 (_, RawValue::Expr(e)) => match check_value(kind, arg, &e) {
                     Ok(()) => args.values.push(Given { arg, key: Ident::new(&key, raw.key.span()), value: e }),

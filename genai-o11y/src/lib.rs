@@ -84,6 +84,7 @@ mod call;
 pub mod capture;
 #[doc(hidden)]
 pub mod dispatch;
+pub mod documents;
 mod error;
 pub mod evaluation;
 mod instruments;
@@ -119,6 +120,7 @@ pub mod __private;
 pub use call::UsageSource;
 pub use call::{ActiveCall, Body, GenAiSpanBuilder, Instrumented, InstrumentedStream, OperationKind, Outcome};
 pub use capture::{CaptureConfig, CaptureMode, ContentKind, Sensitive};
+pub use documents::{Document, HasDocuments, ReportsDocuments, RetrievedDocument};
 pub use error::{ErrorInfo, ErrorType};
 pub use instruments::{scope as instrumentation_scope, scoped, scoped_with, ScopedGuard};
 #[cfg(any(feature = "sdk", feature = "testing"))]
@@ -134,6 +136,9 @@ pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsag
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
 pub use genai_o11y_macros::genai_agent;
+/// `#[genai_retrieval(data_source = ..., top_k = ..., query = ...)]` on a search of a data source:
+/// span `retrieval {data_source}`.
+pub use genai_o11y_macros::genai_retrieval;
 /// `#[genai_span(operation = "chat", provider = "openai", model = expr, ...)]` on a model call.
 /// See the crate documentation and the README for every argument.
 pub use genai_o11y_macros::genai_span;
@@ -142,5 +147,7 @@ pub use genai_o11y_macros::genai_tool;
 /// `#[genai_workflow(name = "...")]` on a multi-agent or graph entry point: span
 /// `invoke_workflow {name}`.
 pub use genai_o11y_macros::genai_workflow;
+/// `#[derive(Document)]`: one item of a retrieval's result (its `id` and `score` fields).
+pub use genai_o11y_macros::Document;
 /// `#[derive(HasUsage)]`: read token usage and response metadata from a response type.
 pub use genai_o11y_macros::HasUsage;

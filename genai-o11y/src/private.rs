@@ -15,6 +15,7 @@ pub use crate::call::{Body, GenAiSpanBuilder, Instrumented, InstrumentedStream};
 pub use crate::capture::normalize::{agent_answer as as_assistant_message, agent_input as as_user_message};
 pub use crate::capture::ContentKind;
 pub use crate::dispatch;
+pub use crate::documents::{Document, HasDocuments};
 pub use crate::params::Static;
 pub use crate::pricing::Cost;
 pub use crate::usage::{CostField, HasUsage, TextField, TokenCount};
@@ -64,6 +65,30 @@ pub fn output_with<'a, T: ?Sized, U: serde::Serialize>(ok: Option<&'a T>, f: imp
 #[inline]
 pub fn capture<T: serde::Serialize + ?Sized>(call: &mut ActiveCall, kind: ContentKind, value: &T) {
     call.capture(kind, to_json(value));
+}
+
+/// The documents of a retrieval's return value (it must report them).
+#[inline]
+pub fn required_documents<T: crate::ReportsDocuments + ?Sized>(out: &T) -> Option<Vec<crate::RetrievedDocument>> {
+    out.reported_documents()
+}
+
+/// The documents read by the user's `documents = ...` closure from the success value.
+#[inline]
+pub fn documents_with<'a, T: ?Sized, D: crate::HasDocuments>(ok: Option<&'a T>, f: impl FnOnce(&'a T) -> D) -> Option<Vec<crate::RetrievedDocument>> {
+    ok.map(|v| f(v).documents())
+}
+
+/// A derived document's id field (spanned at the field's type).
+#[inline]
+pub fn document_id<T: crate::documents::DocumentIdField + ?Sized>(v: &T) -> Option<std::borrow::Cow<'_, str>> {
+    v.document_id()
+}
+
+/// A derived document's score field (spanned at the field's type).
+#[inline]
+pub fn document_score<T: crate::documents::DocumentScoreField + ?Sized>(v: &T) -> Option<f64> {
+    v.document_score().filter(|s| s.is_finite())
 }
 
 /// Usage of a return type that must report it (inference operations).

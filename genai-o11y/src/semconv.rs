@@ -215,6 +215,20 @@ pub mod vendor {
     pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
 }
 
+/// Retrieval (`#[genai_retrieval]`): the latest conventions' names, emitted in both modes
+/// (v1.41's `retrieval` operation has no `top_k`, query or documents keys of its own; its
+/// `gen_ai.request.top_k` is written in v1.41 mode).
+#[allow(missing_docs)]
+pub mod retrieval {
+    pub const OP_RETRIEVAL: &str = "retrieval";
+    pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
+    pub const GEN_AI_RETRIEVAL_TOP_K: &str = "gen_ai.retrieval.top_k";
+    pub const GEN_AI_RETRIEVAL_QUERY_TEXT: &str = "gen_ai.retrieval.query.text";
+    pub const GEN_AI_RETRIEVAL_DOCUMENTS: &str = "gen_ai.retrieval.documents";
+    /// How many documents the retrieval returned (the console's key figure).
+    pub const DOCUMENT_COUNT: &str = "genai_o11y.retrieval.document_count";
+}
+
 /// Planning (`#[genai_agent(operation = "plan")]`): the latest conventions' operation, emitted in
 /// both modes (v1.41 has none).
 #[allow(missing_docs)]
@@ -409,7 +423,7 @@ pub mod platforms {
     pub const GEN_AI_SYSTEM: &str = opik::GEN_AI_SYSTEM;
     /// Operation names the conventions define but this crate does not emit (the dialects still
     /// classify them when hand-written spans carry them).
-    pub const OP_RETRIEVAL: &str = "retrieval";
+    pub const OP_RETRIEVAL: &str = super::retrieval::OP_RETRIEVAL;
     pub const OP_CREATE_AGENT: &str = super::v1_41::OP_CREATE_AGENT;
 }
 
@@ -425,6 +439,7 @@ pub mod tracing_names {
     pub const WORKFLOW_SPAN: &str = "gen_ai.invoke_workflow";
     pub const CREATE_AGENT_SPAN: &str = "gen_ai.create_agent";
     pub const PLAN_SPAN: &str = "gen_ai.plan";
+    pub const RETRIEVAL_SPAN: &str = "gen_ai.retrieval";
     /// Special fields of `tracing-opentelemetry`.
     pub const OTEL_NAME: &str = "otel.name";
     pub const OTEL_KIND: &str = "otel.kind";

@@ -118,6 +118,8 @@ impl ActiveCall {
         let Some(value) = value else { return };
         let config = &self.0.instruments.settings.capture;
         let Some((text, truncated)) = config.prepare(kind, value) else { return };
+        // Text content (the retrieval query) is recorded as the string itself.
+        let text = if kind.is_text() { serde_json::from_str::<String>(&text).unwrap_or(text) } else { text };
         if config.mode.on_spans() {
             self.0.span.set_attribute(kind.key(), text.clone());
             if truncated {
@@ -175,6 +177,13 @@ impl ActiveCall {
         if let Some(output) = outcome.output.take() {
             let kind = if self.0.meta.kind == OperationKind::Tool { ContentKind::ToolCallResult } else { ContentKind::OutputMessages };
             self.capture(kind, Some(output));
+        }
+        // A retrieval's documents: their count always, the documents themselves when capturing.
+        if let Some(docs) = &outcome.documents {
+            if self.0.capturing {
+                let json = serde_json::Value::Array(docs.iter().map(|d| d.to_json()).collect());
+                self.capture(ContentKind::RetrievalDocuments, Some(json));
+            }
         }
         let state = &*self.0;
         let settings = &state.instruments.settings;

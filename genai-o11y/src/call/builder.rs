@@ -19,7 +19,7 @@ use crate::attribution::{self, Attribution, Guard as AttributionGuard};
 use crate::instruments;
 use crate::params::{BoolParam, FieldValue, FloatParam, IntParam, TextListParam, TextParam};
 use crate::scope::{self, Scope, ScopeKind};
-use crate::semconv::{latest, tracing_names as tn, v1_41 as sc, workflow as wf, Conventions};
+use crate::semconv::{latest, retrieval as rt, tracing_names as tn, v1_41 as sc, workflow as wf, Conventions};
 
 /// A description of one GenAI operation, built before the call. Every value is evaluated once,
 /// here, before the body runs.
@@ -128,6 +128,30 @@ impl GenAiSpanBuilder {
         let mut s = GenAiSpanBuilder::new(OperationKind::Agent, sc::OP_INVOKE_AGENT.into());
         s.name = name.into_text();
         s
+    }
+
+    /// A retrieval (`retrieval`, span kind CLIENT), named after its data source when
+    /// [`data_source`](Self::data_source) says which.
+    #[inline]
+    pub fn retrieval() -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::Retrieval, rt::OP_RETRIEVAL.into());
+        s.expects_usage = false;
+        s
+    }
+    /// `gen_ai.data_source.id` (retrievals; the span is named `retrieval {data_source}`).
+    #[inline]
+    pub fn data_source(mut self, v: impl TextParam) -> Self {
+        if self.kind == OperationKind::Retrieval {
+            self.name = v.into_text();
+        }
+        self
+    }
+    /// How many documents a retrieval asks for: `gen_ai.retrieval.top_k` (an int) in the latest
+    /// conventions, `gen_ai.request.top_k` (a double) in v1.41.
+    #[inline]
+    pub fn retrieval_top_k(mut self, v: impl IntParam) -> Self {
+        self.top_k = v.into_i64();
+        self
     }
 
     /// Creating an agent named `name` at `provider` (`create_agent`, span kind CLIENT): with
@@ -470,6 +494,18 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
                 { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
             ),
+            OperationKind::Retrieval => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::RETRIEVAL_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_KIND } = "client",
+                { sc::GEN_AI_OPERATION_NAME } = rt::OP_RETRIEVAL,
+                { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                { rt::GEN_AI_DATA_SOURCE_ID } = s(&self.name),
+                { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+                { sc::SERVER_ADDRESS } = s(&self.server_address),
+                { sc::SERVER_PORT } = self.server_port,
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+            ),
             OperationKind::CreateAgent => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::CREATE_AGENT_SPAN,
                 { tn::OTEL_NAME } = %SpanName(self),
@@ -505,6 +541,7 @@ impl GenAiSpanBuilder {
             if let Some(k) = self.top_k {
                 match conventions {
                     Conventions::V1_41 => span.set_attribute(sc::GEN_AI_REQUEST_TOP_K, k as f64),
+                    Conventions::LatestExperimental if self.kind == OperationKind::Retrieval => span.set_attribute(rt::GEN_AI_RETRIEVAL_TOP_K, k),
                     Conventions::LatestExperimental => span.set_attribute(latest::GEN_AI_REQUEST_TOP_K, k),
                 }
             }

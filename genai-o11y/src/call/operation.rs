@@ -11,6 +11,9 @@ pub enum OperationKind {
     Tool,
     /// `invoke_agent` (in-process): span kind INTERNAL, named `invoke_agent {agent}`.
     Agent,
+    /// `retrieval`: a search of a data source (vector store, search index), span kind CLIENT,
+    /// named `retrieval {data_source}`.
+    Retrieval,
     /// `create_agent`: creating an agent at a provider (OpenAI Assistants, Bedrock Agents), span
     /// kind CLIENT, named `create_agent {agent}`.
     CreateAgent,

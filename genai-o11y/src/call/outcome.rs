@@ -16,6 +16,8 @@ pub struct Outcome<'a> {
     pub(crate) usage: UsageSource<'a>,
     pub(crate) error: Option<ErrorInfo>,
     pub(crate) output: Option<Json>,
+    /// What a retrieval returned (`None`: not reported).
+    pub(crate) documents: Option<Vec<crate::documents::RetrievedDocument>>,
 }
 
 /// Where the usage of a finished call is read from.
@@ -66,16 +68,16 @@ impl<'a> Outcome<'a> {
     }
     /// Success with the usage of `value`.
     pub fn with_usage<T: HasUsage>(value: &'a T) -> Self {
-        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None }
+        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None, documents: None }
     }
     /// Success with an owned usage value (for example a [`Usage`](crate::Usage) or a
     /// [`Response`](crate::Response)).
     pub fn with_owned_usage<T: HasUsage + 'a>(value: T) -> Self {
-        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None }
+        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None, documents: None }
     }
     /// Failure.
     pub fn failure(error: ErrorInfo) -> Self {
-        Outcome { usage: UsageSource::None, error: Some(error), output: None }
+        Outcome { usage: UsageSource::None, error: Some(error), output: None, documents: None }
     }
     /// From a `Result` whose success value reports usage and whose error is `Display`.
     pub fn from_result<T: HasUsage, E: fmt::Display>(r: &'a Result<T, E>) -> Self {
@@ -92,6 +94,12 @@ impl<'a> Outcome<'a> {
     pub fn error(&self) -> Option<&ErrorInfo> {
         self.error.as_ref()
     }
+    /// With the documents a retrieval returned (their count on the span, and
+    /// `gen_ai.retrieval.documents` when content is captured).
+    pub fn with_documents(mut self, documents: Option<Vec<crate::documents::RetrievedDocument>>) -> Self {
+        self.documents = documents;
+        self
+    }
     /// Captured output content (output messages of a model call, the result of a tool): recorded
     /// only when capture is on. Build it only when the classifier is told capture is on.
     pub fn with_output(mut self, output: Option<Json>) -> Self {
@@ -100,6 +108,6 @@ impl<'a> Outcome<'a> {
     }
     /// From its parts (the generated code's classifier).
     pub(crate) fn from_parts(usage: impl Into<UsageSource<'a>>, error: Option<ErrorInfo>, output: Option<Json>) -> Self {
-        Outcome { usage: usage.into(), error, output }
+        Outcome { usage: usage.into(), error, output, documents: None }
     }
 }

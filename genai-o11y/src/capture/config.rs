@@ -67,6 +67,10 @@ pub enum ContentKind {
     ToolCallArguments,
     /// `gen_ai.tool.call.result`
     ToolCallResult,
+    /// `gen_ai.retrieval.query.text` (a string)
+    RetrievalQuery,
+    /// `gen_ai.retrieval.documents`
+    RetrievalDocuments,
 }
 
 impl ContentKind {
@@ -79,7 +83,14 @@ impl ContentKind {
             ContentKind::ToolDefinitions => sc::GEN_AI_TOOL_DEFINITIONS,
             ContentKind::ToolCallArguments => sc::GEN_AI_TOOL_CALL_ARGUMENTS,
             ContentKind::ToolCallResult => sc::GEN_AI_TOOL_CALL_RESULT,
+            ContentKind::RetrievalQuery => crate::semconv::retrieval::GEN_AI_RETRIEVAL_QUERY_TEXT,
+            ContentKind::RetrievalDocuments => crate::semconv::retrieval::GEN_AI_RETRIEVAL_DOCUMENTS,
         }
+    }
+
+    /// Recorded as plain text, not JSON.
+    pub(crate) fn is_text(self) -> bool {
+        self == ContentKind::RetrievalQuery
     }
 }
 

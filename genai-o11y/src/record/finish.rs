@@ -30,11 +30,13 @@ pub(crate) struct Finish<'a> {
     pub error: Option<ErrorInfo>,
     /// A stream cut short before its finish reason arrived.
     streaming: bool,
+    /// How many documents a retrieval returned.
+    pub document_count: Option<usize>,
 }
 
 impl<'a> Finish<'a> {
     pub(crate) fn compute(meta: &CallMeta, settings: &Settings, outcome: Outcome<'a>, elapsed: f64) -> Self {
-        let Outcome { usage: source, mut error, .. } = outcome;
+        let Outcome { usage: source, mut error, documents, .. } = outcome;
         // Error messages may echo content: without capture, only a content-free description.
         if let Some(e) = &mut error {
             let safe = e.safe_message.take();
@@ -42,7 +44,17 @@ impl<'a> Finish<'a> {
                 e.message = safe;
             }
         }
-        let mut finish = Finish { elapsed, source, usage: None, cost: None, unpriced: false, usage_missing: false, error, streaming: meta.streaming };
+        let mut finish = Finish {
+            elapsed,
+            source,
+            usage: None,
+            cost: None,
+            unpriced: false,
+            usage_missing: false,
+            error,
+            streaming: meta.streaming,
+            document_count: documents.map(|d| d.len()),
+        };
         finish.usage = finish.report().map(|u| u.usage()).filter(|u| !u.is_empty());
         if meta.kind == OperationKind::Inference {
             if let Some(u) = finish.usage {

@@ -21,14 +21,15 @@ pub(crate) fn record(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>
         OperationKind::Tool => tool(i, meta, finish),
         OperationKind::Agent => agent(i, meta, own_scope, finish),
         OperationKind::Workflow => workflow(i, meta, finish),
-        OperationKind::CreateAgent => create_agent(i, meta, finish),
+        OperationKind::CreateAgent | OperationKind::Retrieval => client_operation(i, meta, finish),
         // The conventions define no metric for planning (its chat records its own).
         OperationKind::Plan => {}
     }
 }
 
-/// `gen_ai.client.operation.duration` of a `create_agent` call (a client operation).
-fn create_agent(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
+/// `gen_ai.client.operation.duration` of a client operation that is not an inference call
+/// (`create_agent`, `retrieval`).
+fn client_operation(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     let mut attrs = MetricAttrs::new();
     meta.inference_attrs(None, &mut attrs);
     with(&mut attrs, error_type(finish), |a| i.operation_duration.record(finish.elapsed, a));

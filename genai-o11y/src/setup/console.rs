@@ -255,6 +255,9 @@ fn summary(s: &SpanData) -> String {
             let _ = write!(out, "  cost {c:.6} {cur}");
         }
     }
+    if let Some(n) = int(s, crate::semconv::retrieval::DOCUMENT_COUNT) {
+        let _ = write!(out, "  {n} documents");
+    }
     // Evaluations: the events on this span (each `eval name=score/label`).
     for e in s.events.iter().filter(|e| e.name == ev::EVENT) {
         let get = |k: &str| e.attributes.iter().find(|kv| kv.key.as_str() == k).map(|kv| kv.value.clone());

@@ -68,7 +68,33 @@ pub fn normalize(kind: ContentKind, value: Json) -> Json {
         ContentKind::SystemInstructions => Json::Array(instructions(value)),
         ContentKind::ToolDefinitions => Json::Array(tools::definitions(value)),
         ContentKind::ToolCallArguments | ContentKind::ToolCallResult => tools::call_value(value),
+        ContentKind::RetrievalQuery => match value {
+            Json::String(s) => Json::String(s),
+            other => Json::String(other.to_string()),
+        },
+        ContentKind::RetrievalDocuments => Json::Array(retrieval_documents(value)),
     }
+}
+
+/// The documents that have what the conventions' schema requires, an `id` (string) and a
+/// `score` (number); ids that are numbers become strings.
+fn retrieval_documents(value: Json) -> Vec<Json> {
+    let items = match value {
+        Json::Array(items) => items,
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .filter_map(|d| {
+            let id = match d.get("id")? {
+                Json::String(s) => Json::String(s.clone()),
+                Json::Number(n) => Json::String(n.to_string()),
+                _ => return None,
+            };
+            let score = d.get("score").filter(|s| s.is_number())?.clone();
+            Some(serde_json::json!({ "id": id, "score": score }))
+        })
+        .collect()
 }
 
 /// Input or output messages: the default role, and whether a finish reason is required.

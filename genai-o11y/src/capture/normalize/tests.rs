@@ -255,7 +255,7 @@ fn well_formed(kind: ContentKind, v: &Json) -> Result<(), String> {
                 }
             }
         }
-        ContentKind::ToolCallArguments | ContentKind::ToolCallResult => {}
+        ContentKind::ToolCallArguments | ContentKind::ToolCallResult | ContentKind::RetrievalQuery | ContentKind::RetrievalDocuments => {}
     }
     Ok(())
 }
