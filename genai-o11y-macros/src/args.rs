@@ -15,10 +15,11 @@ pub enum MacroKind {
     Agent,
     Workflow,
     Retrieval,
+    Memory,
 }
 
 impl MacroKind {
-    pub const ALL: [MacroKind; 5] = [MacroKind::Span, MacroKind::Tool, MacroKind::Agent, MacroKind::Workflow, MacroKind::Retrieval];
+    pub const ALL: [MacroKind; 6] = [MacroKind::Span, MacroKind::Tool, MacroKind::Agent, MacroKind::Workflow, MacroKind::Retrieval, MacroKind::Memory];
 
     pub fn attr_name(self) -> &'static str {
         match self {
@@ -27,6 +28,7 @@ impl MacroKind {
             MacroKind::Agent => "genai_agent",
             MacroKind::Workflow => "genai_workflow",
             MacroKind::Retrieval => "genai_retrieval",
+            MacroKind::Memory => "genai_memory",
         }
     }
 
@@ -38,6 +40,7 @@ impl MacroKind {
             MacroKind::Agent => Some("invoke_agent"),
             MacroKind::Workflow => Some("invoke_workflow"),
             MacroKind::Retrieval => Some("retrieval"),
+            MacroKind::Memory => None,
         }
     }
 
@@ -49,6 +52,7 @@ impl MacroKind {
             MacroKind::Agent => "agent",
             MacroKind::Workflow => "workflow",
             MacroKind::Retrieval => "retrieval",
+            MacroKind::Memory => "memory",
         }
     }
 
@@ -219,6 +223,12 @@ const AGENT: &[MacroKind] = &[MacroKind::Agent];
 const WORKFLOW: &[MacroKind] = &[MacroKind::Workflow];
 const AGENT_WORKFLOW: &[MacroKind] = &[MacroKind::Agent, MacroKind::Workflow];
 const RETRIEVAL: &[MacroKind] = &[MacroKind::Retrieval];
+const MEMORY: &[MacroKind] = &[MacroKind::Memory];
+/// The operations of `#[genai_memory]`.
+pub const MEMORY_OPERATIONS: &[&str] =
+    &["search_memory", "create_memory", "update_memory", "upsert_memory", "delete_memory", "create_memory_store", "delete_memory_store"];
+const MEMORY_OPERATION: &[Check] = &[Check::OneOf(MEMORY_OPERATIONS)];
+const SPAN_KINDS: &[Check] = &[Check::OneOf(&["client", "internal"])];
 const SPAN_AGENT_RETRIEVAL: &[MacroKind] = &[MacroKind::Span, MacroKind::Agent, MacroKind::Retrieval];
 const NON_NEGATIVE: &[Check] = &[Check::NonNegative];
 const ALL: &[MacroKind] = &MacroKind::ALL;
@@ -243,6 +253,13 @@ pub const ARGS: &[Arg] = &[
     Arg::new("provider", SPAN, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` (required), e.g. `\"openai\"`, `\"anthropic\"`, `\"gcp.gemini\"`").checks(NOT_EMPTY).required_on(SPAN),
     Arg::new("provider", AGENT, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of the model the agent runs on, e.g. `\"openai\"`").checks(NOT_EMPTY),
     Arg::new("provider", RETRIEVAL, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of the search service, when one is involved").checks(NOT_EMPTY),
+    Arg::new("operation", MEMORY, Value::LitText, Becomes::Constructor, "`gen_ai.operation.name`, one of `search_memory`, `create_memory`, `update_memory`, `upsert_memory`, `delete_memory`, `create_memory_store`, `delete_memory_store`; the span is named after it").checks(MEMORY_OPERATION).required_on(MEMORY),
+    Arg::new("store", MEMORY, Value::Text, Becomes::Method("memory_store"), "`gen_ai.memory.store.id`").checks(NOT_EMPTY),
+    Arg::new("record", MEMORY, Value::Text, Becomes::Method("memory_record"), "`gen_ai.memory.record.id` (an operation on one record)").checks(NOT_EMPTY),
+    Arg::new("provider", MEMORY, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of the memory service, when one is involved").checks(NOT_EMPTY),
+    Arg::new("span_kind", MEMORY, Value::LitText, Becomes::Method("memory_span_kind"), "`\"client\"` (a remote store) or `\"internal\"` (an in-process store)").checks(SPAN_KINDS).default(Default::Described("`\"client\"`")),
+    Arg::new("query", MEMORY, Value::Serializable, Becomes::CaptureAtEntry("MemoryQuery"), "`gen_ai.memory.query.text` (content capture)"),
+    Arg::new("records", MEMORY, Value::Serializable, Becomes::CaptureAtEntry("MemoryRecords"), "`gen_ai.memory.records`, the records written (content capture); `gen_ai.memory.record.count` is read from the return value when it is a collection or a count (`RecordCount`)"),
     Arg::new("data_source", RETRIEVAL, Value::Text, Becomes::Method("data_source"), "`gen_ai.data_source.id` (the index, collection or store searched); the span is named `retrieval {data_source}`").checks(NOT_EMPTY),
     Arg::new("top_k", RETRIEVAL, Value::Int, Becomes::Method("retrieval_top_k"), "`gen_ai.retrieval.top_k` (latest conventions; `gen_ai.request.top_k`, a double, in v1.41)").checks(NON_NEGATIVE),
     Arg::new("query", RETRIEVAL, Value::Serializable, Becomes::CaptureAtEntry("RetrievalQuery"), "`gen_ai.retrieval.query.text` (content capture: recorded only when capture is on)"),

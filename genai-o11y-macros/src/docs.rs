@@ -102,7 +102,7 @@ pub fn every_argument_case() -> String {
          // Every argument of every annotation, as a literal and as an expression: each becomes the\n\
          // builder method its table entry names, which must exist and take that kind of value.\n\
          #![deny(warnings)]\n\n\
-         use genai_o11y::{genai_agent, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};\n\n\
+         use genai_o11y::{genai_agent, genai_memory, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};\n\n\
          #[derive(serde::Serialize)]\n\
          pub struct Msg {\n    role: &'static str,\n    content: String,\n}\n\n\
          pub struct Req {\n    float: Option<f64>,\n    int: u32,\n    text: String,\n    list: Vec<String>,\n    messages: Vec<Msg>,\n}\n\n\
@@ -129,7 +129,7 @@ pub fn every_argument_case() -> String {
     }
     out.push_str(
         "\nfn main() {\n    let req = Req { float: Some(0.2), int: 3, text: \"t\".into(), list: vec![\"x\".into()], messages: vec![Msg { role: \"user\", content: \"hi\".into() }] };\n    \
-         let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req));\n}\n",
+         let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req));\n}\n",
     );
     out
 }

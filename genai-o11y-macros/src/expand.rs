@@ -434,6 +434,10 @@ fn builder(cx: &Ctx<'_>, item: &FnItem, stream: bool) -> TokenStream {
             quote!(#p::GenAiSpanBuilder::#constructor(#p::Static(#op), ::core::option::Option::None::<#p::Static>, ::core::option::Option::None::<#p::Static>))
         }
         MacroKind::Retrieval => quote!(#p::GenAiSpanBuilder::#constructor()),
+        MacroKind::Memory => {
+            let op = args.values.iter().find(|g| g.arg.becomes == Becomes::Constructor).map(|g| value(&g.value, p)).expect("validated: operation is present");
+            quote!(#p::GenAiSpanBuilder::#constructor(#op))
+        }
         MacroKind::Tool | MacroKind::Agent | MacroKind::Workflow => {
             let name = match args.values.iter().find(|g| g.arg.becomes == Becomes::Constructor) {
                 Some(g) => value(&g.value, p),
@@ -522,6 +526,9 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
         None => none,
     };
     let outcome = quote!(#p::outcome(#usage, #error, #output));
+    if kind == MacroKind::Memory {
+        return quote!(#outcome.with_record_count(#p::record_count_of!(__genai_o11y_out)));
+    }
     if kind != MacroKind::Retrieval {
         return outcome;
     }

@@ -137,6 +137,13 @@ pub fn genai_retrieval(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(MacroKind::Retrieval, args, item)
 }
 
+/// `#[genai_memory(operation = "search_memory", store = ..., ...)]` on a memory operation: span
+/// `{operation}`, CLIENT (or INTERNAL for an in-process store).
+#[proc_macro_attribute]
+pub fn genai_memory(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(MacroKind::Memory, args, item)
+}
+
 #[proc_macro_derive(HasUsage, attributes(usage))]
 pub fn derive_has_usage(input: TokenStream) -> TokenStream {
     match syn::parse::<syn::DeriveInput>(input) {

@@ -157,7 +157,7 @@ impl Args {
             }
         }
         for arg in kind.args().filter(|a| a.required_on.contains(&kind) && !seen.contains(&a.key)) {
-            errors.push(syn::Error::new(Span::call_site(), missing(arg)));
+            errors.push(syn::Error::new(Span::call_site(), missing(kind, arg)));
         }
         if let Some(Operation::WellKnown(lit, op)) = &args.operation {
             if !op.sampling {
@@ -173,7 +173,15 @@ impl Args {
     }
 }
 
-fn missing(arg: &Arg) -> String {
+fn missing(kind: MacroKind, arg: &Arg) -> String {
+    let one_of = arg.checks.iter().find_map(|c| match c {
+        Check::OneOf(choices) => Some(*choices),
+        _ => None,
+    });
+    if let Some(choices) = one_of {
+        let list = choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+        return format!("missing `{}`: write `#[{}({} = \"{}\", ...)]` (one of {list})", arg.key, kind.attr_name(), arg.key, choices[0]);
+    }
     match arg.key {
         "operation" => format!(
             "missing `operation`: write `#[genai_span(operation = \"chat\", provider = \"...\")]` (one of {}, or `custom(\"...\")`)",

@@ -96,6 +96,25 @@ impl<'a, T: ?Sized> UsageNone<'a> for Probe<'a, T> {
     }
 }
 
+// ---- optional record count (memory operations): read it where the type says.
+
+pub trait RecordCountSome {
+    fn __genai_o11y_record_count(&self) -> Option<u64>;
+}
+impl<T: crate::records::ReportsRecordCount + ?Sized> RecordCountSome for &Probe<'_, T> {
+    fn __genai_o11y_record_count(&self) -> Option<u64> {
+        self.0.reported_record_count()
+    }
+}
+pub trait RecordCountNone {
+    fn __genai_o11y_record_count(&self) -> Option<u64>;
+}
+impl<T: ?Sized> RecordCountNone for Probe<'_, T> {
+    fn __genai_o11y_record_count(&self) -> Option<u64> {
+        None
+    }
+}
+
 // ---- JSON of a value that may or may not be serializable (tool arguments).
 
 pub trait JsonSome {
@@ -222,6 +241,17 @@ macro_rules! __genai_o11y_optional_usage_of {
         #[allow(unused_imports)]
         use $crate::__private::dispatch::{UsageNone as _, UsageSome as _};
         (&&$crate::__private::dispatch::Probe($out)).__genai_o11y_usage()
+    }};
+}
+
+/// The memory records a returned value says an operation touched: `Option<u64>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_record_count_of {
+    ($out:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{RecordCountNone as _, RecordCountSome as _};
+        (&&$crate::__private::dispatch::Probe($out)).__genai_o11y_record_count()
     }};
 }
 

@@ -94,6 +94,7 @@ pub mod pricing;
 #[cfg(feature = "propagation")]
 pub mod propagation;
 mod record;
+mod records;
 mod scope;
 pub mod semconv;
 pub mod settings;
@@ -127,6 +128,7 @@ pub use instruments::{scope as instrumentation_scope, scoped, scoped_with, Scope
 pub use layer::otel_layer;
 pub use params::{BoolParam, FieldValue, FloatParam, IntParam, Static, TextListParam, TextParam};
 pub use pricing::{Cost, CostSource, ModelPrice, PricingTable};
+pub use records::{RecordCount, ReportsRecordCount};
 pub use scope::{current_agent_name, Rollup, RollupFuture};
 pub use semconv::Conventions;
 pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_metric_attribution, set_pricing, Settings};
@@ -136,6 +138,9 @@ pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsag
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
 pub use genai_o11y_macros::genai_agent;
+/// `#[genai_memory(operation = "search_memory", store = ...)]` on a memory operation: span
+/// `{operation}`.
+pub use genai_o11y_macros::genai_memory;
 /// `#[genai_retrieval(data_source = ..., top_k = ..., query = ...)]` on a search of a data source:
 /// span `retrieval {data_source}`.
 pub use genai_o11y_macros::genai_retrieval;

@@ -229,6 +229,27 @@ pub mod retrieval {
     pub const DOCUMENT_COUNT: &str = "genai_o11y.retrieval.document_count";
 }
 
+/// Memory (`#[genai_memory]`): the latest conventions' operations and attributes, emitted in both
+/// modes (v1.41 has none).
+#[allow(missing_docs)]
+pub mod memory {
+    pub const OP_SEARCH_MEMORY: &str = "search_memory";
+    pub const OP_CREATE_MEMORY: &str = "create_memory";
+    pub const OP_UPDATE_MEMORY: &str = "update_memory";
+    pub const OP_UPSERT_MEMORY: &str = "upsert_memory";
+    pub const OP_DELETE_MEMORY: &str = "delete_memory";
+    pub const OP_CREATE_MEMORY_STORE: &str = "create_memory_store";
+    pub const OP_DELETE_MEMORY_STORE: &str = "delete_memory_store";
+    /// Every memory operation.
+    pub const OPERATIONS: [&str; 7] =
+        [OP_SEARCH_MEMORY, OP_CREATE_MEMORY, OP_UPDATE_MEMORY, OP_UPSERT_MEMORY, OP_DELETE_MEMORY, OP_CREATE_MEMORY_STORE, OP_DELETE_MEMORY_STORE];
+    pub const GEN_AI_MEMORY_STORE_ID: &str = "gen_ai.memory.store.id";
+    pub const GEN_AI_MEMORY_RECORD_ID: &str = "gen_ai.memory.record.id";
+    pub const GEN_AI_MEMORY_RECORD_COUNT: &str = "gen_ai.memory.record.count";
+    pub const GEN_AI_MEMORY_QUERY_TEXT: &str = "gen_ai.memory.query.text";
+    pub const GEN_AI_MEMORY_RECORDS: &str = "gen_ai.memory.records";
+}
+
 /// Planning (`#[genai_agent(operation = "plan")]`): the latest conventions' operation, emitted in
 /// both modes (v1.41 has none).
 #[allow(missing_docs)]
@@ -440,6 +461,9 @@ pub mod tracing_names {
     pub const CREATE_AGENT_SPAN: &str = "gen_ai.create_agent";
     pub const PLAN_SPAN: &str = "gen_ai.plan";
     pub const RETRIEVAL_SPAN: &str = "gen_ai.retrieval";
+    pub const MEMORY_SPAN: &str = "gen_ai.memory";
+    pub const KIND_CLIENT: &str = "client";
+    pub const KIND_INTERNAL: &str = "internal";
     /// Special fields of `tracing-opentelemetry`.
     pub const OTEL_NAME: &str = "otel.name";
     pub const OTEL_KIND: &str = "otel.kind";

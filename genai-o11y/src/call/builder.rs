@@ -19,7 +19,7 @@ use crate::attribution::{self, Attribution, Guard as AttributionGuard};
 use crate::instruments;
 use crate::params::{BoolParam, FieldValue, FloatParam, IntParam, TextListParam, TextParam};
 use crate::scope::{self, Scope, ScopeKind};
-use crate::semconv::{latest, retrieval as rt, tracing_names as tn, v1_41 as sc, workflow as wf, Conventions};
+use crate::semconv::{latest, memory as mem, retrieval as rt, tracing_names as tn, v1_41 as sc, workflow as wf, Conventions};
 
 /// A description of one GenAI operation, built before the call. Every value is evaluated once,
 /// here, before the body runs.
@@ -62,6 +62,10 @@ pub struct GenAiSpanBuilder {
     // agents
     agent_id: Option<StringValue>,
     agent_version: Option<StringValue>,
+    // memory
+    memory_store: Option<StringValue>,
+    memory_record: Option<StringValue>,
+    in_process: bool,
     // everything else
     attribution: Option<Attribution>,
     extra: Vec<KeyValue>,
@@ -98,6 +102,9 @@ impl GenAiSpanBuilder {
             description: None,
             agent_id: None,
             agent_version: None,
+            memory_store: None,
+            memory_record: None,
+            in_process: false,
             attribution: None,
             extra: Vec::new(),
             expects_usage: kind == OperationKind::Inference,
@@ -151,6 +158,40 @@ impl GenAiSpanBuilder {
     #[inline]
     pub fn retrieval_top_k(mut self, v: impl IntParam) -> Self {
         self.top_k = v.into_i64();
+        self
+    }
+
+    /// A memory operation (one of [`crate::semconv::memory::OPERATIONS`]), span kind CLIENT (see
+    /// [`in_process`](Self::in_process)), named after the operation.
+    #[inline]
+    pub fn memory(operation: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::Memory, operation.into_text().unwrap_or_else(|| mem::OP_SEARCH_MEMORY.into()));
+        s.expects_usage = false;
+        s
+    }
+    /// `gen_ai.memory.store.id`.
+    #[inline]
+    pub fn memory_store(mut self, v: impl TextParam) -> Self {
+        self.memory_store = v.into_text();
+        self
+    }
+    /// `gen_ai.memory.record.id`.
+    #[inline]
+    pub fn memory_record(mut self, v: impl TextParam) -> Self {
+        self.memory_record = v.into_text();
+        self
+    }
+    /// The span kind of a memory operation: `"client"` (the default: a remote store) or
+    /// `"internal"` (an in-process store).
+    #[inline]
+    pub fn memory_span_kind(mut self, kind: impl TextParam) -> Self {
+        self.in_process = kind.into_text().is_some_and(|k| k.as_str() == tn::KIND_INTERNAL);
+        self
+    }
+    /// An in-process store: span kind INTERNAL.
+    #[inline]
+    pub fn in_process(mut self, yes: bool) -> Self {
+        self.in_process = yes;
         self
     }
 
@@ -493,6 +534,16 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_AGENT_VERSION } = s(&self.agent_version),
                 { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
                 { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+            ),
+            OperationKind::Memory => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::MEMORY_SPAN,
+                { tn::OTEL_NAME } = self.operation.as_str(),
+                { tn::OTEL_KIND } = if self.in_process { tn::KIND_INTERNAL } else { tn::KIND_CLIENT },
+                { sc::GEN_AI_OPERATION_NAME } = self.operation.as_str(),
+                { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                { mem::GEN_AI_MEMORY_STORE_ID } = s(&self.memory_store),
+                { mem::GEN_AI_MEMORY_RECORD_ID } = s(&self.memory_record),
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
             ),
             OperationKind::Retrieval => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::RETRIEVAL_SPAN,

@@ -14,6 +14,10 @@ pub enum OperationKind {
     /// `retrieval`: a search of a data source (vector store, search index), span kind CLIENT,
     /// named `retrieval {data_source}`.
     Retrieval,
+    /// A memory operation (`search_memory`, `create_memory`, `update_memory`, `upsert_memory`,
+    /// `delete_memory`, `create_memory_store`, `delete_memory_store`): span kind CLIENT (INTERNAL
+    /// for an in-process store), named after the operation.
+    Memory,
     /// `create_agent`: creating an agent at a provider (OpenAI Assistants, Bedrock Agents), span
     /// kind CLIENT, named `create_agent {agent}`.
     CreateAgent,

@@ -18,6 +18,8 @@ pub struct Outcome<'a> {
     pub(crate) output: Option<Json>,
     /// What a retrieval returned (`None`: not reported).
     pub(crate) documents: Option<Vec<crate::documents::RetrievedDocument>>,
+    /// How many memory records the operation touched (`None`: not reported).
+    pub(crate) record_count: Option<u64>,
 }
 
 /// Where the usage of a finished call is read from.
@@ -68,16 +70,16 @@ impl<'a> Outcome<'a> {
     }
     /// Success with the usage of `value`.
     pub fn with_usage<T: HasUsage>(value: &'a T) -> Self {
-        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None, documents: None }
+        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None, documents: None, record_count: None }
     }
     /// Success with an owned usage value (for example a [`Usage`](crate::Usage) or a
     /// [`Response`](crate::Response)).
     pub fn with_owned_usage<T: HasUsage + 'a>(value: T) -> Self {
-        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None, documents: None }
+        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None, documents: None, record_count: None }
     }
     /// Failure.
     pub fn failure(error: ErrorInfo) -> Self {
-        Outcome { usage: UsageSource::None, error: Some(error), output: None, documents: None }
+        Outcome { usage: UsageSource::None, error: Some(error), output: None, documents: None, record_count: None }
     }
     /// From a `Result` whose success value reports usage and whose error is `Display`.
     pub fn from_result<T: HasUsage, E: fmt::Display>(r: &'a Result<T, E>) -> Self {
@@ -100,6 +102,11 @@ impl<'a> Outcome<'a> {
         self.documents = documents;
         self
     }
+    /// With the number of memory records the operation touched (`gen_ai.memory.record.count`).
+    pub fn with_record_count(mut self, count: Option<u64>) -> Self {
+        self.record_count = count;
+        self
+    }
     /// Captured output content (output messages of a model call, the result of a tool): recorded
     /// only when capture is on. Build it only when the classifier is told capture is on.
     pub fn with_output(mut self, output: Option<Json>) -> Self {
@@ -108,6 +115,6 @@ impl<'a> Outcome<'a> {
     }
     /// From its parts (the generated code's classifier).
     pub(crate) fn from_parts(usage: impl Into<UsageSource<'a>>, error: Option<ErrorInfo>, output: Option<Json>) -> Self {
-        Outcome { usage: usage.into(), error, output, documents: None }
+        Outcome { usage: usage.into(), error, output, documents: None, record_count: None }
     }
 }

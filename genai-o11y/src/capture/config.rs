@@ -71,6 +71,10 @@ pub enum ContentKind {
     RetrievalQuery,
     /// `gen_ai.retrieval.documents`
     RetrievalDocuments,
+    /// `gen_ai.memory.query.text` (a string)
+    MemoryQuery,
+    /// `gen_ai.memory.records`
+    MemoryRecords,
 }
 
 impl ContentKind {
@@ -85,12 +89,14 @@ impl ContentKind {
             ContentKind::ToolCallResult => sc::GEN_AI_TOOL_CALL_RESULT,
             ContentKind::RetrievalQuery => crate::semconv::retrieval::GEN_AI_RETRIEVAL_QUERY_TEXT,
             ContentKind::RetrievalDocuments => crate::semconv::retrieval::GEN_AI_RETRIEVAL_DOCUMENTS,
+            ContentKind::MemoryQuery => crate::semconv::memory::GEN_AI_MEMORY_QUERY_TEXT,
+            ContentKind::MemoryRecords => crate::semconv::memory::GEN_AI_MEMORY_RECORDS,
         }
     }
 
     /// Recorded as plain text, not JSON.
     pub(crate) fn is_text(self) -> bool {
-        self == ContentKind::RetrievalQuery
+        matches!(self, ContentKind::RetrievalQuery | ContentKind::MemoryQuery)
     }
 }
 

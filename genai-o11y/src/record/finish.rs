@@ -32,11 +32,13 @@ pub(crate) struct Finish<'a> {
     streaming: bool,
     /// How many documents a retrieval returned.
     pub document_count: Option<usize>,
+    /// How many memory records the operation touched.
+    pub record_count: Option<u64>,
 }
 
 impl<'a> Finish<'a> {
     pub(crate) fn compute(meta: &CallMeta, settings: &Settings, outcome: Outcome<'a>, elapsed: f64) -> Self {
-        let Outcome { usage: source, mut error, documents, .. } = outcome;
+        let Outcome { usage: source, mut error, documents, record_count, .. } = outcome;
         // Error messages may echo content: without capture, only a content-free description.
         if let Some(e) = &mut error {
             let safe = e.safe_message.take();
@@ -54,6 +56,7 @@ impl<'a> Finish<'a> {
             error,
             streaming: meta.streaming,
             document_count: documents.map(|d| d.len()),
+            record_count,
         };
         finish.usage = finish.report().map(|u| u.usage()).filter(|u| !u.is_empty());
         if meta.kind == OperationKind::Inference {

@@ -21,7 +21,7 @@ pub(crate) fn record(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>
         OperationKind::Tool => tool(i, meta, finish),
         OperationKind::Agent => agent(i, meta, own_scope, finish),
         OperationKind::Workflow => workflow(i, meta, finish),
-        OperationKind::CreateAgent | OperationKind::Retrieval => client_operation(i, meta, finish),
+        OperationKind::CreateAgent | OperationKind::Retrieval | OperationKind::Memory => client_operation(i, meta, finish),
         // The conventions define no metric for planning (its chat records its own).
         OperationKind::Plan => {}
     }

@@ -33,6 +33,6 @@ pub(crate) fn add(meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_
                 own.close();
             }
         }
-        OperationKind::CreateAgent | OperationKind::Plan | OperationKind::Retrieval => {}
+        OperationKind::CreateAgent | OperationKind::Plan | OperationKind::Retrieval | OperationKind::Memory => {}
     }
 }

@@ -63,6 +63,9 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
     if finish.unpriced {
         attrs.push(KeyValue::new(vendor::COST_UNPRICED, true));
     }
+    if let Some(n) = finish.record_count {
+        attrs.push(KeyValue::new(crate::semconv::memory::GEN_AI_MEMORY_RECORD_COUNT, i64::try_from(n).unwrap_or(i64::MAX)));
+    }
     if let Some(n) = finish.document_count {
         attrs.push(KeyValue::new(crate::semconv::retrieval::DOCUMENT_COUNT, i64::try_from(n).unwrap_or(i64::MAX)));
     }

@@ -258,6 +258,9 @@ fn summary(s: &SpanData) -> String {
     if let Some(n) = int(s, crate::semconv::retrieval::DOCUMENT_COUNT) {
         let _ = write!(out, "  {n} documents");
     }
+    if let Some(n) = int(s, crate::semconv::memory::GEN_AI_MEMORY_RECORD_COUNT) {
+        let _ = write!(out, "  {n} records");
+    }
     // Evaluations: the events on this span (each `eval name=score/label`).
     for e in s.events.iter().filter(|e| e.name == ev::EVENT) {
         let get = |k: &str| e.attributes.iter().find(|kv| kv.key.as_str() == k).map(|kv| kv.value.clone());

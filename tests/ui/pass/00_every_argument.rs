@@ -4,7 +4,7 @@
 // builder method its table entry names, which must exist and take that kind of value.
 #![deny(warnings)]
 
-use genai_o11y::{genai_agent, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};
+use genai_o11y::{genai_agent, genai_memory, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};
 
 #[derive(serde::Serialize)]
 pub struct Msg {
@@ -242,7 +242,43 @@ pub async fn retrieval_expressions(req: &Req) -> Result<u32, String> {
     Ok(resp().completion_tokens)
 }
 
+/// Doc comment.
+#[genai_memory(
+    operation = "search_memory",
+    store = "text",
+    record = "text",
+    provider = "text",
+    span_kind = "client",
+    query = req.messages,
+    records = req.messages,
+    conversation_id = "text",
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn memory_literals(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
+/// Doc comment.
+#[genai_memory(
+    operation = "search_memory",
+    store = req.text.as_str(),
+    record = req.text.as_str(),
+    provider = req.text.as_str(),
+    span_kind = "client",
+    query = req.messages,
+    records = req.messages,
+    conversation_id = req.text.as_str(),
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn memory_expressions(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
 fn main() {
     let req = Req { float: Some(0.2), int: 3, text: "t".into(), list: vec!["x".into()], messages: vec![Msg { role: "user", content: "hi".into() }] };
-    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req));
+    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req));
 }

@@ -68,11 +68,13 @@ pub fn normalize(kind: ContentKind, value: Json) -> Json {
         ContentKind::SystemInstructions => Json::Array(instructions(value)),
         ContentKind::ToolDefinitions => Json::Array(tools::definitions(value)),
         ContentKind::ToolCallArguments | ContentKind::ToolCallResult => tools::call_value(value),
-        ContentKind::RetrievalQuery => match value {
+        ContentKind::RetrievalQuery | ContentKind::MemoryQuery => match value {
             Json::String(s) => Json::String(s),
             other => Json::String(other.to_string()),
         },
         ContentKind::RetrievalDocuments => Json::Array(retrieval_documents(value)),
+        // The records as the application gives them (no schema: any JSON).
+        ContentKind::MemoryRecords => value,
     }
 }
 

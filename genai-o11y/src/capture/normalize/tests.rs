@@ -255,7 +255,12 @@ fn well_formed(kind: ContentKind, v: &Json) -> Result<(), String> {
                 }
             }
         }
-        ContentKind::ToolCallArguments | ContentKind::ToolCallResult | ContentKind::RetrievalQuery | ContentKind::RetrievalDocuments => {}
+        ContentKind::ToolCallArguments
+        | ContentKind::ToolCallResult
+        | ContentKind::RetrievalQuery
+        | ContentKind::RetrievalDocuments
+        | ContentKind::MemoryQuery
+        | ContentKind::MemoryRecords => {}
     }
     Ok(())
 }
