@@ -449,6 +449,9 @@ fn benches(c: &mut Criterion) {
     // Issue 10: an evaluation event (and its score) on the current span, against the same
     // request span and annotated call without it.
     bench_evaluation(c, &req);
+    // A retrieval span returning 10 documents: capture off, and on (the documents serialized
+    // and recorded); the same search unannotated as the baseline.
+    bench_retrieval(c);
 
     let mut g = c.benchmark_group("streaming");
     {
@@ -513,6 +516,41 @@ fn bench_evaluation(c: &mut Criterion, req: &Req) {
             .instrument(tracing::info_span!("request")))
         })
     });
+    g.finish();
+}
+
+#[derive(genai_o11y::Document)]
+struct Hit {
+    id: String,
+    score: f32,
+}
+
+fn hits() -> Vec<Hit> {
+    (0..10).map(|i| Hit { id: format!("doc-{i}"), score: 1.0 - i as f32 / 20.0 }).collect()
+}
+
+async fn plain_search(query: &str) -> Result<Vec<Hit>, ApiError> {
+    let _ = black_box(query);
+    Ok(hits())
+}
+
+#[genai_o11y::genai_retrieval(data_source = "kb", top_k = 10, query = query)]
+async fn annotated_search(query: &str) -> Result<Vec<Hit>, ApiError> {
+    let _ = black_box(query);
+    Ok(hits())
+}
+
+fn bench_retrieval(c: &mut Criterion) {
+    let mut g = c.benchmark_group("retrieval");
+    {
+        let _on = enable();
+        g.bench_function("uninstrumented", |b| b.iter(|| run(plain_search(black_box("how do I reset my password?")))));
+        g.bench_function("annotated", |b| b.iter(|| run(annotated_search(black_box("how do I reset my password?")))));
+    }
+    {
+        let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly)));
+        g.bench_function("annotated_captured", |b| b.iter(|| run(annotated_search(black_box("how do I reset my password?")))));
+    }
     g.finish();
 }
 
