@@ -134,21 +134,13 @@ impl Args {
                     Ok(op) => args.operation = Some(op),
                     Err(err) => errors.push(err),
                 },
-                (Value::UsageClosure, RawValue::Expr(e)) => match &e {
-                    Expr::Path(p) if p.path.is_ident("none") => args.usage = UsageArg::Off,
-                    Expr::Lit(l) => errors.push(syn::Error::new(
-                        l.span(),
-                        "`usage` takes a closure from the response to `genai_o11y::Usage` (e.g. `usage = |r| Usage::new().input(r.tokens_in)`), or `none`",
-                    )),
-                    _ => args.usage = UsageArg::With(e),
+                (Value::UsageClosure, RawValue::Expr(e)) => match closure_or_none(e, USAGE_HINT) {
+                    Ok(a) => args.usage = a,
+                    Err(err) => errors.push(err),
                 },
-                (Value::DocumentsClosure, RawValue::Expr(e)) => match &e {
-                    Expr::Path(p) if p.path.is_ident("none") => args.documents = UsageArg::Off,
-                    Expr::Lit(l) => errors.push(syn::Error::new(
-                        l.span(),
-                        "`documents` takes a closure from the result to its documents (e.g. `documents = |hits| ...`), or `none`",
-                    )),
-                    _ => args.documents = UsageArg::With(e),
+                (Value::DocumentsClosure, RawValue::Expr(e)) => match closure_or_none(e, DOCUMENTS_HINT) {
+                    Ok(a) => args.documents = a,
+                    Err(err) => errors.push(err),
                 },
                 (_, RawValue::Expr(e)) => match check_value(kind, arg, &e) {
                     Ok(()) => args.values.push(Given { arg, key: Ident::new(&key, raw.key.span()), value: e }),
@@ -170,6 +162,19 @@ impl Args {
             }
         }
         errors.finish(args)
+    }
+}
+
+const USAGE_HINT: &str = "`usage` takes a closure from the response to `genai_o11y::Usage` (e.g. `usage = |r| Usage::new().input(r.tokens_in)`), or `none`";
+const DOCUMENTS_HINT: &str = "`documents` takes a closure from the result to its documents (e.g. `documents = |hits| ...`), or `none`";
+
+/// A `usage = ...` / `documents = ...` value: a closure (any expression), or `none`; a literal is
+/// an error that says what is expected.
+fn closure_or_none(e: Expr, hint: &str) -> syn::Result<UsageArg> {
+    match &e {
+        Expr::Path(p) if p.path.is_ident("none") => Ok(UsageArg::Off),
+        Expr::Lit(l) => Err(syn::Error::new(l.span(), hint)),
+        _ => Ok(UsageArg::With(e)),
     }
 }
 
