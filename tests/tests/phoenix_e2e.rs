@@ -28,8 +28,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use genai_o11y::attribution::Attribution;
+use genai_o11y::evaluation::{Evaluation, EvaluationTarget};
 use genai_o11y::setup::{LogFormat, Preset};
-use genai_o11y::{genai_agent, CaptureConfig, CaptureMode, Settings};
+use genai_o11y::{genai_agent, genai_retrieval, CaptureConfig, CaptureMode, Settings};
 use packing::*;
 use serde_json::{json, Value};
 
@@ -67,6 +68,35 @@ fn run_agent_in(endpoint: &str, conversation: &str, capture: CaptureMode, attrib
         Some(a) => a.in_scope(run),
         None => run(),
     };
+    let report = guard.shutdown();
+    assert!(report.completed && report.spans_lost == 0, "Phoenix refused the export: {report:?}");
+}
+
+/// Searches the packing guides.
+#[genai_retrieval(data_source = "packing-guides", query = query)]
+fn search(query: &str) -> Vec<(String, f64)> {
+    let _ = query;
+    vec![("guide-paris".to_owned(), 0.93), ("guide-rain".to_owned(), 0.71)]
+}
+
+/// A retrieval and a late evaluation (of the retrieval's span), content captured.
+fn run_retrieval_and_evaluation(endpoint: &str) {
+    let env: HashMap<String, String> = [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned())].into();
+    let guard = genai_o11y::init()
+        .env_source(move |k| env.get(k).cloned())
+        .service_name(SERVICE)
+        .preset(Preset::Phoenix)
+        .settings(Settings::default().capture(CaptureConfig::new(CaptureMode::SpanOnly)))
+        .log_format(LogFormat::Off)
+        .install_thread_local()
+        .unwrap();
+    let span = tracing::info_span!("rag_request");
+    let target = span.in_scope(|| {
+        search("what to pack for rain?");
+        EvaluationTarget::current()
+    });
+    drop(span);
+    Evaluation::score("context_relevance", 0.88).explanation("on topic").target(target).record();
     let report = guard.shutdown();
     assert!(report.completed && report.spans_lost == 0, "Phoenix refused the export: {report:?}");
 }
@@ -252,6 +282,7 @@ fn check(phoenix: &Phoenix) {
     run_agent(&phoenix.endpoint(), "conv-capture-off", CaptureMode::NoContent);
     let attribution = Attribution::new().session_id("sess-attributed").user_id("user-7").tags(["beta", "eu"]).metadata("app.feature", "packing");
     run_agent_in(&phoenix.endpoint(), "conv-attributed", CaptureMode::NoContent, Some(attribution));
+    run_retrieval_and_evaluation(&phoenix.endpoint());
 
     // The project is the service name (the preset's `x-project-name`), not `default`.
     let projects = poll(Duration::from_secs(60), "the project", || {
@@ -260,10 +291,25 @@ fn check(phoenix: &Phoenix) {
         names.contains(&SERVICE.to_owned()).then_some(names)
     });
     assert!(projects.contains(&SERVICE.to_owned()), "{projects:?}");
-    let spans = spans(addr, 9);
-    assert_eq!(spans.len(), 9, "{spans:#?}");
+    let spans = spans(addr, 12);
+    assert_eq!(spans.len(), 12, "{spans:#?}");
+    let retrieval = spans.iter().find(|s| s["name"] == "retrieval packing-guides").expect("the retrieval span");
+    let evaluation = spans.iter().find(|s| s["name"] == "evaluation context_relevance").expect("the evaluation span");
+    // Phoenix files the retrieval as a RETRIEVER and translates its query and documents.
+    assert_eq!(retrieval["span_kind"], "RETRIEVER", "{retrieval:#}");
+    assert_eq!(attr_str(retrieval, "input.value").as_deref(), Some("what to pack for rain?"));
+    for (i, (id, score)) in [("guide-paris", 0.93), ("guide-rain", 0.71)].into_iter().enumerate() {
+        assert_eq!(retrieval["attributes"][format!("retrieval.documents.{i}.document.id")], id, "{retrieval:#}");
+        assert_eq!(retrieval["attributes"][format!("retrieval.documents.{i}.document.score")], score);
+    }
+    // The late evaluation: an EVALUATOR span under the evaluated span, carrying the event.
+    assert_eq!(evaluation["span_kind"], "EVALUATOR", "{evaluation:#}");
+    let rag_request = spans.iter().find(|s| s["name"] == "rag_request").expect("the evaluated span");
+    assert_eq!(evaluation["parent_id"], rag_request["context"]["span_id"]);
+    let events = evaluation["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["name"] == "gen_ai.evaluation.result" && e["attributes"]["gen_ai.evaluation.score.value"] == 0.88), "{evaluation:#}");
 
-    // Attribution, as Phoenix shows it: the session (over the conversation id), the user, the
+    // Attribution, as Phoenix shows it (the retrieval run has none): the session (over the conversation id), the user, the
     // tags and the metadata on every span of the attributed run.
     let attributed: Vec<&Value> = spans.iter().filter(|s| attr_str(s, "session.id").as_deref() == Some("sess-attributed")).collect();
     let names: Vec<&str> = attributed.iter().filter_map(|s| s["name"].as_str()).collect();
