@@ -29,6 +29,11 @@ pub(crate) struct Instruments {
     pub agent_duration: Histogram<f64>,
     /// `gen_ai.invoke_workflow.duration` (the latest conventions' name, in both modes).
     pub workflow_duration: Histogram<f64>,
+    /// `mcp.client.operation.duration` and `mcp.server.operation.duration` (feature `mcp`).
+    #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
+    pub mcp_client_duration: Histogram<f64>,
+    #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
+    pub mcp_server_duration: Histogram<f64>,
     /// `genai_o11y.evaluation.score`, per evaluation name.
     pub evaluation_score: Histogram<f64>,
     pub v1_41: Option<V141Instruments>,
@@ -124,6 +129,18 @@ impl Instruments {
                 crate::semconv::workflow::GEN_AI_INVOKE_WORKFLOW_DURATION,
                 "Duration of GenAI workflow invocations",
                 &crate::semconv::workflow::DURATION_BUCKETS,
+            ),
+            mcp_client_duration: duration(
+                meter,
+                crate::semconv::mcp::CLIENT_OPERATION_DURATION,
+                "Duration of MCP requests as the client sees them",
+                &crate::semconv::mcp::DURATION_BUCKETS,
+            ),
+            mcp_server_duration: duration(
+                meter,
+                crate::semconv::mcp::SERVER_OPERATION_DURATION,
+                "Duration of MCP requests as the server handles them",
+                &crate::semconv::mcp::DURATION_BUCKETS,
             ),
             evaluation_score: meter
                 .f64_histogram(crate::semconv::evaluation::SCORE_METRIC)

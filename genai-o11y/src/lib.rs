@@ -89,6 +89,8 @@ mod error;
 pub mod evaluation;
 mod instruments;
 mod layer;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 mod params;
 pub mod pricing;
 #[cfg(feature = "propagation")]

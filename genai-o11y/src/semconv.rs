@@ -215,6 +215,26 @@ pub mod vendor {
     pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
 }
 
+/// MCP (`crate::mcp`): the MCP semantic conventions' names.
+#[allow(missing_docs)]
+pub mod mcp {
+    pub const MCP_METHOD_NAME: &str = "mcp.method.name";
+    pub const MCP_SESSION_ID: &str = "mcp.session.id";
+    pub const MCP_PROTOCOL_VERSION: &str = "mcp.protocol.version";
+    pub const JSONRPC_REQUEST_ID: &str = "jsonrpc.request.id";
+    pub const METHOD_TOOLS_CALL: &str = "tools/call";
+    pub const CLIENT_OPERATION_DURATION: &str = "mcp.client.operation.duration";
+    pub const SERVER_OPERATION_DURATION: &str = "mcp.server.operation.duration";
+    /// `error.type` of a tool call whose result says `isError`.
+    pub const ERROR_TOOL_ERROR: &str = "tool_error";
+    /// The MCP conventions' duration boundaries (seconds).
+    pub const DURATION_BUCKETS: [f64; 14] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0];
+    /// The `params._meta` keys that carry the trace context.
+    pub const META_TRACEPARENT: &str = "traceparent";
+    pub const META_TRACESTATE: &str = "tracestate";
+    pub const META_BAGGAGE: &str = "baggage";
+}
+
 /// Retrieval (`#[genai_retrieval]`): the latest conventions' names, emitted in both modes
 /// (v1.41's `retrieval` operation has no `top_k`, query or documents keys of its own; its
 /// `gen_ai.request.top_k` is written in v1.41 mode).
@@ -462,6 +482,9 @@ pub mod tracing_names {
     pub const PLAN_SPAN: &str = "gen_ai.plan";
     pub const RETRIEVAL_SPAN: &str = "gen_ai.retrieval";
     pub const MEMORY_SPAN: &str = "gen_ai.memory";
+    pub const MCP_CLIENT_SPAN: &str = "mcp.client";
+    pub const MCP_SERVER_SPAN: &str = "mcp.server";
+    pub const KIND_SERVER: &str = "server";
     pub const KIND_CLIENT: &str = "client";
     pub const KIND_INTERNAL: &str = "internal";
     /// Special fields of `tracing-opentelemetry`.
