@@ -10,8 +10,9 @@ use opentelemetry::{Key, KeyValue, StringValue};
 use super::current::Applied;
 use crate::semconv::{attribution as names, tracing_names as tn};
 
-/// Metric attributes of a call taken from its attribution (on the stack for the usual one or two).
-pub(crate) type MetricAttrs = smallvec::SmallVec<[KeyValue; 2]>;
+/// Metric attributes of a call taken from its attribution (a `Vec`: empty, it allocates nothing and
+/// keeps the call state small).
+pub(crate) type MetricAttrs = Vec<KeyValue>;
 
 /// Which attribution metadata keys the GenAI metrics carry (duration, tokens, cost, tool and
 /// agent metrics alike), e.g. `app.feature` or `app.tenant_tier`, so that Prometheus can answer
@@ -104,6 +105,11 @@ impl MetricAttribution {
                 Err(_) => Err((m, v)),
             },
         }
+    }
+
+    /// No key allowed (the default): the metrics carry no attribution.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 
     /// The allowed keys.

@@ -67,7 +67,8 @@ pub struct GenAiSpanBuilder {
     memory_record: Option<StringValue>,
     in_process: bool,
     // everything else
-    attribution: Option<Attribution>,
+    // Boxed: rarely set, and the builder is moved through every method of the chain.
+    attribution: Option<Box<Attribution>>,
     extra: Vec<KeyValue>,
     expects_usage: bool,
 }
@@ -431,10 +432,10 @@ impl GenAiSpanBuilder {
     /// [`crate::attribution`]). Merged with the attribution in force when the call starts.
     #[inline]
     pub fn attribution(mut self, a: Attribution) -> Self {
-        self.attribution = Some(match self.attribution.take() {
+        self.attribution = Some(Box::new(match self.attribution.take().map(|b| *b) {
             Some(mine) => mine.merged_into(a),
             None => a,
-        });
+        }));
         self
     }
     /// Any other span attribute (not a metric attribute: metrics keep low cardinality).
@@ -455,11 +456,19 @@ impl GenAiSpanBuilder {
         if self.kind == OperationKind::Plan && self.name.is_none() {
             self.name = agent_name.clone();
         }
-        let own_attribution = self.attribution.clone().filter(|a| !a.is_empty()).map(Attribution::merged_with_current);
+        let own_attribution = match &self.attribution {
+            Some(a) if !a.is_empty() => Some((**a).clone().merged_with_current()),
+            _ => None,
+        };
         // In force while the span may start (it starts when first entered, or here when capture
         // asks for its sampling decision).
         let _attribution = AttributionGuard::enter(own_attribution.as_ref());
-        let metric_attribution = instruments.settings.metric_attribution.attrs(attribution::current().as_deref());
+        // The attribution in force is read only when some of it may go on the metrics (hot path).
+        let metric_attribution = if instruments.settings.metric_attribution.is_empty() {
+            attribution::MetricAttrs::new()
+        } else {
+            instruments.settings.metric_attribution.attrs(attribution::current().as_deref())
+        };
         let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
         let capturing = instruments.settings.capture.mode.is_on() && !span.is_disabled() && span.context().span().span_context().is_sampled();
         let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } = self;
@@ -508,9 +517,6 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_REQUEST_CHOICE_COUNT } = self.choice_count,
                 { sc::GEN_AI_OUTPUT_TYPE } = s(&self.output_type),
                 { sc::GEN_AI_REQUEST_STREAM } = self.stream,
-                // Both convention modes (v1.41 has the name only; see `latest::GEN_AI_PROMPT_VERSION`).
-                { sc::GEN_AI_PROMPT_NAME } = s(&self.prompt_name),
-                { latest::GEN_AI_PROMPT_VERSION } = s(&self.prompt_version),
             ),
             OperationKind::Tool => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::TOOL_SPAN,
@@ -595,6 +601,15 @@ impl GenAiSpanBuilder {
                     Conventions::LatestExperimental if self.kind == OperationKind::Retrieval => span.set_attribute(rt::GEN_AI_RETRIEVAL_TOP_K, k),
                     Conventions::LatestExperimental => span.set_attribute(latest::GEN_AI_REQUEST_TOP_K, k),
                 }
+            }
+            // Prompt identity, in both convention modes (v1.41 has the name only; see
+            // `latest::GEN_AI_PROMPT_VERSION`). Set only when given: a declared field costs every
+            // span.
+            if let Some(name) = &self.prompt_name {
+                span.set_attribute(sc::GEN_AI_PROMPT_NAME, name.clone());
+            }
+            if let Some(version) = &self.prompt_version {
+                span.set_attribute(latest::GEN_AI_PROMPT_VERSION, version.clone());
             }
             if let Some(stop) = &self.stop_sequences {
                 span.set_attribute(sc::GEN_AI_REQUEST_STOP_SEQUENCES, Value::Array(Array::String(stop.clone())));

@@ -66,7 +66,9 @@ impl CallMeta {
         if let Some(p) = self.server_port {
             attrs.push(KeyValue::new(sc::SERVER_PORT, p));
         }
-        attrs.extend(self.attribution.iter().cloned());
+        if !self.attribution.is_empty() {
+            attrs.extend(self.attribution.iter().cloned());
+        }
     }
 }
 

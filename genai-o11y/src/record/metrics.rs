@@ -40,7 +40,9 @@ fn workflow(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     if let Some(name) = &meta.name {
         attrs.push(KeyValue::new(wf::GEN_AI_WORKFLOW_NAME, name.clone()));
     }
-    attrs.extend(meta.attribution.iter().cloned());
+    if !meta.attribution.is_empty() {
+        attrs.extend(meta.attribution.iter().cloned());
+    }
     attrs.extend(error_type(finish));
     i.workflow_duration.record(finish.elapsed, &attrs);
 }
@@ -58,7 +60,9 @@ fn tool(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     if let Some(agent) = &meta.agent_name {
         attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, agent.clone()));
     }
-    attrs.extend(meta.attribution.iter().cloned());
+    if !meta.attribution.is_empty() {
+        attrs.extend(meta.attribution.iter().cloned());
+    }
     attrs.extend(error_type(finish));
     i.tool_duration.record(finish.elapsed, &attrs);
 }
@@ -71,7 +75,9 @@ fn agent(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>, finish: &F
     if let Some(m) = &meta.request_model {
         attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
     }
-    attrs.extend(meta.attribution.iter().cloned());
+    if !meta.attribution.is_empty() {
+        attrs.extend(meta.attribution.iter().cloned());
+    }
     attrs.extend(error_type(finish));
     i.agent_duration.record(finish.elapsed, &attrs);
     if let (Some(l), Some(own)) = (&i.latest, own_scope) {
