@@ -17,7 +17,7 @@ use syn::{Attribute, Expr, ExprLit, Lit, ReturnType, Type};
 use crate::args::{Becomes, Default, MacroKind, Value};
 use crate::fn_item::FnItem;
 use crate::parse::{Args, UsageArg};
-use crate::shape::{erase_impl_trait, has_impl_trait, is_concrete, stream_out, wrapped_output, Shape, StreamOut, FUTURE};
+use crate::shape::{adapter_of, erase_impl_trait, has_impl_trait, is_concrete, stream_out, wrapped_output, Shape, StreamOut, FUTURE};
 
 /// The instrumented item, or the original one when telemetry is compiled out.
 pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
@@ -56,6 +56,11 @@ struct Ctx<'a> {
     shape: Shape,
     output_span: Span,
     output_erased: Type,
+    /// A check that the output is no stream hidden behind a name (`None`: a stream was seen, or
+    /// the type cannot be checked where the function is defined).
+    hidden_stream_check: TokenStream,
+    /// What the function produces (the future's output for a sync fn returning a future).
+    output_ty: Type,
 }
 
 /// The instrumented function, and the original one for `--cfg genai_o11y_disabled`.
@@ -79,8 +84,26 @@ fn generate(kind: MacroKind, args: &Args, item: FnItem, krate: &TokenStream) -> 
         Shape::ReturnsFuture { output, .. } => ((**output).clone(), output.span()),
         _ => (ret_ty.clone(), ret_span),
     };
-    let stream = if kind == MacroKind::Span { stream_out(&output_ty) } else { None };
-    let cx = Ctx { kind, args, p: quote!(#krate::__private), output_erased: erase_impl_trait(&output_ty), ret_ty, ret_span, shape, output_span };
+    let p = quote!(#krate::__private);
+    let stream = if kind == MacroKind::Span { stream_out(&output_ty, &p) } else { None };
+    let hidden_stream_check = if kind == MacroKind::Span && stream.is_none() && is_concrete(&output_ty, &item.sig) {
+        let check = respan(quote!(#p::check_not_stream!), output_span);
+        quote_spanned!(output_span=> #check(#output_ty);)
+    } else {
+        TokenStream::new()
+    };
+    let cx = Ctx {
+        kind,
+        args,
+        p,
+        output_erased: erase_impl_trait(&output_ty),
+        ret_ty,
+        ret_span,
+        shape,
+        output_span,
+        hidden_stream_check,
+        output_ty: output_ty.clone(),
+    };
 
     let start = start(&cx, &item, stream.is_some());
     let body = item.body.clone().expect("validated: the function has a body");
@@ -107,10 +130,12 @@ fn original(cx: &Ctx<'_>, item: &FnItem, start: &TokenStream, stream: Option<&St
     let p = &cx.p;
     let allow = quote!(#[allow(unused_mut, unused_variables, unreachable_code, clippy::all)]);
     let not_a_future = not_a_future(cx, item);
+    let hidden_stream = &cx.hidden_stream_check;
     let mut checks = quote! {
         #allow
         let _ = || {
             #not_a_future
+            #hidden_stream
             #start
         };
     };
@@ -200,6 +225,8 @@ fn body_statements(body: &TokenStream) -> TokenStream {
 
 fn plain_body(cx: &Ctx<'_>, item: &FnItem, start: TokenStream, body: TokenStream) -> TokenStream {
     let p = &cx.p;
+    let hidden_stream = &cx.hidden_stream_check;
+    let start = quote!(#hidden_stream #start);
     let ret_ty = &cx.ret_ty;
     let classify = classifier(cx, &cx.output_erased, cx.output_span, false);
     match &cx.shape {
@@ -454,7 +481,7 @@ fn builder(cx: &Ctx<'_>, item: &FnItem, stream: bool) -> TokenStream {
         let method = syn::Ident::new(method, g.key.span());
         let v = match (&g.value, g.arg.value) {
             // `temperature = 1`: an integer literal where a number is expected is that number.
-            (e, Value::Float) if is_int_literal(e) => quote_spanned!(e.span()=> (#e as f64)),
+            (e, Value::Float) if is_int_literal(e) => quote_spanned!(e.span()=> #e as f64),
             (e, _) => value(e, p),
         };
         let dot = respan(quote!(.), g.key.span());
@@ -500,7 +527,13 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
     let none = quote!(::core::option::Option::None);
     let usage = match (kind, &args.usage) {
         (MacroKind::Span, UsageArg::FromReturn) if args.operation.as_ref().is_some_and(|o| o.requires_usage()) => {
-            let call = if chunk { respan(quote!(#p::required_chunk_usage), output_span) } else { respan(quote!(#p::required_usage), output_span) };
+            let name = match (adapter_of(&cx.output_ty), chunk) {
+                (Some(prefix), true) => format_ident!("{}_required_chunk_usage", prefix),
+                (Some(prefix), false) => format_ident!("{}_required_usage", prefix),
+                (None, true) => format_ident!("required_chunk_usage"),
+                (None, false) => format_ident!("required_usage"),
+            };
+            let call = respan(quote!(#p::#name), output_span);
             let arg = syn::Ident::new("__genai_o11y_out", output_span);
             quote_spanned!(output_span=> #call(#arg))
         }
@@ -517,6 +550,8 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
             let call = respan(quote!(#p::output_with), returned_span(f));
             quote_spanned!(f.span()=> if __genai_o11y_capturing { #call(#ok, #f) } else { #none })
         }
+        // A stream's chunk, when it is serializable: folded into the streamed answer.
+        None if chunk => quote!(if __genai_o11y_capturing { #p::ok_json_of!(__genai_o11y_out) } else { #none }),
         // A tool's result is captured when it is serializable.
         None if kind == MacroKind::Tool => quote!(if __genai_o11y_capturing { #p::ok_json_of!(__genai_o11y_out) } else { #none }),
         // An agent's answer, by default: its serializable success value as one assistant message.

@@ -1,6 +1,7 @@
 //! What the function returns: a value, a future (`async fn`, `impl Future`, a boxed future) or
 //! a stream (directly or inside a `Result`), read from the signature's types.
 
+use proc_macro2::TokenStream;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{GenericArgument, PathArguments, Signature, Token, Type, TypeParamBound};
@@ -24,23 +25,48 @@ pub struct StreamOut {
 }
 
 /// `impl Stream<Item = X>`, `Pin<Box<dyn Stream<Item = X> ..>>`, `BoxStream<'_, X>`,
-/// `LocalBoxStream<'_, X>`, or any of them as the first type argument of a `...Result<..>`.
-pub fn stream_out(ty: &Type) -> Option<StreamOut> {
-    if let Some((item, boxed)) = wrapped_output(ty, &STREAM) {
+/// `LocalBoxStream<'_, X>`, a client crate's known stream alias (see [`KNOWN_STREAM_ALIASES`]),
+/// or any of them as the first type argument of a `...Result<..>`. `p` is the path of the
+/// runtime's `__private` (a known alias's item is projected through its `BoxedStream` trait).
+pub fn stream_out(ty: &Type, p: &TokenStream) -> Option<StreamOut> {
+    if let Some((item, boxed)) = stream_item(ty, p) {
         return Some(StreamOut { item, boxed, in_result: false });
     }
-    if let Type::Path(p) = ty {
-        let last = p.path.segments.last()?;
+    if let Type::Path(tp) = ty {
+        let last = tp.path.segments.last()?;
         if last.ident == "Result" {
             if let PathArguments::AngleBracketed(a) = &last.arguments {
                 if let Some(GenericArgument::Type(first)) = a.args.first() {
-                    let (item, boxed) = wrapped_output(first, &STREAM)?;
+                    let (item, boxed) = stream_item(first, p)?;
                     return Some(StreamOut { item, boxed, in_result: true });
                 }
             }
         }
     }
     None
+}
+
+/// Stream type aliases of client crates that have an adapter, by their last path segment: each is
+/// a boxed `dyn Stream` (`Pin<Box<dyn Stream<Item = ..> + Send>>`), so its item is
+/// `<Alias as BoxedStream>::Item` and the instrumented stream is boxed again into the same type.
+/// async-openai 0.43: `chat().create_stream(..)`, `responses().create_stream(..)`,
+/// `completions().create_stream(..)`, and the generic alias behind them.
+pub const KNOWN_STREAM_ALIASES: &[&str] = &["ChatCompletionResponseStream", "ResponseStream", "CompletionResponseStream", "StreamResponse"];
+
+fn stream_item(ty: &Type, p: &TokenStream) -> Option<(Type, bool)> {
+    if let Some(found) = wrapped_output(ty, &STREAM) {
+        return Some(found);
+    }
+    match ty {
+        Type::Paren(t) => stream_item(&t.elem, p),
+        Type::Group(t) => stream_item(&t.elem, p),
+        Type::Path(tp) if tp.qself.is_none() => {
+            let last = tp.path.segments.last()?;
+            let known = KNOWN_STREAM_ALIASES.iter().any(|a| last.ident == a);
+            known.then(|| (syn::parse_quote!(<#ty as #p::BoxedStream>::Item), true))
+        }
+        _ => None,
+    }
 }
 
 /// A type that wraps an output: a future (`Output`) or a stream (`Item`).
@@ -185,4 +211,38 @@ pub fn is_concrete(ty: &Type, sig: &Signature) -> bool {
     let mut f = Finder { names, generic: false };
     f.visit_type(ty);
     !f.generic
+}
+
+/// The client crates that have an adapter behind a feature of the runtime, and the names of
+/// their types that report usage through it: a return type naming one of them gets the usage
+/// check whose error names the feature (`__private::{prefix}_required_usage`).
+pub const ADAPTERS: &[(&str, &[&str])] = &[(
+    "async_openai",
+    &[
+        "async_openai",
+        "CreateChatCompletionResponse",
+        "CreateChatCompletionStreamResponse",
+        "ChatCompletionResponseStream",
+        "ResponseStream",
+        "ResponseStreamEvent",
+        "CreateEmbeddingResponse",
+    ],
+)];
+
+/// The adapter whose types `ty` names, if any (see [`ADAPTERS`]).
+pub fn adapter_of(ty: &Type) -> Option<&'static str> {
+    struct Names<'n>(&'n [&'n str], bool);
+    impl<'a> Visit<'a> for Names<'_> {
+        fn visit_path_segment(&mut self, seg: &'a syn::PathSegment) {
+            if self.0.iter().any(|n| seg.ident == n) {
+                self.1 = true;
+            }
+            syn::visit::visit_path_segment(self, seg);
+        }
+    }
+    ADAPTERS.iter().find_map(|(prefix, names)| {
+        let mut v = Names(names, false);
+        v.visit_type(ty);
+        v.1.then_some(*prefix)
+    })
 }

@@ -211,6 +211,76 @@ impl SyncReturn for NotAFuture {}
 #[inline(always)]
 pub fn sync_return<T: SyncReturn>(_: T) {}
 
+// ---- streams behind a type alias.
+
+/// A boxed `dyn Stream`, as client crates' stream aliases are (async-openai's
+/// `ChatCompletionResponseStream` is `Pin<Box<dyn Stream<Item = Result<Chunk, OpenAIError>> + Send>>`):
+/// the macro reads the item type of such an alias through this trait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a boxed stream (`Pin<Box<dyn Stream<Item = ..> + Send>>`), which the stream aliases of client crates are",
+    label = "genai-o11y takes this name for a client crate's stream alias",
+    note = "spell the return type `impl Stream<Item = T> + Send`, or `Pin<Box<dyn Stream<Item = T> + Send>>`"
+)]
+pub trait BoxedStream {
+    /// The stream's item.
+    type Item;
+}
+impl<'a, T> BoxedStream for std::pin::Pin<Box<dyn futures_core::Stream<Item = T> + Send + 'a>> {
+    type Item = T;
+}
+impl<'a, T> BoxedStream for std::pin::Pin<Box<dyn futures_core::Stream<Item = T> + Send + Sync + 'a>> {
+    type Item = T;
+}
+impl<'a, T> BoxedStream for std::pin::Pin<Box<dyn futures_core::Stream<Item = T> + 'a>> {
+    type Item = T;
+}
+
+/// The check passed: the return type is not a stream the macro did not see.
+pub struct NotAStream;
+
+/// The check failed: the return type (or its `Ok`) is a stream of `Item` behind a type alias or
+/// a type of its own.
+pub struct StreamOf<Item>(std::marker::PhantomData<Item>);
+
+pub trait ReturnIsStreamInResult<I> {
+    fn __genai_o11y_stream_check(&self) -> StreamOf<I>;
+}
+impl<S: futures_core::Stream, E> ReturnIsStreamInResult<S::Item> for &&ReturnProbe<Result<S, E>> {
+    fn __genai_o11y_stream_check(&self) -> StreamOf<S::Item> {
+        StreamOf(std::marker::PhantomData)
+    }
+}
+pub trait ReturnIsStream<I> {
+    fn __genai_o11y_stream_check(&self) -> StreamOf<I>;
+}
+impl<S: futures_core::Stream + ?Sized> ReturnIsStream<S::Item> for &ReturnProbe<S> {
+    fn __genai_o11y_stream_check(&self) -> StreamOf<S::Item> {
+        StreamOf(std::marker::PhantomData)
+    }
+}
+pub trait ReturnIsNoStream {
+    fn __genai_o11y_stream_check(&self) -> NotAStream;
+}
+impl<T: ?Sized> ReturnIsNoStream for ReturnProbe<T> {
+    fn __genai_o11y_stream_check(&self) -> NotAStream {
+        NotAStream
+    }
+}
+
+/// Implemented only by [`NotAStream`]: a function whose return type is a stream the macro cannot
+/// see (an alias of the application's own, a stream type of its own) fails here, with the fix.
+#[diagnostic::on_unimplemented(
+    message = "this function returns a stream that genai-o11y cannot see through (a type alias or a stream type of your own): `{Self}`",
+    label = "returns a stream",
+    note = "spell the return type `impl Stream<Item = T> + Send` (or `Result<impl Stream<Item = T> + Send, E>`), with T the item named above, so that the span covers the whole stream and reads its chunks; `Pin<Box<dyn Stream<Item = T> + Send>>` and `BoxStream<'_, T>` work too"
+)]
+pub trait SeenStream {}
+impl SeenStream for NotAStream {}
+
+/// Compile-time check that a return type is not a stream behind an alias (see [`SeenStream`]).
+#[inline(always)]
+pub fn seen_stream<T: SeenStream>(_: T) {}
+
 /// The error of a returned value: `Option<ErrorInfo>`.
 #[doc(hidden)]
 #[macro_export]
@@ -285,6 +355,17 @@ macro_rules! __genai_o11y_check_sync_return {
         #[allow(unused_imports)]
         use $crate::__private::dispatch::{ReturnIsFuture as _, ReturnIsValue as _};
         $crate::__private::dispatch::sync_return((&&$crate::__private::dispatch::ReturnProbe::<$ty>(::core::marker::PhantomData)).__genai_o11y_check());
+    }};
+}
+
+/// Fails to compile, with the fix, when the type `$ty` (or its `Ok`) is a stream.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_check_not_stream {
+    ($ty:ty) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{ReturnIsNoStream as _, ReturnIsStream as _, ReturnIsStreamInResult as _};
+        $crate::__private::dispatch::seen_stream((&&&$crate::__private::dispatch::ReturnProbe::<$ty>(::core::marker::PhantomData)).__genai_o11y_stream_check());
     }};
 }
 

@@ -15,6 +15,7 @@ pub use crate::call::{Body, GenAiSpanBuilder, Instrumented, InstrumentedStream};
 pub use crate::capture::normalize::{agent_answer as as_assistant_message, agent_input as as_user_message};
 pub use crate::capture::ContentKind;
 pub use crate::dispatch;
+pub use crate::dispatch::BoxedStream;
 pub use crate::documents::{Document, HasDocuments};
 pub use crate::params::Static;
 pub use crate::pricing::Cost;
@@ -23,6 +24,7 @@ pub use crate::usage::{InputTokens, Usage};
 pub use serde_json;
 pub use std;
 
+pub use crate::__genai_o11y_check_not_stream as check_not_stream;
 pub use crate::__genai_o11y_check_sync_return as check_sync_return;
 pub use crate::__genai_o11y_error_of as error_of;
 pub use crate::__genai_o11y_json_of as json_of;
@@ -97,6 +99,13 @@ pub fn document_score<T: crate::documents::DocumentScoreField + ?Sized>(v: &T) -
 pub fn required_usage<T: ReportsUsage + ?Sized>(out: &T) -> Option<&dyn HasUsage> {
     out.usage_source()
 }
+
+// The checks for async-openai's types (the macro names them when the return type does): with
+// the feature off, their error names the feature.
+#[cfg(feature = "async-openai")]
+pub use self::{required_chunk_usage as async_openai_required_chunk_usage, required_usage as async_openai_required_usage};
+#[cfg(not(feature = "async-openai"))]
+pub use crate::adapters::feature_off::{async_openai_required_chunk_usage, async_openai_required_usage};
 
 /// Usage of a stream chunk, for streaming inference operations.
 #[inline]

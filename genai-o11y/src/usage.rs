@@ -261,7 +261,7 @@ impl HasUsage for Response {
     message = "`{Self}` reports no token usage, which an inference span (`chat`, `text_completion`, `generate_content`, `embeddings`) must record",
     label = "this return type reports no token usage",
     note = "fix it in one of three ways:\n  1. `#[derive(genai_o11y::HasUsage)]` (or `impl HasUsage`) on the response type;\n  2. pass `usage = |resp| genai_o11y::Usage::new().input(..).output(..)` to `#[genai_span]` to read it from a type you do not own;\n  3. write `usage = none` in `#[genai_span]` to record no token usage on purpose",
-    note = "if this function returns a future, write `async fn` or spell the return type `impl Future<Output = T>`: the span must cover the future, not its creation"
+    note = "if this function returns a future, write `async fn` or spell the return type `impl Future<Output = T>`; a stream, spell it `impl Stream<Item = T> + Send`: the span must cover the future or the stream, not its creation"
 )]
 pub trait ReportsUsage {
     /// The value to read usage from: `None` for an `Err`.

@@ -50,6 +50,8 @@ fn arguments_are_still_validated() {
     t.pass("tests/disabled-ui/clean.rs");
     t.compile_fail("tests/disabled-ui/bad_arguments.rs");
     t.compile_fail("tests/disabled-ui/type_errors.rs");
+    // This build has no `async-openai` feature: the error names it.
+    t.compile_fail("tests/disabled-ui/async_openai_feature_off.rs");
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {

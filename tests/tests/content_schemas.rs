@@ -829,3 +829,96 @@ async fn async_openai_request_and_response_types() {
     assert_eq!(tools[0]["name"], "get_weather", "flattened: {tools}");
     assert_eq!(int_attr(&span, "gen_ai.usage.input_tokens"), Some(82), "usage through the adapter, no `usage = ...`");
 }
+
+// ------------------------------------------------------------------ streamed answers
+
+/// A chunk of any provider's stream, as JSON (a user's chunk type: `output_messages` hands its
+/// body over per chunk).
+#[derive(HasUsage)]
+struct StreamChunk {
+    output_tokens: Option<u32>,
+    #[usage(skip)]
+    body: Json,
+}
+
+#[genai_span(operation = "chat", provider = "any", model = "m", output_messages = |c: &StreamChunk| c.body.clone())]
+fn stream_of(chunks: Vec<Json>) -> impl futures::Stream<Item = Result<StreamChunk, ApiError>> {
+    let n = chunks.len();
+    futures::stream::iter(chunks.into_iter().enumerate().map(move |(i, body)| Ok(StreamChunk { output_tokens: (i + 1 == n).then_some(7), body })))
+}
+
+/// Streams the chunks to the end; validates and returns the recorded answer.
+async fn streamed(chunks: Vec<Json>) -> Json {
+    use futures::StreamExt;
+    let t = capture_on();
+    let items: Vec<_> = stream_of(chunks).collect().await;
+    assert!(items.iter().all(Result::is_ok));
+    let span = t.span("chat m");
+    let output = json_attr(&span, "gen_ai.output.messages").expect("the streamed answer is recorded");
+    schemas().output.check("gen_ai.output.messages (streamed)", &output);
+    output
+}
+
+#[tokio::test]
+async fn streamed_answers_of_every_provider_match_the_output_schema() {
+    // OpenAI Chat Completions chunks: text and a tool call in fragments, two choices.
+    let out = streamed(vec![
+        json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": "Sun"}}, {"index": 1, "delta": {"content": "Rain"}}]}),
+        json!({"choices": [{"index": 0, "delta": {"content": "ny."}, "finish_reason": "stop"}, {"index": 1, "delta": {"tool_calls": [{"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "{\"a\":"}}]}}]}),
+        json!({"choices": [{"index": 1, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "1}"}}]}, "finish_reason": "tool_calls"}]}),
+        json!({"choices": [], "usage": {"completion_tokens": 7}}),
+    ])
+    .await;
+    assert_eq!(out[0]["parts"][0]["content"], "Sunny.");
+    assert_eq!(out[1]["parts"][1], json!({"type": "tool_call", "id": "call_1", "name": "f", "arguments": {"a": 1}}));
+    assert_eq!(out[1]["finish_reason"], "tool_call");
+    // The Responses API: deltas, then the completed response wins.
+    let out = streamed(vec![
+        json!({"type": "response.output_text.delta", "output_index": 0, "delta": "Hel"}),
+        json!({"type": "response.completed", "response": {"object": "response", "status": "completed", "output": [
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hello"}]}]}}),
+    ])
+    .await;
+    assert_eq!(out[0]["parts"][0]["content"], "Hello");
+    // Anthropic events with thinking, text and a tool use.
+    let out = streamed(vec![
+        json!({"type": "message_start", "message": {"role": "assistant"}}),
+        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}),
+        json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "Let me see"}}),
+        json!({"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}}),
+        json!({"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "Checking."}}),
+        json!({"type": "content_block_start", "index": 2, "content_block": {"type": "tool_use", "id": "toolu_1", "name": "search", "input": {}}}),
+        json!({"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{\"q\":\"rust\"}"}}),
+        json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"}}),
+    ])
+    .await;
+    assert_eq!(out[0]["parts"][0]["type"], "reasoning");
+    assert_eq!(out[0]["parts"][2]["arguments"], json!({"q": "rust"}));
+    // Gemini.
+    let out = streamed(vec![
+        json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Bon"}]}}]}),
+        json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "jour"}]}, "finishReason": "MAX_TOKENS"}]}),
+    ])
+    .await;
+    assert_eq!(out, json!([{"role": "assistant", "parts": [{"type": "text", "content": "Bonjour"}], "finish_reason": "length"}]));
+    // Plain strings, and garbage that adds nothing.
+    let out = streamed(vec![json!("a"), json!(null), json!(42), json!({"weird": true}), json!("b")]).await;
+    assert_eq!(out[0]["parts"][0]["content"], "ab");
+}
+
+#[tokio::test]
+async fn a_long_stream_keeps_at_most_max_length() {
+    use futures::StreamExt;
+    let t = TestTelemetry::with_settings(Settings::default().capture(CaptureConfig::new(CaptureMode::SpanOnly).max_length(1024)));
+    let chunks: Vec<Json> = (0..10_000).map(|i| json!({"choices": [{"index": 0, "delta": {"content": format!("word{i} ")}}]})).collect();
+    let _: Vec<_> = stream_of(chunks).collect().await;
+    let span = t.span("chat m");
+    let text = match attr(&span, "gen_ai.output.messages") {
+        Some(Value::String(s)) => s.as_str().to_owned(),
+        other => panic!("{other:?}"),
+    };
+    assert!(text.len() <= 1024, "{} bytes", text.len());
+    let output: Json = serde_json::from_str(&text).expect("still JSON");
+    schemas().output.check("a truncated streamed answer", &output);
+    assert!(output[0]["parts"][0]["content"].as_str().unwrap().starts_with("word0 word1 "));
+}

@@ -4,3 +4,6 @@
 
 #[cfg(feature = "async-openai")]
 pub mod async_openai;
+#[cfg(not(feature = "async-openai"))]
+#[doc(hidden)]
+pub mod feature_off;

@@ -109,6 +109,11 @@ impl ActiveCall {
         self.0.capturing
     }
 
+    /// The most bytes of content kept for one attribute ([`CaptureConfig::max_length`](crate::CaptureConfig::max_length)).
+    pub(crate) fn capture_limit(&self) -> usize {
+        self.0.instruments.settings.capture.max_length
+    }
+
     /// Records a piece of content (normalized, redacted, truncated) on the span and keeps it for
     /// the details event. Does nothing unless [`ActiveCall::capturing`].
     pub fn capture(&mut self, kind: ContentKind, value: Option<Json>) {

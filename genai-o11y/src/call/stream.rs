@@ -15,6 +15,12 @@
 //! latest value. A stream that ends without any usage is marked `genai_o11y.usage.missing = true`
 //! and counted in `genai_o11y.client.usage.missing`, never recorded as zeros.
 //!
+//! **The answer.** With content capture on, each chunk's content (the chunk itself when it is
+//! serializable, or what `output_messages = |chunk| ..` returns for it) is folded into a
+//! [`StreamedAnswer`]: text and tool-call fragments per choice, the finish reason from the last
+//! chunk. When the stream ends, fails or is dropped, the answer so far is recorded as
+//! `gen_ai.output.messages`. With capture off, nothing is serialized or kept.
+//!
 //! **Timing.** `gen_ai.response.time_to_first_chunk` (span) and the time-to-first-chunk histogram
 //! measure from the start of the call to the first chunk. The time-per-output-chunk histogram
 //! measures, for each later chunk, the time spent waiting for it inside the stream, from the
@@ -31,6 +37,7 @@ use futures_core::Stream;
 use super::active::ActiveCall;
 use super::meta::MetricAttrs;
 use super::outcome::Outcome;
+use crate::capture::StreamedAnswer;
 use crate::error::ErrorInfo;
 use crate::usage::{HasUsage, Response, Usage};
 
@@ -39,6 +46,8 @@ use crate::usage::{HasUsage, Response, Usage};
 struct Gathered {
     response: Response,
     any: bool,
+    /// The streamed answer, when content is captured (`None` until a chunk brings content).
+    answer: Option<StreamedAnswer>,
 }
 
 impl Gathered {
@@ -77,6 +86,7 @@ impl Gathered {
     fn outcome(self, error: Option<ErrorInfo>) -> Outcome<'static> {
         let mut outcome = if self.any { Outcome::with_owned_usage(self.response) } else { Outcome::success() };
         outcome.error = error;
+        outcome.output = self.answer.and_then(StreamedAnswer::finish);
         outcome
     }
 
@@ -178,10 +188,13 @@ where
                 let now = Instant::now();
                 let waited = this.waiting_since.take().map(|t| now.duration_since(t).as_secs_f64());
                 let capturing = call.capturing();
-                let outcome = catch_unwind(AssertUnwindSafe(|| (this.classify)(&item, capturing))).unwrap_or_default();
+                let mut outcome = catch_unwind(AssertUnwindSafe(|| (this.classify)(&item, capturing))).unwrap_or_default();
                 let error = outcome.error().cloned();
                 if let Some(u) = outcome.usage() {
                     this.gathered.merge(u);
+                }
+                if let Some(content) = outcome.output.take() {
+                    this.gathered.answer.get_or_insert_with(|| StreamedAnswer::new(call.capture_limit())).push(content);
                 }
                 drop(outcome);
                 let attrs = this.chunk_attrs.get_or_insert_with(|| call.chunk_attrs(this.gathered.response.model.as_deref()));

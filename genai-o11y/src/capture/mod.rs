@@ -21,8 +21,10 @@
 
 mod config;
 pub mod normalize;
+mod streamed;
 mod truncate;
 
 pub use config::{to_json, CaptureConfig, CaptureMode, ContentKind, Redactor, Sensitive, CAPTURE_ENV, EMIT_EVENT_ENV, REDACTED};
 pub use normalize::normalize;
+pub use streamed::StreamedAnswer;
 pub use truncate::truncate;

@@ -1,6 +1,5 @@
-//! [`async-openai`](https://docs.rs/async-openai) 0.43 (feature `async-openai`): [`HasUsage`] for
-//! its Chat Completions responses and stream chunks, Responses API objects and stream events,
-//! and embeddings responses.
+//! [`HasUsage`] for async-openai's Chat Completions responses and stream chunks, Responses API
+//! objects and stream events, and embeddings responses.
 //!
 //! ```no_run
 //! # #[cfg(feature = "async-openai")] mod demo {
