@@ -46,7 +46,12 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
         // variables (a bad cap is an error here, not a silent default).
         None => crate::settings::Settings::global().metric_attribution(metric_attribution_from(env)?),
     });
-    let log_out = setup.log_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stderr()))));
+    reserve_stdout(&setup, env)?;
+    // Log lines and the console exporter share standard error by default: one writer, so that a
+    // trace tree and a log line never interleave mid-line.
+    let stderr: SharedWriter = Arc::new(Mutex::new(Box::new(std::io::stderr())));
+    let log_out = setup.log_out.clone().unwrap_or_else(|| stderr.clone());
+    let console_out = setup.console_out.clone().unwrap_or(stderr);
     let propagators = super::propagators::resolve(setup.propagators.as_deref(), env)?;
 
     if config::sdk_disabled(env) {
@@ -69,9 +74,9 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let stats = Arc::new(StatsInner::new(secrets.clone()));
     let mut runtime: Option<tokio::runtime::Runtime> = None;
     let tp = SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sampler.build());
-    let tp = span_processors(&setup, tp, custom_spans, exporter, &targets, &stats, &mut runtime, env)?;
+    let tp = span_processors(&setup, tp, custom_spans, exporter, &console_out, &targets, &stats, &mut runtime, env)?;
     let mp = SdkMeterProvider::builder().with_resource(resource.clone());
-    let mp = metric_readers(&setup, mp, exporter, &targets, &mut runtime)?;
+    let mp = metric_readers(&setup, mp, exporter, &console_out, &targets, &mut runtime)?;
     #[cfg(feature = "prometheus")]
     let (mp, prometheus) = prometheus_reader(&setup, mp)?;
     let tracer_provider = tp.build();
@@ -112,6 +117,19 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
         },
         propagators,
     })
+}
+
+/// `Setup::stdout_is_protocol()`, else `GENAI_O11Y_STDOUT_IS_PROTOCOL`: reserves standard
+/// output for the protocol the process speaks there (see [`crate::stdout`]).
+fn reserve_stdout(setup: &Setup, env: Env<'_>) -> Result<(), SetupError> {
+    let on = match setup.stdout_is_protocol {
+        Some(on) => on,
+        None => config::stdout_is_protocol(env)?.unwrap_or(false),
+    };
+    if on {
+        crate::stdout::reserve_for_protocol();
+    }
+    Ok(())
 }
 
 /// `GENAI_O11Y_METRIC_ATTRIBUTES` / `_MAX_VALUES` through the setup's variables.
@@ -309,6 +327,7 @@ fn span_processors(
     mut tp: TracerProviderBuilder,
     custom: Option<CustomSpans>,
     exporter: Exporter,
+    console_out: &SharedWriter,
     targets: &Targets,
     stats: &Arc<StatsInner>,
     runtime: &mut Option<tokio::runtime::Runtime>,
@@ -319,7 +338,7 @@ fn span_processors(
     }
     match exporter {
         Exporter::Console => {
-            let e = console::ConsoleSpanExporter::new(console_out(setup), setup.console_style);
+            let e = console::ConsoleSpanExporter::new(console_out.clone(), setup.console_style);
             tp = tp.with_span_processor(e.local_spans());
             tp = batched(tp, e, batch_config(setup, env), stats);
         }
@@ -351,21 +370,18 @@ pub(super) fn batched<E: SpanExporter + 'static>(tp: TracerProviderBuilder, expo
     )))
 }
 
-fn console_out(setup: &Setup) -> SharedWriter {
-    setup.console_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stdout()))))
-}
-
 /// The metric readers: the console summary at shutdown, or the periodic OTLP push.
 fn metric_readers(
     setup: &Setup,
     mut mp: MeterProviderBuilder,
     exporter: Exporter,
+    console_out: &SharedWriter,
     targets: &Targets,
     runtime: &mut Option<tokio::runtime::Runtime>,
 ) -> Result<MeterProviderBuilder, SetupError> {
     match exporter {
         Exporter::Console => {
-            let reader = PeriodicReader::builder(console::ConsoleMetricExporter::new(console_out(setup))).with_interval(Duration::from_secs(3600)).build();
+            let reader = PeriodicReader::builder(console::ConsoleMetricExporter::new(console_out.clone())).with_interval(Duration::from_secs(3600)).build();
             mp = mp.with_reader(reader);
         }
         Exporter::None => {}
@@ -382,7 +398,7 @@ fn metric_readers(
         }
     }
     #[cfg(not(feature = "otlp"))]
-    let _ = (targets, runtime);
+    let _ = (setup, targets, runtime);
     Ok(mp)
 }
 
