@@ -212,7 +212,9 @@ impl Setup {
     /// Which spans and events are exported (OTLP, console, presets): `RUST_LOG`-style
     /// directives (default: `GENAI_O11Y_EXPORT_FILTER`, else `info`). This crate's own spans and
     /// events (target `genai_o11y`, the details event at DEBUG included) are always exported
-    /// unless a directive names `genai_o11y`; the exporter's own stack (`h2`, `hyper`,
+    /// unless a directive names `genai_o11y`; `rmcp`'s only at `warn` and above unless a
+    /// directive names `rmcp` (its session-long `serve_inner` span is a root trace with nothing
+    /// in it; `genai_o11y::mcp` traces the requests); the exporter's own stack (`h2`, `hyper`,
     /// `hyper_util`, `tonic`, `tower`, `reqwest`, `opentelemetry*`) never is, whatever the
     /// directives say: exporting it would feed the exporter its own spans.
     pub fn export_filter(mut self, directives: impl Into<String>) -> Self {
