@@ -8,6 +8,8 @@
 //! the next write on.
 //!
 //! It is reserved, for the rest of the process, by
+//! * `genai_o11y::mcp::TracedServer::serve` over `rmcp::transport::stdio()` or `stdio_pipes()`
+//!   (feature `mcp`);
 //! * `Setup::stdout_is_protocol(true)` or `GENAI_O11Y_STDOUT_IS_PROTOCOL=true` at
 //!   [`init()`](crate::setup::init) (feature `sdk`);
 //! * [`reserve_for_protocol`], for any other protocol, before its first message.

@@ -243,7 +243,8 @@ impl Setup {
     /// Standard output carries a protocol (MCP, LSP, any JSON-RPC over stdio): reserves it at
     /// install, for the rest of the process, so that no telemetry byte reaches it (overrides
     /// `GENAI_O11Y_STDOUT_IS_PROTOCOL`; see [`crate::stdout`]). `false` leaves it unreserved
-    /// at install; nothing un-reserves it once reserved.
+    /// at install; nothing un-reserves it once reserved (`mcp::TracedServer` serving over stdio
+    /// reserves it itself).
     pub fn stdout_is_protocol(mut self, on: bool) -> Self {
         self.stdout_is_protocol = Some(on);
         self
