@@ -100,6 +100,7 @@ mod records;
 mod scope;
 pub mod semconv;
 pub mod settings;
+pub mod stdout;
 pub mod task;
 mod thread_slot;
 mod usage;

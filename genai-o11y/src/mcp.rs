@@ -7,30 +7,38 @@
 //!   `baggage` for the attribution that asks for it), `mcp.client.operation.duration`.
 //! * Server: [`TracedServer`] around your handler: a SERVER span per request that continues the
 //!   client's trace (`tools/call {tool}`, else the method), `jsonrpc.request.id`,
-//!   `mcp.server.operation.duration`.
+//!   `mcp.server.operation.duration`; the client's baggage as attribution when you allow it
+//!   ([`TracedServer::accept_baggage`]). Served over stdio ([`TracedServer::serve`] with
+//!   `rmcp::transport::stdio()`), it reserves standard output for the protocol: no telemetry byte
+//!   reaches it ([`crate::stdout`]).
 //!
-//! Both carry `mcp.method.name`, `mcp.protocol.version`, `gen_ai.operation.name = execute_tool`
+//! Both carry `mcp.method.name`, `mcp.protocol.version` (the version the session negotiated, or
+//! the one a 2026-07-28 request names in its `_meta`), `gen_ai.operation.name = execute_tool`
 //! and `gen_ai.tool.name` on tool calls, and `error.type`: the JSON-RPC error code, or
 //! `tool_error` when the result says `isError`.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::time::Instant;
 
 use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::KeyValue;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientRequest, RequestParamsMeta, ServerResult};
-use rmcp::service::{NotificationContext, RequestContext, RoleClient, RoleServer, ServiceRole};
+use rmcp::model::{CallToolRequestParams, CallToolResult, ClientRequest, ProtocolVersion, RequestParamsMeta, ServerResult};
+use rmcp::service::{NotificationContext, RequestContext, RoleClient, RoleServer, RunningService, ServerInitializeError, ServiceRole};
+use rmcp::transport::IntoTransport;
 use rmcp::{ErrorData as McpError, Peer, Service, ServiceError};
 use tracing::field::Empty;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::propagation::outgoing_context;
+use crate::propagation::{attribution_from, outgoing_context};
 use crate::semconv::{http as httpc, mcp as names, tracing_names as tn, v1_41 as sc};
 
 /// Calls an MCP tool, traced: see [the module](self).
 pub async fn call_tool(peer: &Peer<RoleClient>, mut params: CallToolRequestParams) -> Result<CallToolResult, ServiceError> {
     let tool = params.name.to_string();
+    // The server's answer to `initialize` (or the version `server/discover` selected): the
+    // negotiated version, never the one the client asked for.
     let version = peer.peer_info().map(|i| i.protocol_version.to_string());
     let current = tracing::Span::current();
     // Inside a `#[genai_tool]`: the MCP attributes go on that span, no second span.
@@ -85,42 +93,77 @@ pub async fn call_tool(peer: &Peer<RoleClient>, mut params: CallToolRequestParam
 /// Your MCP server's handler (any `rmcp::Service<RoleServer>`, so any `ServerHandler`), with a
 /// SERVER span per request that continues the caller's trace: see [the module](self).
 ///
-/// ```
-/// # fn demo<H: rmcp::ServerHandler>(handler: H) {
-/// let service = genai_o11y::mcp::TracedServer::new(handler);
-/// // let running = rmcp::ServiceExt::serve(service, rmcp::transport::stdio()).await?;
-/// # let _ = service;
-/// # }
+/// ```no_run
+/// # async fn demo<H: rmcp::ServerHandler>(handler: H) -> Result<(), Box<dyn std::error::Error>> {
+/// let running = genai_o11y::mcp::TracedServer::new(handler).serve(rmcp::transport::stdio()).await?;
+/// running.waiting().await?;
+/// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
 pub struct TracedServer<S> {
     inner: S,
+    accept_baggage: bool,
 }
 
 impl<S> TracedServer<S> {
-    /// Traces `inner`.
+    /// Traces `inner`; ignores the baggage clients send.
     pub fn new(inner: S) -> Self {
-        TracedServer { inner }
+        TracedServer { inner, accept_baggage: false }
     }
+
+    /// Whether the baggage a client sends (`params._meta.baggage`, what [`call_tool`] sends for
+    /// an attribution with `propagate(true)`) becomes the request's
+    /// [`Attribution`](crate::attribution::Attribution): session, user, tags and metadata on
+    /// every span of the request, the tool's included. Off by default, as for
+    /// [`ServerLayer::accept_baggage`](crate::propagation::ServerLayer::accept_baggage): anyone
+    /// who can send a request can send baggage.
+    pub fn accept_baggage(mut self, on: bool) -> Self {
+        self.accept_baggage = on;
+        self
+    }
+
     /// The handler.
     pub fn inner(&self) -> &S {
         &self.inner
     }
 }
 
-impl<S: Service<RoleServer>> Service<RoleServer> for TracedServer<S> {
-    async fn handle_request(
+impl<S: Service<RoleServer>> TracedServer<S> {
+    /// Serves over `transport`, as `rmcp::ServiceExt::serve` does. Over
+    /// `rmcp::transport::stdio()` or `stdio_pipes()`, it first reserves standard output for the
+    /// protocol ([`crate::stdout::reserve_for_protocol`]): nothing of this crate writes there
+    /// from then on. A transport of your own over standard output: reserve it yourself.
+    pub async fn serve<T, E, A>(self, transport: T) -> Result<RunningService<RoleServer, Self>, ServerInitializeError>
+    where
+        T: IntoTransport<RoleServer, E, A> + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        if is_stdio::<T>() {
+            crate::stdout::reserve_for_protocol();
+        }
+        rmcp::ServiceExt::serve(self, transport).await
+    }
+
+    /// The request in its SERVER span.
+    async fn traced(
         &self,
         request: <RoleServer as ServiceRole>::PeerReq,
         context: RequestContext<RoleServer>,
+        parent: opentelemetry::Context,
     ) -> Result<<RoleServer as ServiceRole>::Resp, McpError> {
         let method = request.method().to_owned();
         let tool = match &request {
             ClientRequest::CallToolRequest(r) => Some(r.params.name.to_string()),
             _ => None,
         };
-        let version = context.peer.peer_info().map(|i| i.protocol_version.to_string());
-        let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&MetaExtractor(&context.meta)));
+        // `initialize`: the version is the negotiated one, known once the handler answered.
+        // Any other request: the version its own `_meta` names (2026-07-28 on), else the one
+        // the session negotiated.
+        let requested = match &request {
+            ClientRequest::InitializeRequest(r) => Some(r.params.protocol_version.clone()),
+            _ => None,
+        };
+        let mut version = if requested.is_some() { None } else { context.protocol_version().map(|v| v.to_string()) };
         let name = match &tool {
             Some(t) => format!("{method} {t}"),
             None => method.clone(),
@@ -139,7 +182,14 @@ impl<S: Service<RoleServer>> Service<RoleServer> for TracedServer<S> {
         );
         crate::propagation::set_parent(&span, parent);
         let start = Instant::now();
-        let result = self.inner.handle_request(request, context).instrument(span.clone()).await;
+        let mut result = self.inner.handle_request(request, context).instrument(span.clone()).await;
+        if let Some(requested) = requested {
+            result = self.settle_version(requested, result);
+            if let Ok(ServerResult::InitializeResult(init)) = &result {
+                version = Some(init.protocol_version.to_string());
+                span.record(names::MCP_PROTOCOL_VERSION, init.protocol_version.as_str());
+            }
+        }
         let error = match &result {
             Ok(ServerResult::CallToolResult(r)) if r.is_error == Some(true) => Some(names::ERROR_TOOL_ERROR.to_owned()),
             Ok(_) => None,
@@ -153,6 +203,59 @@ impl<S: Service<RoleServer>> Service<RoleServer> for TracedServer<S> {
             record(false, start, t, version, error);
         }
         result
+    }
+
+    /// The handler's answer to `initialize`, with the protocol version rmcp will send: rmcp
+    /// negotiates it after the handler returns (the client's when the server supports it and it
+    /// still has the `initialize` handshake; else the handler's own when that has one; else the
+    /// newest supported version that has one; else an error). Settled here by the same rule, in
+    /// the answer rmcp then checks (and leaves as it is), the version recorded is the one sent.
+    fn settle_version(
+        &self,
+        requested: ProtocolVersion,
+        result: Result<<RoleServer as ServiceRole>::Resp, McpError>,
+    ) -> Result<<RoleServer as ServiceRole>::Resp, McpError> {
+        let Ok(ServerResult::InitializeResult(mut init)) = result else { return result };
+        let supported = self.inner.supported_protocol_versions();
+        let negotiated = if requested.has_initialize() && supported.contains(&requested) {
+            Some(requested.clone())
+        } else if init.protocol_version.has_initialize() {
+            Some(init.protocol_version.clone())
+        } else {
+            supported.iter().filter(|v| v.has_initialize()).max_by(|a, b| a.as_str().cmp(b.as_str())).cloned()
+        };
+        match negotiated {
+            Some(v) => {
+                init.protocol_version = v;
+                Ok(ServerResult::InitializeResult(init))
+            }
+            None => Err(McpError::unsupported_protocol_version(requested, &supported)),
+        }
+    }
+}
+
+/// Is `T` the standard streams, as `rmcp::transport::stdio()` or `stdio_pipes()` returns them?
+fn is_stdio<T: 'static>() -> bool {
+    fn returned<R: 'static>(_: fn() -> R) -> TypeId {
+        TypeId::of::<R>()
+    }
+    let t = TypeId::of::<T>();
+    t == returned(rmcp::transport::stdio) || t == returned(rmcp::transport::stdio_pipes)
+}
+
+impl<S: Service<RoleServer>> Service<RoleServer> for TracedServer<S> {
+    async fn handle_request(
+        &self,
+        request: <RoleServer as ServiceRole>::PeerReq,
+        context: RequestContext<RoleServer>,
+    ) -> Result<<RoleServer as ServiceRole>::Resp, McpError> {
+        let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&MetaExtractor(&context.meta)));
+        // The client's baggage, when allowed, is the attribution of every span the request
+        // starts (its SERVER span first).
+        match self.accept_baggage.then(|| attribution_from(&parent)).flatten() {
+            Some(attribution) => attribution.scope(self.traced(request, context, parent)).await,
+            None => self.traced(request, context, parent).await,
+        }
     }
 
     async fn handle_notification(&self, notification: <RoleServer as ServiceRole>::PeerNot, context: NotificationContext<RoleServer>) -> Result<(), McpError> {

@@ -23,8 +23,8 @@ use super::{Protocol, SamplerConfig, SetupError};
 /// Where spans and metrics go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exporter {
-    /// A readable tree per trace and a metrics summary at shutdown (the default without an
-    /// endpoint).
+    /// A readable tree per trace and a metrics summary at shutdown, on standard error with the
+    /// log lines (the default without an endpoint; [`Setup::console_output`] to change it).
     Console,
     /// OTLP over gRPC or HTTP/protobuf (feature `otlp`).
     Otlp,
@@ -60,6 +60,7 @@ pub struct Setup {
     pub(super) export_filter: Option<String>,
     pub(super) console_out: Option<SharedWriter>,
     pub(super) log_out: Option<SharedWriter>,
+    pub(super) stdout_is_protocol: Option<bool>,
     pub(super) console_style: ConsoleStyle,
     pub(super) shutdown_timeout: Duration,
     pub(super) max_queue_size: Option<usize>,
@@ -96,6 +97,7 @@ impl Default for Setup {
             export_filter: None,
             console_out: None,
             log_out: None,
+            stdout_is_protocol: None,
             console_style: ConsoleStyle::Compact,
             shutdown_timeout: Duration::from_secs(5),
             max_queue_size: None,
@@ -127,6 +129,7 @@ impl fmt::Debug for Setup {
             .field("filter", &self.filter)
             .field("export_filter", &self.export_filter)
             .field("console_style", &self.console_style)
+            .field("stdout_is_protocol", &self.stdout_is_protocol)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("max_queue_size", &self.max_queue_size)
             .field("metric_interval", &self.metric_interval)
@@ -209,16 +212,20 @@ impl Setup {
     /// Which spans and events are exported (OTLP, console, presets): `RUST_LOG`-style
     /// directives (default: `GENAI_O11Y_EXPORT_FILTER`, else `info`). This crate's own spans and
     /// events (target `genai_o11y`, the details event at DEBUG included) are always exported
-    /// unless a directive names `genai_o11y`; the exporter's own stack (`h2`, `hyper`,
+    /// unless a directive names `genai_o11y`; `rmcp`'s only at `warn` and above unless a
+    /// directive names `rmcp` (its session-long `serve_inner` span is a root trace with nothing
+    /// in it; `genai_o11y::mcp` traces the requests); the exporter's own stack (`h2`, `hyper`,
     /// `hyper_util`, `tonic`, `tower`, `reqwest`, `opentelemetry*`) never is, whatever the
     /// directives say: exporting it would feed the exporter its own spans.
     pub fn export_filter(mut self, directives: impl Into<String>) -> Self {
         self.export_filter = Some(directives.into());
         self
     }
-    /// Where the console exporter writes (default standard output).
+    /// Where the console exporter writes (default standard error, with the log lines).
+    /// `std::io::stdout()` is honoured until standard output is
+    /// [reserved for a protocol](crate::stdout), then the output goes to standard error.
     pub fn console_output(mut self, w: impl Write + Send + 'static) -> Self {
-        self.console_out = Some(Arc::new(Mutex::new(Box::new(w))));
+        self.console_out = Some(Arc::new(Mutex::new(crate::stdout::guarded(w))));
         self
     }
     /// How much the console exporter prints.
@@ -226,9 +233,20 @@ impl Setup {
         self.console_style = s;
         self
     }
-    /// Where log lines go (default standard error).
+    /// Where log lines go (default standard error). `std::io::stdout()` is honoured until
+    /// standard output is [reserved for a protocol](crate::stdout), then the lines go to
+    /// standard error.
     pub fn log_output(mut self, w: impl Write + Send + 'static) -> Self {
-        self.log_out = Some(Arc::new(Mutex::new(Box::new(w))));
+        self.log_out = Some(Arc::new(Mutex::new(crate::stdout::guarded(w))));
+        self
+    }
+    /// Standard output carries a protocol (MCP, LSP, any JSON-RPC over stdio): reserves it at
+    /// install, for the rest of the process, so that no telemetry byte reaches it (overrides
+    /// `GENAI_O11Y_STDOUT_IS_PROTOCOL`; see [`crate::stdout`]). `false` leaves it unreserved
+    /// at install; nothing un-reserves it once reserved (`mcp::TracedServer` serving over stdio
+    /// reserves it itself).
+    pub fn stdout_is_protocol(mut self, on: bool) -> Self {
+        self.stdout_is_protocol = Some(on);
         self
     }
     /// The most the guard waits at shutdown (default 5 s): a dead collector never hangs exit.

@@ -396,6 +396,18 @@ pub(crate) fn sdk_disabled(env: Env<'_>) -> bool {
     env("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
+/// `GENAI_O11Y_STDOUT_IS_PROTOCOL`: `true` or `false` (any case, spaces ignored; empty is
+/// unset). Anything else is an error: a mistyped switch would leave the protocol pipe unguarded.
+pub(crate) fn stdout_is_protocol(env: Env<'_>) -> Result<Option<bool>, SetupError> {
+    let name = crate::stdout::STDOUT_IS_PROTOCOL_ENV;
+    match env(name).as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(v) => Err(SetupError::InvalidSwitch { source: Source::Env(name), value: v.to_owned() }),
+    }
+}
+
 /// `OTEL_BSP_MAX_QUEUE_SIZE`, when set (the SDK reads the other batch variables itself).
 pub(crate) fn queue_size_from_env(env: Env<'_>) -> Option<usize> {
     env("OTEL_BSP_MAX_QUEUE_SIZE").and_then(|v| v.trim().parse().ok())
@@ -532,5 +544,11 @@ mod tests {
         assert!(exporter_from_env(&env(&[("OTEL_TRACES_EXPORTER", "zipkin")])).is_err());
         assert!(sdk_disabled(&env(&[("OTEL_SDK_DISABLED", "TRUE")])));
         assert!(!sdk_disabled(&env(&[("OTEL_SDK_DISABLED", "false")])));
+        let stdout = |v: &str| stdout_is_protocol(&env(&[("GENAI_O11Y_STDOUT_IS_PROTOCOL", v)]));
+        assert_eq!(stdout(" TRUE ").unwrap(), Some(true));
+        assert_eq!(stdout("false").unwrap(), Some(false));
+        assert_eq!(stdout("").unwrap(), None);
+        assert_eq!(stdout_is_protocol(&env(&[])).unwrap(), None);
+        assert!(matches!(stdout("yes"), Err(SetupError::InvalidSwitch { .. })));
     }
 }

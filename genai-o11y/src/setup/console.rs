@@ -1,5 +1,6 @@
 //! The console exporter: a readable tree of each finished trace (durations, tokens, cost,
-//! errors) and a metrics summary at shutdown. The default when no OTLP endpoint is configured.
+//! errors) and a metrics summary at shutdown. The default when no OTLP endpoint is configured,
+//! on standard error (standard output belongs to the program: its answer, a pipe, a protocol).
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;

@@ -143,6 +143,13 @@ pub enum SetupError {
         /// The value.
         value: String,
     },
+    /// A switch (`GENAI_O11Y_STDOUT_IS_PROTOCOL`) is neither `true` nor `false`.
+    InvalidSwitch {
+        /// Where it came from.
+        source: Source,
+        /// The value.
+        value: String,
+    },
     /// OTLP was asked for, but the crate was built without the feature.
     FeatureDisabled {
         /// The feature, e.g. `otlp`.
@@ -171,6 +178,7 @@ impl SetupError {
             SetupError::Exporter { .. } => "Exporter",
             SetupError::UnknownPropagator { .. } => "UnknownPropagator",
             SetupError::InvalidMetricAttribution { .. } => "InvalidMetricAttribution",
+            SetupError::InvalidSwitch { .. } => "InvalidSwitch",
             SetupError::FeatureDisabled { .. } => "FeatureDisabled",
             SetupError::TlsUnavailable(_) => "TlsUnavailable",
         }
@@ -191,6 +199,7 @@ impl SetupError {
             | SetupError::Exporter { source, .. }
             | SetupError::UnknownPropagator { source, .. }
             | SetupError::InvalidMetricAttribution { source, .. }
+            | SetupError::InvalidSwitch { source, .. }
             | SetupError::FeatureDisabled { source, .. } => Some(*source),
             SetupError::TlsUnavailable(e) => Some(e.source),
         }
@@ -228,6 +237,7 @@ impl fmt::Display for SetupError {
             SetupError::InvalidMetricAttribution { source, value } => {
                 write!(f, "invalid cap on metric attribution values {value:?} (from {source}): expected a whole number, e.g. 100")
             }
+            SetupError::InvalidSwitch { source, value } => write!(f, "invalid value {value:?} (from {source}): expected `true` or `false`"),
             SetupError::FeatureDisabled { feature, source } => {
                 write!(f, "{source} needs the `{feature}` feature of genai-o11y: enable it in Cargo.toml")
             }
@@ -310,6 +320,11 @@ mod tests {
                 SetupError::UnknownPropagator { source: Source::Env("OTEL_PROPAGATORS"), value: "b3".into() },
                 "OTEL_PROPAGATORS",
                 "`tracecontext`, `baggage` or `none`",
+            ),
+            (
+                SetupError::InvalidSwitch { source: Source::Env("GENAI_O11Y_STDOUT_IS_PROTOCOL"), value: "yes".into() },
+                "GENAI_O11Y_STDOUT_IS_PROTOCOL",
+                "expected `true` or `false`",
             ),
             (SetupError::FeatureDisabled { feature: "otlp", source: Source::Env("OTEL_TRACES_EXPORTER") }, "OTEL_TRACES_EXPORTER", "enable it in Cargo.toml"),
             (SetupError::TlsUnavailable(Endpoint::new(Source::Env("LANGFUSE_HOST"), "https://u:p@cloud/x?k=v")), "LANGFUSE_HOST", "enable the `tls` feature"),

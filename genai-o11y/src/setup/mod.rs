@@ -13,8 +13,10 @@
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` / `_PROTOCOL` / `_HEADERS` / `_TIMEOUT` and their per-signal
 //! forms, `OTEL_TRACES_SAMPLER` / `_ARG`, `OTEL_SDK_DISABLED`, `OTEL_BSP_*` and
 //! `OTEL_METRIC_EXPORT_INTERVAL`, `OTEL_PROPAGATORS` (`tracecontext`, `baggage`, `none`; default
-//! both: the global propagator that [`crate::propagation`] uses). Without an endpoint, the console exporter prints each finished
-//! trace and, at shutdown, a metrics summary.
+//! both: the global propagator that [`crate::propagation`] uses). Without an endpoint, the
+//! console exporter prints each finished trace and, at shutdown, a metrics summary, on standard
+//! error with the log lines; `GENAI_O11Y_STDOUT_IS_PROTOCOL=true` keeps standard output for the
+//! protocol a process speaks there ([`crate::stdout`]).
 //!
 //! Errors name where the bad value came from (a variable or a builder method); no message,
 //! error or `Debug` output shows a header value or the credentials and query of a URL.

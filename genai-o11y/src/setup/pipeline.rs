@@ -46,7 +46,12 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
         // variables (a bad cap is an error here, not a silent default).
         None => crate::settings::Settings::global().metric_attribution(metric_attribution_from(env)?),
     });
-    let log_out = setup.log_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stderr()))));
+    reserve_stdout(&setup, env)?;
+    // Log lines and the console exporter share standard error by default: one writer, so that a
+    // trace tree and a log line never interleave mid-line.
+    let stderr: SharedWriter = Arc::new(Mutex::new(Box::new(std::io::stderr())));
+    let log_out = setup.log_out.clone().unwrap_or_else(|| stderr.clone());
+    let console_out = setup.console_out.clone().unwrap_or(stderr);
     let propagators = super::propagators::resolve(setup.propagators.as_deref(), env)?;
 
     if config::sdk_disabled(env) {
@@ -69,9 +74,9 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let stats = Arc::new(StatsInner::new(secrets.clone()));
     let mut runtime: Option<tokio::runtime::Runtime> = None;
     let tp = SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sampler.build());
-    let tp = span_processors(&setup, tp, custom_spans, exporter, &targets, &stats, &mut runtime, env)?;
+    let tp = span_processors(&setup, tp, custom_spans, exporter, &console_out, &targets, &stats, &mut runtime, env)?;
     let mp = SdkMeterProvider::builder().with_resource(resource.clone());
-    let mp = metric_readers(&setup, mp, exporter, &targets, &mut runtime)?;
+    let mp = metric_readers(&setup, mp, exporter, &console_out, &targets, &mut runtime)?;
     #[cfg(feature = "prometheus")]
     let (mp, prometheus) = prometheus_reader(&setup, mp)?;
     let tracer_provider = tp.build();
@@ -114,6 +119,19 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     })
 }
 
+/// `Setup::stdout_is_protocol()`, else `GENAI_O11Y_STDOUT_IS_PROTOCOL`: reserves standard
+/// output for the protocol the process speaks there (see [`crate::stdout`]).
+fn reserve_stdout(setup: &Setup, env: Env<'_>) -> Result<(), SetupError> {
+    let on = match setup.stdout_is_protocol {
+        Some(on) => on,
+        None => config::stdout_is_protocol(env)?.unwrap_or(false),
+    };
+    if on {
+        crate::stdout::reserve_for_protocol();
+    }
+    Ok(())
+}
+
 /// `GENAI_O11Y_METRIC_ATTRIBUTES` / `_MAX_VALUES` through the setup's variables.
 fn metric_attribution_from(env: Env<'_>) -> Result<crate::attribution::MetricAttribution, SetupError> {
     crate::attribution::MetricAttribution::from_vars(env)
@@ -137,8 +155,16 @@ fn not_the_exporter<S>() -> impl tracing_subscriber::layer::Filter<S> {
 /// The variable that sets the export filter (see [`Setup::export_filter`]).
 pub const EXPORT_FILTER_ENV: &str = "GENAI_O11Y_EXPORT_FILTER";
 
-/// `Setup::export_filter()`, else `GENAI_O11Y_EXPORT_FILTER`, else `info`; with
-/// `genai_o11y=trace` added unless the directives name `genai_o11y` themselves.
+/// The export level of crates whose level is not the application's, unless the directives name
+/// them: this crate's spans and events at every level (the content-capture details event is
+/// DEBUG); and libraries whose own spans trace their internals rather than the application's
+/// work, at `warn` (their warnings and errors still reach the exported spans). `rmcp`: its
+/// `serve_inner` span lasts the whole MCP session, a root trace of its own that contains
+/// nothing; `genai_o11y::mcp` traces the requests.
+const EXPORT_LEVEL_BY_DEFAULT: [(&str, &str); 2] = [(crate::semconv::tracing_names::TARGET, "trace"), ("rmcp", "warn")];
+
+/// `Setup::export_filter()`, else `GENAI_O11Y_EXPORT_FILTER`, else `info`; with the levels of
+/// [`EXPORT_LEVEL_BY_DEFAULT`] added for the crates the directives do not name.
 fn resolve_export_filter(setup: &Setup, env: Env<'_>) -> Result<EnvFilter, SetupError> {
     let (source, directives) = match &setup.export_filter {
         Some(f) => (Source::Code("Setup::export_filter()"), f.clone()),
@@ -147,8 +173,9 @@ fn resolve_export_filter(setup: &Setup, env: Env<'_>) -> Result<EnvFilter, Setup
             None => (Source::Default, "info".to_owned()),
         },
     };
-    let names_this_crate = directives.split(',').any(|d| d.trim().split(['=', '[']).next() == Some(crate::semconv::tracing_names::TARGET));
-    let directives = if names_this_crate { directives } else { format!("{directives},{}=trace", crate::semconv::tracing_names::TARGET) };
+    let named = |krate: &str| directives.split(',').any(|d| d.trim().split(['=', '[']).next() == Some(krate));
+    let added: String = EXPORT_LEVEL_BY_DEFAULT.iter().filter(|(krate, _)| !named(krate)).map(|(krate, level)| format!(",{krate}={level}")).collect();
+    let directives = directives + &added;
     EnvFilter::builder().with_regex(false).parse(&directives).map_err(|e| SetupError::InvalidFilter { source, reason: e.to_string() })
 }
 
@@ -309,6 +336,7 @@ fn span_processors(
     mut tp: TracerProviderBuilder,
     custom: Option<CustomSpans>,
     exporter: Exporter,
+    console_out: &SharedWriter,
     targets: &Targets,
     stats: &Arc<StatsInner>,
     runtime: &mut Option<tokio::runtime::Runtime>,
@@ -319,7 +347,7 @@ fn span_processors(
     }
     match exporter {
         Exporter::Console => {
-            let e = console::ConsoleSpanExporter::new(console_out(setup), setup.console_style);
+            let e = console::ConsoleSpanExporter::new(console_out.clone(), setup.console_style);
             tp = tp.with_span_processor(e.local_spans());
             tp = batched(tp, e, batch_config(setup, env), stats);
         }
@@ -351,21 +379,18 @@ pub(super) fn batched<E: SpanExporter + 'static>(tp: TracerProviderBuilder, expo
     )))
 }
 
-fn console_out(setup: &Setup) -> SharedWriter {
-    setup.console_out.clone().unwrap_or_else(|| Arc::new(Mutex::new(Box::new(std::io::stdout()))))
-}
-
 /// The metric readers: the console summary at shutdown, or the periodic OTLP push.
 fn metric_readers(
     setup: &Setup,
     mut mp: MeterProviderBuilder,
     exporter: Exporter,
+    console_out: &SharedWriter,
     targets: &Targets,
     runtime: &mut Option<tokio::runtime::Runtime>,
 ) -> Result<MeterProviderBuilder, SetupError> {
     match exporter {
         Exporter::Console => {
-            let reader = PeriodicReader::builder(console::ConsoleMetricExporter::new(console_out(setup))).with_interval(Duration::from_secs(3600)).build();
+            let reader = PeriodicReader::builder(console::ConsoleMetricExporter::new(console_out.clone())).with_interval(Duration::from_secs(3600)).build();
             mp = mp.with_reader(reader);
         }
         Exporter::None => {}
@@ -382,7 +407,7 @@ fn metric_readers(
         }
     }
     #[cfg(not(feature = "otlp"))]
-    let _ = (targets, runtime);
+    let _ = (setup, targets, runtime);
     Ok(mp)
 }
 
@@ -440,13 +465,18 @@ mod tests {
         }
     }
 
-    /// Which of a fixed set of events pass `filter`, as `target:LEVEL`.
+    /// Which of a fixed set of events and spans pass `filter`, as `target:LEVEL` (a span as
+    /// `target:LEVEL span name`).
     fn passing(filter: EnvFilter) -> Vec<String> {
         #[derive(Clone, Default)]
         struct Seen(Arc<Mutex<Vec<String>>>);
         impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
             fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
                 self.0.lock().unwrap().push(format!("{}:{}", e.metadata().target(), e.metadata().level()));
+            }
+            fn on_new_span(&self, a: &tracing::span::Attributes<'_>, _: &tracing::span::Id, _: tracing_subscriber::layer::Context<'_, S>) {
+                let m = a.metadata();
+                self.0.lock().unwrap().push(format!("{}:{} span {}", m.target(), m.level(), m.name()));
             }
         }
         let seen = Seen::default();
@@ -460,6 +490,10 @@ mod tests {
             tracing::info!(target: "genai_o11y", "x");
             tracing::error!(target: "h2::codec", "x");
             tracing::error!(target: "opentelemetry_sdk", "x");
+            // rmcp's session-long span and its chatter; its warnings.
+            let _session = tracing::info_span!(target: "rmcp::service", "serve_inner");
+            tracing::info!(target: "rmcp::service", "x");
+            tracing::warn!(target: "rmcp::service", "x");
         });
         let out = seen.0.lock().unwrap().clone();
         out
@@ -475,20 +509,37 @@ mod tests {
 
     #[test]
     fn export_filter_defaults_to_info_and_keeps_this_crates_debug_events() {
-        assert_eq!(passing(export_filter(None, &[]).unwrap()), ["my_app:INFO", "other:WARN", "genai_o11y:DEBUG", "genai_o11y:INFO"]);
+        assert_eq!(passing(export_filter(None, &[]).unwrap()), ["my_app:INFO", "other:WARN", "genai_o11y:DEBUG", "genai_o11y:INFO", "rmcp::service:WARN"]);
+    }
+
+    #[test]
+    fn rmcp_exports_its_warnings_not_its_session_span_unless_the_directives_name_it() {
+        for directives in ["trace", "debug,my_app=trace", "info,rmcp::service=info"] {
+            let out = passing(export_filter(Some(directives), &[]).unwrap());
+            let rmcp: Vec<&String> = out.iter().filter(|e| e.starts_with("rmcp")).collect();
+            // A directive for a module of rmcp leaves the crate's default for the rest.
+            let expected: &[&str] = if directives.contains("rmcp::service") {
+                &["rmcp::service:INFO span serve_inner", "rmcp::service:INFO", "rmcp::service:WARN"]
+            } else {
+                &["rmcp::service:WARN"]
+            };
+            assert_eq!(rmcp, expected, "{directives}");
+        }
+        let out = passing(export_filter(None, &[(EXPORT_FILTER_ENV, "warn,rmcp=info")]).unwrap());
+        assert!(out.contains(&"rmcp::service:INFO span serve_inner".to_owned()), "named: taken as written: {out:?}");
     }
 
     #[test]
     fn export_filter_from_code_then_the_environment_and_never_the_exporter_stack() {
         let f = export_filter(None, &[(EXPORT_FILTER_ENV, "error,my_app=debug")]).unwrap();
-        assert_eq!(passing(f), ["my_app:INFO", "my_app:DEBUG", "genai_o11y:DEBUG", "genai_o11y:INFO"]);
+        assert_eq!(passing(f), ["my_app:INFO", "my_app:DEBUG", "genai_o11y:DEBUG", "genai_o11y:INFO", "rmcp::service:WARN"]);
         let f = export_filter(Some("warn"), &[(EXPORT_FILTER_ENV, "trace")]).unwrap();
-        assert_eq!(passing(f), ["other:WARN", "genai_o11y:DEBUG", "genai_o11y:INFO"], "code wins over the variable");
+        assert_eq!(passing(f), ["other:WARN", "genai_o11y:DEBUG", "genai_o11y:INFO", "rmcp::service:WARN"], "code wins over the variable");
         let f = export_filter(Some("trace"), &[]).unwrap();
         assert!(!passing(f).iter().any(|e| e.starts_with("h2") || e.starts_with("opentelemetry")), "whatever the directives say");
         // A directive naming this crate is taken as written.
         let f = export_filter(Some("info,genai_o11y=warn"), &[]).unwrap();
-        assert_eq!(passing(f), ["my_app:INFO", "other:WARN"]);
+        assert_eq!(passing(f), ["my_app:INFO", "other:WARN", "rmcp::service:WARN"]);
         match export_filter(None, &[(EXPORT_FILTER_ENV, "info,my_app=loud")]) {
             Err(e) => assert!(format!("{e:?}").contains(EXPORT_FILTER_ENV), "{e:?}"),
             Ok(_) => panic!("an invalid directive is an error"),
