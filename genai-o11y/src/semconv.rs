@@ -469,6 +469,11 @@ pub mod platforms {
         /// The span's inputs and outputs (JSON), read before MLflow's own translation.
         pub const SPAN_INPUTS: &str = "mlflow.spanInputs";
         pub const SPAN_OUTPUTS: &str = "mlflow.spanOutputs";
+        /// A span's token usage (JSON: `input_tokens`, `output_tokens`, `total_tokens`, ...),
+        /// read before MLflow's own translation of `gen_ai.usage.*`.
+        pub const CHAT_USAGE: &str = "mlflow.chat.tokenUsage";
+        pub const USAGE_INPUT_TOKENS: &str = "input_tokens";
+        pub const USAGE_TOTAL_TOKENS: &str = "total_tokens";
         /// `mlflow.traceTag.<key>` on a root span: a tag of the trace.
         pub const TRACE_TAG_PREFIX: &str = "mlflow.traceTag.";
         pub const PREFIX: &str = "mlflow.";

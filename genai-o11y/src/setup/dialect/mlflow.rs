@@ -13,12 +13,16 @@
 //! - The inputs and outputs MLflow reads nowhere else: a retrieval's query and documents (the
 //!   documents in the shape of `mlflow.entities.Document`, which its UI shows as a retriever's
 //!   documents), a memory operation's query and records.
+//! - The usage of an embeddings span in MLflow's own key, with its total: MLflow totals a span's
+//!   tokens only when it has both input and output tokens, and an embeddings call reports input
+//!   tokens only, so the trace's total would leave them out.
 //! - The attribution's metadata as trace tags (`mlflow.traceTag.<key>`, read on the root span).
 //!
 //! A span whose own keys already say what it is (`mlflow.*`, OpenInference's
 //! `openinference.span.kind` / `input.value` / `output.value`, Langfuse's observation type) keeps
 //! them: MLflow reads those before its GenAI translation.
 
+use opentelemetry::Value;
 use serde_json::{json, Map, Value as Json};
 
 use super::{Attrs, Op};
@@ -42,6 +46,12 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     }
     if let Some(o) = outputs.filter(|_| !a.has(px::OUTPUT_VALUE)) {
         a.add(ml::SPAN_OUTPUTS, o.to_string());
+    }
+    if op == Op::Embeddings && !a.has(sc::GEN_AI_USAGE_OUTPUT_TOKENS) {
+        if let Some(Value::I64(n)) = a.get(sc::GEN_AI_USAGE_INPUT_TOKENS) {
+            let usage = json!({ ml::USAGE_INPUT_TOKENS: n, ml::USAGE_TOTAL_TOKENS: n });
+            a.add(ml::CHAT_USAGE, usage.to_string());
+        }
     }
     for (k, v) in a.metadata() {
         a.add_owned(format!("{}{k}", ml::TRACE_TAG_PREFIX), v);

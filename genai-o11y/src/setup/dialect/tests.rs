@@ -339,6 +339,20 @@ fn mlflow_gets_a_memory_operations_query_and_records() {
 }
 
 #[test]
+fn mlflow_totals_an_embeddings_input_tokens() {
+    let e = rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "embeddings"), kv("gen_ai.usage.input_tokens", 12_i64)]);
+    assert_eq!(get(&e, "mlflow.chat.tokenUsage"), Some(r#"{"input_tokens":12,"total_tokens":12}"#));
+    // Output tokens, or no usage: MLflow's own translation totals it.
+    let with_output = rewritten(
+        Dialect::MLflow,
+        vec![kv("gen_ai.operation.name", "embeddings"), kv("gen_ai.usage.input_tokens", 12_i64), kv("gen_ai.usage.output_tokens", 0_i64)],
+    );
+    assert_eq!(get(&with_output, "mlflow.chat.tokenUsage"), None);
+    assert_eq!(get(&rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "embeddings")]), "mlflow.chat.tokenUsage"), None);
+    assert_eq!(get(&rewritten(Dialect::MLflow, chat()), "mlflow.chat.tokenUsage"), None, "a chat's usage is MLflow's translation");
+}
+
+#[test]
 fn mlflow_reads_the_conventions_itself_where_it_can() {
     // Chat, tool and agent content, usage, model, session and user: MLflow's own translation.
     for attrs in [chat(), tool(), agent(), attributed_tool()] {
