@@ -42,6 +42,7 @@ fn agent() -> Vec<KeyValue> {
         kv("openinference.span.kind", "AGENT"),
         kv("llm.model_name", "gpt-4o"),
         kv("input.value", "kept"),
+        kv("mlflow.spanType", "AGENT"),
     ]
 }
 
