@@ -460,6 +460,63 @@ pub mod platforms {
         pub const METADATA_USER_ID: &str = "opik.metadata.user_id";
     }
 
+    /// MLflow 3.x (its tracking server's OTLP endpoint). Attribute values are read as JSON
+    /// when they parse as a JSON string, object or array, else as the text itself.
+    pub mod mlflow {
+        /// The span type (`mlflow.entities.SpanType`); wins over MLflow's own mapping of
+        /// `gen_ai.operation.name` and is what its `span.type` search filter reads.
+        pub const SPAN_TYPE: &str = "mlflow.spanType";
+        /// The span's inputs and outputs (JSON), read before MLflow's own translation.
+        pub const SPAN_INPUTS: &str = "mlflow.spanInputs";
+        pub const SPAN_OUTPUTS: &str = "mlflow.spanOutputs";
+        /// A span's token usage (JSON: `input_tokens`, `output_tokens`, `total_tokens`, ...),
+        /// read before MLflow's own translation of `gen_ai.usage.*`.
+        pub const CHAT_USAGE: &str = "mlflow.chat.tokenUsage";
+        pub const USAGE_INPUT_TOKENS: &str = "input_tokens";
+        pub const USAGE_TOTAL_TOKENS: &str = "total_tokens";
+        /// `mlflow.traceTag.<key>` on a root span: a tag of the trace.
+        pub const TRACE_TAG_PREFIX: &str = "mlflow.traceTag.";
+        pub const PREFIX: &str = "mlflow.";
+        /// `mlflow.entities.SpanType` values (3.17.2).
+        pub const TYPE_CHAT_MODEL: &str = "CHAT_MODEL";
+        pub const TYPE_LLM: &str = "LLM";
+        pub const TYPE_EMBEDDING: &str = "EMBEDDING";
+        pub const TYPE_TOOL: &str = "TOOL";
+        pub const TYPE_AGENT: &str = "AGENT";
+        pub const TYPE_RETRIEVER: &str = "RETRIEVER";
+        pub const TYPE_MEMORY: &str = "MEMORY";
+        pub const TYPE_WORKFLOW: &str = "WORKFLOW";
+        pub const TYPE_CHAIN: &str = "CHAIN";
+        pub const TYPE_EVALUATOR: &str = "EVALUATOR";
+        /// The fields of a document of a `RETRIEVER` span's outputs (`mlflow.entities.Document`),
+        /// and the metadata keys MLflow's UI and retrieval judges read.
+        pub const DOC_PAGE_CONTENT: &str = "page_content";
+        pub const DOC_METADATA: &str = "metadata";
+        pub const DOC_ID: &str = "id";
+        pub const DOC_URI: &str = "doc_uri";
+        pub const DOC_SCORE: &str = "score";
+        /// The keys of the inputs this dialect writes (a retrieval's or memory search's
+        /// `query`, the `records` a memory operation writes).
+        pub const INPUT_QUERY: &str = "query";
+        pub const INPUT_RECORDS: &str = "records";
+        /// The OTLP/HTTP traces path of a tracking server, and its headers.
+        pub const TRACES_PATH: &str = "/v1/traces";
+        pub const EXPERIMENT_HEADER: &str = "x-mlflow-experiment-id";
+        pub const RUN_HEADER: &str = "x-mlflow-run-id";
+        /// MLflow's standard environment variables.
+        pub const TRACKING_URI_ENV: &str = "MLFLOW_TRACKING_URI";
+        pub const EXPERIMENT_ID_ENV: &str = "MLFLOW_EXPERIMENT_ID";
+        pub const EXPERIMENT_NAME_ENV: &str = "MLFLOW_EXPERIMENT_NAME";
+        pub const RUN_ID_ENV: &str = "MLFLOW_RUN_ID";
+        pub const TRACKING_TOKEN_ENV: &str = "MLFLOW_TRACKING_TOKEN";
+        pub const TRACKING_USERNAME_ENV: &str = "MLFLOW_TRACKING_USERNAME";
+        pub const TRACKING_PASSWORD_ENV: &str = "MLFLOW_TRACKING_PASSWORD";
+        /// The Default experiment.
+        pub const DEFAULT_EXPERIMENT_ID: &str = "0";
+        /// `mlflow server`'s default address.
+        pub const DEFAULT_TRACKING_URI: &str = "http://localhost:5000";
+    }
+
     /// The deprecated `gen_ai.system` (LangSmith and Opik read it for the provider).
     pub const GEN_AI_SYSTEM: &str = opik::GEN_AI_SYSTEM;
     /// Operation names the conventions define but this crate does not emit (the dialects still

@@ -49,7 +49,7 @@ fn through(preset: Preset, vars: &[(&str, &str)], receiver: &Receiver) -> [Recei
 
 /// Keys that belong to a platform, not to the GenAI conventions this crate emits.
 fn is_platform_key(k: &str) -> bool {
-    const PREFIXES: [&str; 8] = ["openinference.", "input.", "output.", "llm.", "tag.", "langfuse.", "langsmith.", "opik."];
+    const PREFIXES: [&str; 9] = ["openinference.", "input.", "output.", "llm.", "tag.", "langfuse.", "langsmith.", "opik.", "mlflow."];
     const KEYS: [&str; 5] = ["session.id", "user.id", "metadata", "gen_ai.system", "gen_ai.usage.cost"];
     PREFIXES.iter().any(|p| k.starts_with(p)) || KEYS.contains(&k)
 }
@@ -159,6 +159,20 @@ fn opik_gets_the_provider_and_no_agent_model_usage_messages_or_foreign_keys() {
     assert!(chat.attr("gen_ai.input.messages").is_some() && chat.attr("gen_ai.output.messages").is_some(), "and its messages");
     assert_eq!(platform_keys(&tool), expect(&[]));
     assert_eq!(tool.attr_str("gen_ai.tool.call.arguments").as_deref(), Some(ARGS));
+}
+
+#[test]
+fn mlflow_gets_span_types_and_reads_the_rest_itself() {
+    let r = Receiver::start();
+    let [agent, chat, tool] = through(Preset::MLflow, &[("MLFLOW_TRACKING_URI", &r.endpoint())], &r);
+    // MLflow translates model, tokens, messages, tool arguments and the session
+    // (`gen_ai.conversation.id`) itself: only the types are added.
+    assert_eq!(platform_keys(&agent), expect(&[("mlflow.spanType", s("AGENT"))]));
+    assert_eq!(platform_keys(&chat), expect(&[("mlflow.spanType", s("CHAT_MODEL"))]));
+    assert_eq!(platform_keys(&tool), expect(&[("mlflow.spanType", s("TOOL"))]));
+    // The Default experiment (no MLFLOW_EXPERIMENT_ID).
+    let traces: Vec<_> = r.requests().into_iter().filter(|q| q.path == "/v1/traces").collect();
+    assert!(!traces.is_empty() && traces.iter().all(|q| q.header("x-mlflow-experiment-id") == Some("0")));
 }
 
 /// An agent that does carry a model, usage and messages (set by hand), and other platforms' keys:

@@ -142,6 +142,10 @@ fn the_presets_send_the_platforms_paths_and_credentials() {
         && q.header("authorization") == Some("ok")
         && q.header("comet-workspace") == Some("ws")
         && q.header("projectname") == Some("pr")));
+
+    let r = Receiver::start();
+    let reqs = preset_requests(Preset::MLflow, &[("MLFLOW_TRACKING_URI", &r.endpoint()), ("MLFLOW_EXPERIMENT_ID", "7"), ("MLFLOW_TRACKING_TOKEN", "mt")], &r);
+    assert!(reqs.iter().all(|q| q.path == "/v1/traces" && q.header("x-mlflow-experiment-id") == Some("7") && q.header("authorization") == Some("Bearer mt")));
 }
 
 /// The collector is down, slow, or failing: calls are unaffected, nothing panics, the failure is

@@ -273,6 +273,8 @@ fn preset_keys_stay_secret() {
         (Preset::LangSmith, vec![("LANGSMITH_API_KEY", SECRET.into()), ("LANGSMITH_ENDPOINT", DEAD.into())]),
         (Preset::LangSmith, vec![("LANGCHAIN_API_KEY", SECRET.into()), ("LANGSMITH_ENDPOINT", DEAD.into())]),
         (Preset::Opik, vec![("OPIK_API_KEY", SECRET.into()), ("OPIK_URL_OVERRIDE", DEAD.into())]),
+        (Preset::MLflow, vec![("MLFLOW_TRACKING_TOKEN", SECRET.into()), ("MLFLOW_TRACKING_URI", DEAD.into())]),
+        (Preset::MLflow, vec![("MLFLOW_TRACKING_USERNAME", "ci".into()), ("MLFLOW_TRACKING_PASSWORD", SECRET.into()), ("MLFLOW_TRACKING_URI", DEAD.into())]),
     ];
     for (preset, vars) in cases {
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();

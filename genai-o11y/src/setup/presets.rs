@@ -7,6 +7,13 @@
 //! | Phoenix | `PHOENIX_COLLECTOR_ENDPOINT` (default `http://localhost:6006`), `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`, `PHOENIX_PROJECT_NAME` (default: the service name) | `{endpoint}/v1/traces` | `Authorization: Bearer {key}` when a key is set; project as header `x-project-name` (unless `PHOENIX_CLIENT_HEADERS` sets it) and resource attribute `openinference.project.name` |
 //! | LangSmith | `LANGSMITH_API_KEY` (required), `LANGSMITH_ENDPOINT` (default `https://api.smith.langchain.com`), `LANGSMITH_PROJECT` | `{endpoint}/otel/v1/traces` | `x-api-key: {key}`, `Langsmith-Project: {project}` |
 //! | Opik | `OPIK_URL_OVERRIDE` (default `https://www.comet.com/opik/api`), `OPIK_API_KEY`, `OPIK_WORKSPACE`, `OPIK_PROJECT_NAME` | `{url}/v1/private/otel/v1/traces` | `Authorization: {key}`, `Comet-Workspace: {workspace}`, `projectName: {project}` |
+//! | MLflow | `MLFLOW_TRACKING_URI` (default `http://localhost:5000`), `MLFLOW_EXPERIMENT_ID` (default `0`, the Default experiment), `MLFLOW_RUN_ID`, `MLFLOW_TRACKING_TOKEN` or `MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD` | `{tracking uri}/v1/traces` | `x-mlflow-experiment-id: {id}`, `x-mlflow-run-id: {run}`; `Authorization: Bearer {token}` or `Basic base64(user:password)` |
+//!
+//! MLflow's `MLFLOW_EXPERIMENT_NAME` is not resolved (that takes a call to the tracking server
+//! at start-up): with it set and no `MLFLOW_EXPERIMENT_ID`, `install()` fails with
+//! [`SetupError::MissingVariable`] naming `MLFLOW_EXPERIMENT_ID`, rather than sending the traces to
+//! the Default experiment. Its tracking URI must be the server's `http(s)://` URL (not
+//! `databricks`, `file:` or a database URI).
 //!
 //! Platforms that keep only GenAI spans still get the whole tree: every span this crate emits
 //! carries `gen_ai.operation.name`. Each preset also applies its platform's [`Dialect`] to the
@@ -17,7 +24,7 @@ use std::fmt;
 use super::config::{parse_headers, validate_endpoint, Env, SetupError, Source};
 use super::dialect::Dialect;
 use super::redact::{RedactedHeaders, RedactedUrl};
-use crate::semconv::platforms::phoenix as px;
+use crate::semconv::platforms::{mlflow as ml, phoenix as px};
 
 /// A platform preset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +37,8 @@ pub enum Preset {
     LangSmith,
     /// Comet Opik.
     Opik,
+    /// MLflow 3.x (a tracking server).
+    MLflow,
 }
 
 /// What a preset resolves to. `Debug` shows the header names only.
@@ -63,6 +72,7 @@ impl Preset {
             Preset::Phoenix => Dialect::Phoenix,
             Preset::LangSmith => Dialect::LangSmith,
             Preset::Opik => Dialect::Opik,
+            Preset::MLflow => Dialect::MLflow,
         }
     }
 
@@ -73,6 +83,7 @@ impl Preset {
             Preset::Phoenix => "Preset::Phoenix",
             Preset::LangSmith => "Preset::LangSmith",
             Preset::Opik => "Preset::Opik",
+            Preset::MLflow => "Preset::MLflow",
         }
     }
 
@@ -141,6 +152,36 @@ impl Preset {
                     headers.push(("projectname".to_owned(), p));
                 }
                 format!("{}/v1/private/otel/v1/traces", base("OPIK_URL_OVERRIDE", "https://www.comet.com/opik/api")?)
+            }
+            Preset::MLflow => {
+                let experiment = match env(ml::EXPERIMENT_ID_ENV) {
+                    Some(id) => id,
+                    // A name would need a lookup at the tracking server: not done, and not
+                    // silently replaced by the Default experiment either.
+                    None if env(ml::EXPERIMENT_NAME_ENV).is_some() => {
+                        return Err(SetupError::MissingVariable {
+                            source: Source::Env(ml::EXPERIMENT_ID_ENV),
+                            needed_by: "Preset::MLflow, which does not resolve MLFLOW_EXPERIMENT_NAME",
+                        })
+                    }
+                    None => ml::DEFAULT_EXPERIMENT_ID.to_owned(),
+                };
+                headers.push((ml::EXPERIMENT_HEADER.to_owned(), experiment));
+                if let Some(run) = env(ml::RUN_ID_ENV) {
+                    headers.push((ml::RUN_HEADER.to_owned(), run));
+                }
+                if let Some(token) = env(ml::TRACKING_TOKEN_ENV) {
+                    headers.push(("authorization".to_owned(), format!("Bearer {token}")));
+                } else if let Some(user) = env(ml::TRACKING_USERNAME_ENV) {
+                    let password = need(ml::TRACKING_PASSWORD_ENV)?;
+                    headers.push(("authorization".to_owned(), format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))));
+                }
+                let uri = base(ml::TRACKING_URI_ENV, ml::DEFAULT_TRACKING_URI)?;
+                if uri.ends_with(ml::TRACES_PATH) {
+                    uri
+                } else {
+                    format!("{uri}{}", ml::TRACES_PATH)
+                }
             }
         };
         Ok(PresetTarget { traces_url, headers, resource, url_source })
@@ -222,5 +263,51 @@ mod tests {
         assert_eq!(o.traces_url, "http://localhost:5173/api/v1/private/otel/v1/traces");
         assert_eq!(o.headers.len(), 3);
         assert!(Preset::Phoenix.resolve(&env(&[("PHOENIX_COLLECTOR_ENDPOINT", "not a url")]), "svc").is_err());
+    }
+
+    #[test]
+    fn mlflow() {
+        let d = Preset::MLflow.resolve(&env(&[]), "svc").unwrap();
+        assert_eq!(d.traces_url, "http://localhost:5000/v1/traces");
+        assert_eq!(d.headers, vec![("x-mlflow-experiment-id".into(), "0".into())], "the Default experiment");
+        assert_eq!(d.url_source, Source::Code("Setup::preset()"));
+        assert!(d.resource.is_empty());
+        let t = Preset::MLflow
+            .resolve(
+                &env(&[
+                    ("MLFLOW_TRACKING_URI", "http://127.0.0.1:5001/"),
+                    ("MLFLOW_EXPERIMENT_ID", "42"),
+                    ("MLFLOW_RUN_ID", "run-7"),
+                    ("MLFLOW_TRACKING_TOKEN", "tok"),
+                    ("MLFLOW_EXPERIMENT_NAME", "ignored when the id is set"),
+                ]),
+                "svc",
+            )
+            .unwrap();
+        assert_eq!(t.traces_url, "http://127.0.0.1:5001/v1/traces");
+        assert_eq!(t.url_source, Source::Env("MLFLOW_TRACKING_URI"));
+        assert_eq!(
+            t.headers,
+            vec![("x-mlflow-experiment-id".into(), "42".into()), ("x-mlflow-run-id".into(), "run-7".into()), ("authorization".into(), "Bearer tok".into())]
+        );
+        let full = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_URI", "https://mlflow.internal/v1/traces")]), "svc").unwrap();
+        assert_eq!(full.traces_url, "https://mlflow.internal/v1/traces");
+        let basic = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_USERNAME", "pk-lf-1"), ("MLFLOW_TRACKING_PASSWORD", "sk-lf-2")]), "svc").unwrap();
+        assert_eq!(basic.headers[1], ("authorization".into(), "Basic cGstbGYtMTpzay1sZi0y".into()));
+        assert!(matches!(
+            Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_USERNAME", "u")]), "svc"),
+            Err(SetupError::MissingVariable { source: Source::Env("MLFLOW_TRACKING_PASSWORD"), .. })
+        ));
+        // A name is not looked up: an error naming the id, never the Default experiment.
+        let named = Preset::MLflow.resolve(&env(&[("MLFLOW_EXPERIMENT_NAME", "agents")]), "svc");
+        assert!(matches!(&named, Err(SetupError::MissingVariable { source: Source::Env("MLFLOW_EXPERIMENT_ID"), .. })), "{named:?}");
+        assert!(format!("{:?}", named.unwrap_err()).contains("MLFLOW_EXPERIMENT_NAME"));
+        // MLflow's other tracking URIs are not OTLP endpoints.
+        for uri in ["databricks", "file:./mlruns", "sqlite:///mlflow.db"] {
+            let e = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_URI", uri)]), "svc");
+            assert!(matches!(e, Err(SetupError::InvalidEndpoint { source: Source::Env("MLFLOW_TRACKING_URI"), .. })), "{uri}");
+        }
+        let d = format!("{t:?}");
+        assert!(!d.contains("tok") && !d.contains("run-7"), "{d}");
     }
 }

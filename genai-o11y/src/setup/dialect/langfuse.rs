@@ -52,7 +52,7 @@ fn observation_type(op: Op) -> Option<&'static str> {
         // A plain span: Langfuse's default.
         Op::Evaluation => lf::TYPE_EVALUATOR,
         Op::Workflow => lf::TYPE_CHAIN,
-        Op::Other => return None,
+        Op::Memory | Op::Plan | Op::Other => return None,
     })
 }
 

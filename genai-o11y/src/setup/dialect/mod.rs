@@ -20,12 +20,14 @@
 //! | Langfuse | `langfuse.observation.type`; `langfuse.session.id`, `langfuse.user.id`; `gen_ai.usage.cost` from the computed cost (USD); on generation spans `langfuse.observation.prompt.name` / `.version` from `gen_ai.prompt.name` / `version`; the attribution's tags as `langfuse.trace.tags`, its metadata as `langfuse.trace.metadata.<key>` | nothing |
 //! | LangSmith | `langsmith.span.kind`; `gen_ai.system`; `langsmith.metadata.ls_model_name` / `ls_provider` / `conversation_id` / `session_id` / `user_id`; the attribution's tags as `langsmith.span.tags`, its metadata as `langsmith.metadata.<key>` | renames the operation `embeddings` to `embedding` |
 //! | Opik | `gen_ai.system` (not on agent spans); the attribution's tags as `opik.tags`, its user and metadata as `opik.metadata.user_id` / `<key>` | on agent spans: model, usage, messages, system instructions; everywhere: other platforms' keys, and `user.id`, `genai_o11y.tags` and the metadata keys once renamed |
+//! | MLflow | `mlflow.spanType` (`CHAT_MODEL`, `LLM`, `EMBEDDING`, `TOOL`, `AGENT`, `RETRIEVER`, `MEMORY`, `WORKFLOW`, `CHAIN` for plans, `EVALUATOR`); `mlflow.spanInputs` / `mlflow.spanOutputs` on retrieval spans (`{"query"}`, the documents as MLflow's `[{page_content, metadata: {doc_uri, score}, id}]`) and memory spans (`{"query", "records"}`); on embeddings spans `mlflow.chat.tokenUsage` with its total; the attribution's metadata as `mlflow.traceTag.<key>` | nothing |
 //!
 //! Every rule adds a key only when the span does not carry it already: what the application
 //! sets by hand wins.
 
 mod langfuse;
 mod langsmith;
+mod mlflow;
 mod opik;
 mod phoenix;
 
@@ -51,6 +53,8 @@ pub enum Dialect {
     LangSmith,
     /// Comet Opik.
     Opik,
+    /// MLflow 3.x.
+    MLflow,
 }
 
 impl Dialect {
@@ -72,6 +76,7 @@ impl Dialect {
             Dialect::Langfuse => langfuse::rewrite(&mut a),
             Dialect::LangSmith => langsmith::rewrite(&mut a),
             Dialect::Opik => opik::rewrite(&mut a),
+            Dialect::MLflow => mlflow::rewrite(&mut a),
         }
     }
 }
@@ -127,6 +132,10 @@ pub(super) enum Op {
     Retrieval,
     /// `invoke_workflow`.
     Workflow,
+    /// A memory operation (`search_memory`, `upsert_memory`, ...).
+    Memory,
+    /// `plan`.
+    Plan,
     /// An evaluation made after its call ended (`crate::evaluation`): no operation, a
     /// `gen_ai.evaluation.name`.
     Evaluation,
@@ -159,6 +168,8 @@ impl Attrs<'_> {
             Some(sc::OP_INVOKE_AGENT | platforms::OP_CREATE_AGENT) => Op::Agent,
             Some(platforms::OP_RETRIEVAL) => Op::Retrieval,
             Some(crate::semconv::workflow::OP_INVOKE_WORKFLOW) => Op::Workflow,
+            Some(op) if crate::semconv::memory::OPERATIONS.contains(&op) => Op::Memory,
+            Some(crate::semconv::plan::OP_PLAN) => Op::Plan,
             _ if self.has(crate::semconv::evaluation::NAME) => Op::Evaluation,
             _ => Op::Other,
         }

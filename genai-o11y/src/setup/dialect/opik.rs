@@ -8,7 +8,7 @@ use super::{Attrs, Op};
 use opentelemetry::{Array, StringValue, Value};
 
 use crate::semconv::attribution;
-use crate::semconv::platforms::{self, general, langfuse, langsmith, opik, phoenix};
+use crate::semconv::platforms::{self, general, langfuse, langsmith, mlflow, opik, phoenix};
 use crate::semconv::v1_41 as sc;
 
 /// What an agent span must not carry: each makes Opik file it as an `llm` span.
@@ -38,5 +38,9 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
 }
 
 fn is_other_platform(k: &str) -> bool {
-    k.starts_with(langfuse::PREFIX) || k.starts_with(langsmith::PREFIX) || phoenix::PREFIXES.iter().any(|p| k.starts_with(p)) || k == phoenix::METADATA
+    k.starts_with(langfuse::PREFIX)
+        || k.starts_with(langsmith::PREFIX)
+        || k.starts_with(mlflow::PREFIX)
+        || phoenix::PREFIXES.iter().any(|p| k.starts_with(p))
+        || k == phoenix::METADATA
 }

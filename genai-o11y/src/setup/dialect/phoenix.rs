@@ -44,7 +44,7 @@ fn kind(op: Op) -> &'static str {
         Op::Agent => px::KIND_AGENT,
         Op::Retrieval => px::KIND_RETRIEVER,
         Op::Evaluation => px::KIND_EVALUATOR,
-        Op::Workflow | Op::Other => px::KIND_CHAIN,
+        Op::Workflow | Op::Memory | Op::Plan | Op::Other => px::KIND_CHAIN,
     }
 }
 

@@ -42,6 +42,7 @@ fn agent() -> Vec<KeyValue> {
         kv("openinference.span.kind", "AGENT"),
         kv("llm.model_name", "gpt-4o"),
         kv("input.value", "kept"),
+        kv("mlflow.spanType", "AGENT"),
     ]
 }
 
@@ -262,4 +263,108 @@ fn a_workflow_is_a_chain() {
     assert_eq!(get(&rewritten(Dialect::Phoenix, wf()), "openinference.span.kind"), Some("CHAIN"));
     assert_eq!(get(&rewritten(Dialect::Langfuse, wf()), "langfuse.observation.type"), Some("chain"));
     assert_eq!(get(&rewritten(Dialect::LangSmith, wf()), "langsmith.span.kind"), Some("chain"));
+}
+
+#[test]
+fn mlflow_types_every_operation_the_way_mlflow_names_them() {
+    let ty = |attrs: Vec<KeyValue>| get(&rewritten(Dialect::MLflow, attrs), "mlflow.spanType").map(str::to_owned);
+    let op = |name: &'static str| vec![kv("gen_ai.operation.name", name)];
+    for (operation, expected) in [
+        ("chat", "CHAT_MODEL"),
+        ("text_completion", "LLM"),
+        ("generate_content", "LLM"),
+        ("embeddings", "EMBEDDING"),
+        ("execute_tool", "TOOL"),
+        ("invoke_agent", "AGENT"),
+        ("create_agent", "AGENT"),
+        ("retrieval", "RETRIEVER"),
+        ("search_memory", "MEMORY"),
+        ("upsert_memory", "MEMORY"),
+        ("delete_memory_store", "MEMORY"),
+        ("invoke_workflow", "WORKFLOW"),
+        ("plan", "CHAIN"),
+    ] {
+        assert_eq!(ty(op(operation)).as_deref(), Some(expected), "{operation}");
+    }
+    assert_eq!(ty(vec![kv("gen_ai.evaluation.name", "toxicity")]).as_deref(), Some("EVALUATOR"));
+    assert_eq!(ty(vec![kv("http.route", "/x")]), None, "the application's own spans stay MLflow's UNKNOWN");
+    // What the application set wins: its own type, or another platform's kind MLflow reads first.
+    assert_eq!(ty(vec![kv("gen_ai.operation.name", "chat"), kv("mlflow.spanType", "PARSER")]).as_deref(), Some("PARSER"));
+    assert_eq!(ty(vec![kv("gen_ai.operation.name", "retrieval"), kv("openinference.span.kind", "RERANKER")]), None);
+    assert_eq!(ty(vec![kv("gen_ai.operation.name", "retrieval"), kv("langfuse.observation.type", "span")]), None);
+}
+
+#[test]
+fn mlflow_gets_a_retrievals_query_and_documents_as_its_own() {
+    let retrieval = || {
+        vec![
+            kv("gen_ai.operation.name", "retrieval"),
+            kv("gen_ai.data_source.id", "help-center"),
+            kv("gen_ai.retrieval.query.text", "How do I \"reset\" my password?"),
+            kv("gen_ai.retrieval.documents", r#"[{"id":"kb-12","score":0.91},{"id":"kb-40","score":0.77}]"#),
+        ]
+    };
+    let r = rewritten(Dialect::MLflow, retrieval());
+    let inputs: serde_json::Value = serde_json::from_str(get(&r, "mlflow.spanInputs").unwrap()).unwrap();
+    assert_eq!(inputs, serde_json::json!({"query": "How do I \"reset\" my password?"}));
+    let outputs: serde_json::Value = serde_json::from_str(get(&r, "mlflow.spanOutputs").unwrap()).unwrap();
+    assert_eq!(
+        outputs,
+        serde_json::json!([
+            {"page_content": "", "metadata": {"doc_uri": "kb-12", "score": 0.91}, "id": "kb-12"},
+            {"page_content": "", "metadata": {"doc_uri": "kb-40", "score": 0.77}, "id": "kb-40"},
+        ])
+    );
+    // Capture off: no query, no documents, nothing invented.
+    let off = rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "retrieval"), kv("genai_o11y.retrieval.document_count", 2_i64)]);
+    assert_eq!(get(&off, "mlflow.spanInputs"), None);
+    assert_eq!(get(&off, "mlflow.spanOutputs"), None);
+    // The application's own inputs and outputs win (MLflow's or OpenInference's keys).
+    let own = rewritten(Dialect::MLflow, retrieval().into_iter().chain([kv("mlflow.spanInputs", "mine"), kv("output.value", "theirs")]).collect());
+    assert_eq!(get(&own, "mlflow.spanInputs"), Some("mine"));
+    assert_eq!(get(&own, "mlflow.spanOutputs"), None, "MLflow reads output.value itself");
+    // Documents that are not the conventions' list are left out.
+    let bad = rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "retrieval"), kv("gen_ai.retrieval.documents", "{not json")]);
+    assert_eq!(get(&bad, "mlflow.spanOutputs"), None);
+}
+
+#[test]
+fn mlflow_gets_a_memory_operations_query_and_records() {
+    let search = rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "search_memory"), kv("gen_ai.memory.query.text", "favourite city")]);
+    assert_eq!(get(&search, "mlflow.spanType"), Some("MEMORY"));
+    assert_eq!(get(&search, "mlflow.spanInputs"), Some(r#"{"query":"favourite city"}"#));
+    assert_eq!(get(&search, "mlflow.spanOutputs"), None, "the records found are not captured, only their count");
+    let upsert = rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "upsert_memory"), kv("gen_ai.memory.records", r#"[{"fact":"likes Oslo"}]"#)]);
+    assert_eq!(get(&upsert, "mlflow.spanInputs"), Some(r#"{"records":[{"fact":"likes Oslo"}]}"#));
+    assert_eq!(get(&rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "delete_memory")]), "mlflow.spanInputs"), None);
+}
+
+#[test]
+fn mlflow_totals_an_embeddings_input_tokens() {
+    let e = rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "embeddings"), kv("gen_ai.usage.input_tokens", 12_i64)]);
+    assert_eq!(get(&e, "mlflow.chat.tokenUsage"), Some(r#"{"input_tokens":12,"total_tokens":12}"#));
+    // Output tokens, or no usage: MLflow's own translation totals it.
+    let with_output = rewritten(
+        Dialect::MLflow,
+        vec![kv("gen_ai.operation.name", "embeddings"), kv("gen_ai.usage.input_tokens", 12_i64), kv("gen_ai.usage.output_tokens", 0_i64)],
+    );
+    assert_eq!(get(&with_output, "mlflow.chat.tokenUsage"), None);
+    assert_eq!(get(&rewritten(Dialect::MLflow, vec![kv("gen_ai.operation.name", "embeddings")]), "mlflow.chat.tokenUsage"), None);
+    assert_eq!(get(&rewritten(Dialect::MLflow, chat()), "mlflow.chat.tokenUsage"), None, "a chat's usage is MLflow's translation");
+}
+
+#[test]
+fn mlflow_reads_the_conventions_itself_where_it_can() {
+    // Chat, tool and agent content, usage, model, session and user: MLflow's own translation.
+    for attrs in [chat(), tool(), agent(), attributed_tool()] {
+        let before = attrs.len();
+        let r = rewritten(Dialect::MLflow, attrs);
+        let added: Vec<&str> = r[before..].iter().map(|(k, _)| k.as_str()).collect();
+        assert!(added.iter().all(|k| *k == "mlflow.spanType" || k.starts_with("mlflow.traceTag.")), "{added:?}");
+    }
+    let a = rewritten(Dialect::MLflow, attributed_tool());
+    assert_eq!(get(&a, "mlflow.traceTag.app.dialect_feature"), Some("search"), "metadata as a trace tag");
+    assert_eq!(get(&a, "mlflow.traceTag.app.not_metadata"), None);
+    assert_eq!(get(&a, "session.id"), Some("s-1"));
+    assert_eq!(get(&a, "user.id"), Some("u-1"));
 }
