@@ -77,10 +77,13 @@ const RESULT: &str = r#"{"temp_c":18,"sky":"rain"}"#;
 #[test]
 fn phoenix_gets_openinference_kinds_tool_values_and_the_session() {
     let r = Receiver::start();
-    let [agent, chat, tool] = through(Preset::Phoenix, &[("PHOENIX_COLLECTOR_ENDPOINT", &r.endpoint())], &r);
+    let [agent, chat, tool] =
+        through(Preset::Phoenix, &[("PHOENIX_COLLECTOR_ENDPOINT", &r.endpoint()), ("OTEL_RESOURCE_ATTRIBUTES", "service.namespace=shop")], &r);
+    // Phoenix shows no resource: the service is in each span's metadata.
+    let service = ("metadata", s(r#"{"service.name":"dialect-test"}"#));
     // This agent has no parameters and returns `()`: no content, no input.value / output.value.
-    assert_eq!(platform_keys(&agent), expect(&[("openinference.span.kind", s("AGENT")), ("session.id", s("conv-42"))]));
-    assert_eq!(platform_keys(&chat), expect(&[("openinference.span.kind", s("LLM"))]), "Phoenix translates model, tokens and messages itself");
+    assert_eq!(platform_keys(&agent), expect(&[("openinference.span.kind", s("AGENT")), ("session.id", s("conv-42")), service.clone()]));
+    assert_eq!(platform_keys(&chat), expect(&[("openinference.span.kind", s("LLM")), service.clone()]), "Phoenix translates model, tokens and messages itself");
     assert_eq!(
         platform_keys(&tool),
         expect(&[
@@ -89,11 +92,12 @@ fn phoenix_gets_openinference_kinds_tool_values_and_the_session() {
             ("input.mime_type", s("application/json")),
             ("output.value", s(RESULT)),
             ("output.mime_type", s("application/json")),
+            service,
         ])
     );
-    // The project: the service name (no PHOENIX_PROJECT_NAME).
+    // The project: the service namespace (no PHOENIX_PROJECT_NAME).
     let traces: Vec<_> = r.requests().into_iter().filter(|q| q.path == "/v1/traces").collect();
-    assert!(!traces.is_empty() && traces.iter().all(|q| q.header("x-project-name") == Some("dialect-test")));
+    assert!(!traces.is_empty() && traces.iter().all(|q| q.header("x-project-name") == Some("shop")));
     // The conventions themselves are untouched.
     assert_eq!(tool.attr_str("gen_ai.tool.call.arguments").as_deref(), Some(ARGS));
     assert_eq!(chat.attr_str("gen_ai.request.model").as_deref(), Some("gpt-4o"));

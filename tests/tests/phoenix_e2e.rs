@@ -3,7 +3,8 @@
 //! on and once off, and Phoenix's own REST and GraphQL APIs must show what its users would see:
 //! the span kinds, the model, the token counts (cache included), the cost Phoenix computes, the
 //! chat messages (only with capture on), the tool's parameters and Input/Output, the session from
-//! `conversation_id`, and the project named after the service.
+//! `conversation_id`, and the project named after the service namespace; and a trace that spans
+//! two services lands in one project, repeatedly, whichever service's batch arrives first.
 //!
 //! Needs Phoenix in `.venv-phoenix/` (or `PHOENIX_VENV`): `bash scripts/install-phoenix.sh`.
 //!
@@ -58,6 +59,7 @@ fn run_agent_in(endpoint: &str, conversation: &str, capture: CaptureMode, attrib
     let guard = genai_o11y::init()
         .env_source(move |k| env.get(k).cloned())
         .service_name(SERVICE)
+        .service_namespace(SERVICE)
         .preset(Preset::Phoenix)
         .settings(Settings::default().capture(CaptureConfig::new(capture)))
         .log_format(LogFormat::Off)
@@ -85,6 +87,7 @@ fn run_retrieval_and_evaluation(endpoint: &str) {
     let guard = genai_o11y::init()
         .env_source(move |k| env.get(k).cloned())
         .service_name(SERVICE)
+        .service_namespace(SERVICE)
         .preset(Preset::Phoenix)
         .settings(Settings::default().capture(CaptureConfig::new(CaptureMode::SpanOnly)))
         .log_format(LogFormat::Off)
@@ -276,15 +279,117 @@ fn by_conversation<'a>(spans: &'a [Value], conversation: &str, name: &str) -> &'
     spans.iter().find(|s| s["name"] == name && &s["context"]["trace_id"] == trace).unwrap_or_else(|| panic!("no {name} in {conversation}'s trace"))
 }
 
+// ---- two services, one trace ----
+
+const SHOP: &str = "shop-e2e";
+
+/// Answers from the knowledge base.
+#[genai_o11y::genai_tool]
+fn lookup(topic: &str) -> String {
+    format!("kb: {topic}")
+}
+
+/// The agent service calls the knowledge-base service (on another thread, with a pipeline and a
+/// `service.name` of its own, the trace context passed in HTTP headers); `kb_first`: the
+/// knowledge base's batch is exported before the agent's (it flushes while the agent's root span
+/// is still open), else after.
+fn two_services(endpoint: &str, round: usize, kb_first: bool) -> String {
+    let setup = |service: &str| {
+        let env: HashMap<String, String> =
+            [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned()), ("OTEL_RESOURCE_ATTRIBUTES".to_owned(), format!("service.namespace={SHOP}"))]
+                .into();
+        genai_o11y::init().env_source(move |k| env.get(k).cloned()).service_name(service).preset(Preset::Phoenix).log_format(LogFormat::Off)
+    };
+    let agent_guard = setup("agent-svc").install_thread_local().unwrap();
+    let (to_kb, kb_rx) = std::sync::mpsc::channel::<http::HeaderMap>();
+    let (kb_done, done_rx) = std::sync::mpsc::channel::<()>();
+    let (kb_release, release_rx) = std::sync::mpsc::channel::<()>();
+    let kb_setup = setup("kb-svc");
+    let kb = std::thread::spawn(move || {
+        let guard = kb_setup.install_thread_local().unwrap();
+        let headers = kb_rx.recv().unwrap();
+        let span = tracing::info_span!("POST /lookup");
+        genai_o11y::propagation::set_parent(&span, genai_o11y::propagation::extract(&headers));
+        span.in_scope(|| lookup("rain"));
+        drop(span);
+        if !kb_first {
+            release_rx.recv().unwrap();
+        }
+        let report = guard.shutdown();
+        assert!(report.completed && report.spans_lost == 0, "{report:?}");
+        kb_done.send(()).unwrap();
+    });
+    #[genai_agent(name = "concierge")]
+    fn concierge(to_kb: &std::sync::mpsc::Sender<http::HeaderMap>, done: &std::sync::mpsc::Receiver<()>, kb_first: bool) -> String {
+        let mut headers = http::HeaderMap::new();
+        genai_o11y::propagation::inject(&mut headers);
+        to_kb.send(headers).unwrap();
+        if kb_first {
+            // The knowledge base's spans reach Phoenix while this agent span is still open.
+            done.recv().unwrap();
+        }
+        "done".to_owned()
+    }
+    let root = tracing::info_span!("round", n = round);
+    let trace_id = root.in_scope(|| {
+        use opentelemetry::trace::TraceContextExt as _;
+        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+        concierge(&to_kb, &done_rx, kb_first);
+        tracing::Span::current().context().span().span_context().trace_id().to_string()
+    });
+    drop(root);
+    let report = agent_guard.shutdown();
+    assert!(report.completed && report.spans_lost == 0, "{report:?}");
+    if !kb_first {
+        kb_release.send(()).unwrap();
+        done_rx.recv().unwrap();
+    }
+    kb.join().unwrap();
+    trace_id
+}
+
+/// Every span of a trace that spans two services is in the namespace's project, in rounds where
+/// either service's batch reaches Phoenix first; the service of each span shows in its metadata.
+fn one_project_per_trace(phoenix: &Phoenix) {
+    let traces: Vec<String> = (0..4).map(|round| two_services(&phoenix.endpoint(), round, round % 2 == 0)).collect();
+    let spans = poll(Duration::from_secs(60), "the two services' spans", || {
+        let body = get_json(phoenix.addr, &format!("/v1/projects/{SHOP}/spans?limit=1000"))?;
+        let spans = body["data"].as_array()?.clone();
+        (spans.len() >= traces.len() * 4).then_some(spans)
+    });
+    for t in &traces {
+        let of_trace: Vec<&Value> = spans.iter().filter(|s| s["context"]["trace_id"].as_str() == Some(t)).collect();
+        let names: Vec<&str> = of_trace.iter().filter_map(|s| s["name"].as_str()).collect();
+        for expected in ["round", "invoke_agent concierge", "POST /lookup", "execute_tool lookup"] {
+            assert!(names.contains(&expected), "trace {t}: {expected} is not in project {SHOP}: {names:?}");
+        }
+        let service_of = |name: &str| {
+            let s = of_trace.iter().find(|s| s["name"] == name).unwrap();
+            // Phoenix parses the `metadata` JSON and its REST API shows it flattened.
+            s["attributes"]["metadata.service.name"].as_str().map(str::to_owned)
+        };
+        assert_eq!(service_of("invoke_agent concierge").as_deref(), Some("agent-svc"));
+        assert_eq!(service_of("execute_tool lookup").as_deref(), Some("kb-svc"));
+    }
+    let projects = get_json(phoenix.addr, "/v1/projects").expect("projects");
+    let names: Vec<&str> = projects["data"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+    assert!(!names.contains(&"agent-svc") && !names.contains(&"kb-svc"), "no project per service: {names:?}");
+    if let Some(default) = get_json(phoenix.addr, "/v1/projects/default/spans?limit=1000") {
+        let stray = default["data"].as_array().into_iter().flatten().filter(|s| traces.iter().any(|t| s["context"]["trace_id"].as_str() == Some(t))).count();
+        assert_eq!(stray, 0, "no span of these traces in the default project");
+    }
+}
+
 fn check(phoenix: &Phoenix) {
     let addr = phoenix.addr;
+    one_project_per_trace(phoenix);
     run_agent(&phoenix.endpoint(), "conv-capture-on", CaptureMode::SpanOnly);
     run_agent(&phoenix.endpoint(), "conv-capture-off", CaptureMode::NoContent);
     let attribution = Attribution::new().session_id("sess-attributed").user_id("user-7").tags(["beta", "eu"]).metadata("app.feature", "packing");
     run_agent_in(&phoenix.endpoint(), "conv-attributed", CaptureMode::NoContent, Some(attribution));
     run_retrieval_and_evaluation(&phoenix.endpoint());
 
-    // The project is the service name (the preset's `x-project-name`), not `default`.
+    // The project is the service namespace (the preset's `x-project-name`), not `default`.
     let projects = poll(Duration::from_secs(60), "the project", || {
         let p = get_json(addr, "/v1/projects")?;
         let names: Vec<String> = p["data"].as_array()?.iter().filter_map(|p| p["name"].as_str().map(str::to_owned)).collect();

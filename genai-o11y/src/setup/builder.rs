@@ -148,6 +148,12 @@ impl Setup {
         self.service_name = Some(name.into());
         self
     }
+    /// `service.namespace`: the services of one application share it, and the presets send their
+    /// traces to the platform project of that name (unless the platform's own project variable
+    /// is set), so a trace that spans them lands in one project.
+    pub fn service_namespace(self, namespace: impl Into<String>) -> Self {
+        self.resource_attribute("service.namespace", namespace)
+    }
     /// A resource attribute (added to `OTEL_RESOURCE_ATTRIBUTES`).
     pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.resource.push(KeyValue::new(key.into(), value.into()));

@@ -218,7 +218,7 @@ fn apply_preset(setup: &Setup, env: Env<'_>) -> Result<(OtlpCode, Vec<KeyValue>)
     let mut resource = setup.resource.clone();
     #[cfg(feature = "otlp")]
     if let Some(p) = setup.preset {
-        let t = p.resolve(env, &service_name(setup, env)?)?;
+        let t = p.resolve(env, service_namespace(setup, env)?.as_deref())?;
         otlp.traces_url = Some((t.traces_url, t.url_source));
         otlp.protocol = Some(config::Protocol::HttpProtobuf);
         otlp.headers.extend(t.headers.into_iter().map(|(k, v)| (k, v, Source::Code("Setup::preset()"))));
@@ -257,6 +257,19 @@ fn service_name(setup: &Setup, env: Env<'_>) -> Result<String, SetupError> {
         None => None,
     };
     Ok(from_attrs.unwrap_or_else(|| "unknown_service".to_owned()))
+}
+
+/// `service.namespace` from the code's resource attributes, else from `OTEL_RESOURCE_ATTRIBUTES`.
+#[cfg(feature = "otlp")]
+fn service_namespace(setup: &Setup, env: Env<'_>) -> Result<Option<String>, SetupError> {
+    const KEY: &str = "service.namespace";
+    if let Some(kv) = setup.resource.iter().rev().find(|kv| kv.key.as_str() == KEY) {
+        return Ok(Some(kv.value.as_str().into_owned()));
+    }
+    Ok(match env("OTEL_RESOURCE_ATTRIBUTES") {
+        Some(v) => config::parse_resource_attributes(&v)?.into_iter().rev().find(|(k, _)| k == KEY).map(|(_, v)| v),
+        None => None,
+    })
 }
 
 /// Where each OTLP signal goes (resolved before anything is built, so that their secrets are

@@ -4,7 +4,7 @@
 //! | preset | variables | endpoint | authentication |
 //! |---|---|---|---|
 //! | Langfuse | `LANGFUSE_PUBLIC_KEY`, `LANGFUSE_SECRET_KEY` (required), `LANGFUSE_HOST` (default `https://cloud.langfuse.com`) | `{host}/api/public/otel/v1/traces` | `Authorization: Basic base64(public:secret)`, `x-langfuse-ingestion-version: 4` |
-//! | Phoenix | `PHOENIX_COLLECTOR_ENDPOINT` (default `http://localhost:6006`), `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`, `PHOENIX_PROJECT_NAME` (default: the service name) | `{endpoint}/v1/traces` | `Authorization: Bearer {key}` when a key is set; project as header `x-project-name` (unless `PHOENIX_CLIENT_HEADERS` sets it) and resource attribute `openinference.project.name` |
+//! | Phoenix | `PHOENIX_COLLECTOR_ENDPOINT` (default `http://localhost:6006`), `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`, `PHOENIX_PROJECT_NAME` (default: the resource's `service.namespace`, else Phoenix's `default` project) | `{endpoint}/v1/traces` | `Authorization: Bearer {key}` when a key is set; project as header `x-project-name` (unless `PHOENIX_CLIENT_HEADERS` sets it) and resource attribute `openinference.project.name` |
 //! | LangSmith | `LANGSMITH_API_KEY` (required), `LANGSMITH_ENDPOINT` (default `https://api.smith.langchain.com`), `LANGSMITH_PROJECT` | `{endpoint}/otel/v1/traces` | `x-api-key: {key}`, `Langsmith-Project: {project}` |
 //! | Opik | `OPIK_URL_OVERRIDE` (default `https://www.comet.com/opik/api`), `OPIK_API_KEY`, `OPIK_WORKSPACE`, `OPIK_PROJECT_NAME` | `{url}/v1/private/otel/v1/traces` | `Authorization: {key}`, `Comet-Workspace: {workspace}`, `projectName: {project}` |
 //! | MLflow | `MLFLOW_TRACKING_URI` (default `http://localhost:5000`), `MLFLOW_EXPERIMENT_ID` (default `0`, the Default experiment), `MLFLOW_RUN_ID`, `MLFLOW_TRACKING_TOKEN` or `MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD` | `{tracking uri}/v1/traces` | `x-mlflow-experiment-id: {id}`, `x-mlflow-run-id: {run}`; `Authorization: Bearer {token}` or `Basic base64(user:password)` |
@@ -87,9 +87,12 @@ impl Preset {
         }
     }
 
-    /// Resolves the preset from the environment; `service` is the service name (Phoenix's
-    /// default project).
-    pub(crate) fn resolve(self, env: Env<'_>, service: &str) -> Result<PresetTarget, SetupError> {
+    /// Resolves the preset from the environment. `namespace` is the resource's
+    /// `service.namespace`: the default project (Phoenix, LangSmith, Opik) when the platform's own
+    /// project variable is not set, so that the services of one application, which share it, send
+    /// a trace that spans them to one project. Without either, the platform's default project.
+    pub(crate) fn resolve(self, env: Env<'_>, namespace: Option<&str>) -> Result<PresetTarget, SetupError> {
+        let project = |var: &'static str| env(var).or_else(|| namespace.map(str::to_owned));
         let missing = |name: &'static str| SetupError::MissingVariable { source: Source::Env(name), needed_by: self.path() };
         let need = |name: &'static str| env(name).ok_or_else(|| missing(name));
         let mut url_source = Source::Code("Setup::preset()");
@@ -119,11 +122,10 @@ impl Preset {
                 if let Some(h) = env("PHOENIX_CLIENT_HEADERS") {
                     headers.extend(parse_headers(Source::Env("PHOENIX_CLIENT_HEADERS"), &h)?);
                 }
-                let project = env(px::PROJECT_ENV);
-                if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(px::PROJECT_HEADER)) {
-                    headers.push((px::PROJECT_HEADER.to_owned(), project.clone().unwrap_or_else(|| service.to_owned())));
-                }
-                if let Some(p) = project {
+                if let Some(p) = project(px::PROJECT_ENV) {
+                    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(px::PROJECT_HEADER)) {
+                        headers.push((px::PROJECT_HEADER.to_owned(), p.clone()));
+                    }
                     resource.push((px::PROJECT_RESOURCE.to_owned(), p));
                 }
                 let endpoint = base("PHOENIX_COLLECTOR_ENDPOINT", "http://localhost:6006")?;
@@ -136,7 +138,7 @@ impl Preset {
             Preset::LangSmith => {
                 let key = env("LANGSMITH_API_KEY").or_else(|| env("LANGCHAIN_API_KEY")).ok_or_else(|| missing("LANGSMITH_API_KEY"))?;
                 headers.push(("x-api-key".to_owned(), key));
-                if let Some(p) = env("LANGSMITH_PROJECT") {
+                if let Some(p) = project("LANGSMITH_PROJECT") {
                     headers.push(("langsmith-project".to_owned(), p));
                 }
                 format!("{}/otel/v1/traces", base("LANGSMITH_ENDPOINT", "https://api.smith.langchain.com")?)
@@ -148,7 +150,7 @@ impl Preset {
                 if let Some(ws) = env("OPIK_WORKSPACE") {
                     headers.push(("comet-workspace".to_owned(), ws));
                 }
-                if let Some(p) = env("OPIK_PROJECT_NAME") {
+                if let Some(p) = project("OPIK_PROJECT_NAME") {
                     headers.push(("projectname".to_owned(), p));
                 }
                 format!("{}/v1/private/otel/v1/traces", base("OPIK_URL_OVERRIDE", "https://www.comet.com/opik/api")?)
@@ -220,20 +222,20 @@ mod tests {
     #[test]
     fn langfuse() {
         let t = Preset::Langfuse
-            .resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "pk-lf-1"), ("LANGFUSE_SECRET_KEY", "sk-lf-2"), ("LANGFUSE_HOST", "http://localhost:3000/")]), "svc")
+            .resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "pk-lf-1"), ("LANGFUSE_SECRET_KEY", "sk-lf-2"), ("LANGFUSE_HOST", "http://localhost:3000/")]), None)
             .unwrap();
         assert_eq!(t.traces_url, "http://localhost:3000/api/public/otel/v1/traces");
         assert_eq!(t.headers[0], ("authorization".into(), "Basic cGstbGYtMTpzay1sZi0y".into()));
         assert!(
-            matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")]), "svc"), Err(SetupError::MissingVariable { source: Source::Env(v), .. }) if v == "LANGFUSE_SECRET_KEY")
+            matches!(Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "x")]), None), Err(SetupError::MissingVariable { source: Source::Env(v), .. }) if v == "LANGFUSE_SECRET_KEY")
         );
-        let cloud = Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "a"), ("LANGFUSE_SECRET_KEY", "b")]), "svc").unwrap();
+        let cloud = Preset::Langfuse.resolve(&env(&[("LANGFUSE_PUBLIC_KEY", "a"), ("LANGFUSE_SECRET_KEY", "b")]), None).unwrap();
         assert_eq!(cloud.traces_url, "https://cloud.langfuse.com/api/public/otel/v1/traces");
     }
 
     #[test]
     fn debug_shows_header_names_only() {
-        let t = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "sk-SECRET-4242"), ("LANGSMITH_ENDPOINT", "http://ls:1")]), "svc").unwrap();
+        let t = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "sk-SECRET-4242"), ("LANGSMITH_ENDPOINT", "http://ls:1")]), None).unwrap();
         let d = format!("{t:?}");
         assert!(!d.contains("SECRET") && d.contains(r#""x-api-key": "<redacted>""#), "{d}");
         assert_eq!(t.url_source, Source::Env("LANGSMITH_ENDPOINT"));
@@ -241,33 +243,46 @@ mod tests {
 
     #[test]
     fn phoenix_langsmith_opik() {
-        let p = Preset::Phoenix.resolve(&env(&[("PHOENIX_API_KEY", "k"), ("PHOENIX_PROJECT_NAME", "agents")]), "svc").unwrap();
+        let p = Preset::Phoenix.resolve(&env(&[("PHOENIX_API_KEY", "k"), ("PHOENIX_PROJECT_NAME", "agents")]), None).unwrap();
         assert_eq!(p.traces_url, "http://localhost:6006/v1/traces");
         assert_eq!(p.headers, vec![("authorization".into(), "Bearer k".into()), ("x-project-name".into(), "agents".into())]);
-        let d = Preset::Phoenix.resolve(&env(&[]), "svc").unwrap();
-        assert_eq!(d.headers, vec![("x-project-name".into(), "svc".into())], "the project defaults to the service name");
+        let d = Preset::Phoenix.resolve(&env(&[]), None).unwrap();
+        assert_eq!(
+            d.headers,
+            vec![],
+            "no project: Phoenix's `default` (not the service's name: a trace spanning services would land in whichever project's batch came first)"
+        );
+        let n = Preset::Phoenix.resolve(&env(&[]), Some("shop")).unwrap();
+        assert_eq!(n.headers, vec![("x-project-name".into(), "shop".into())], "the project defaults to service.namespace");
+        assert_eq!(n.resource, vec![("openinference.project.name".into(), "shop".into())]);
+        let v = Preset::Phoenix.resolve(&env(&[("PHOENIX_PROJECT_NAME", "agents")]), Some("shop")).unwrap();
+        assert_eq!(v.headers, vec![("x-project-name".into(), "agents".into())], "the variable wins over the namespace");
+        let l = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "k")]), Some("shop")).unwrap();
+        assert!(l.headers.contains(&("langsmith-project".into(), "shop".into())));
+        let o = Preset::Opik.resolve(&env(&[]), Some("shop")).unwrap();
+        assert!(o.headers.contains(&("projectname".into(), "shop".into())));
         assert!(d.resource.is_empty());
-        let h = Preset::Phoenix.resolve(&env(&[("PHOENIX_CLIENT_HEADERS", "x-project-name=mine")]), "svc").unwrap();
+        let h = Preset::Phoenix.resolve(&env(&[("PHOENIX_CLIENT_HEADERS", "x-project-name=mine")]), None).unwrap();
         assert_eq!(h.headers, vec![("x-project-name".into(), "mine".into())], "PHOENIX_CLIENT_HEADERS wins");
         assert_eq!(p.resource, vec![("openinference.project.name".into(), "agents".into())]);
-        let l = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "lsv2"), ("LANGSMITH_PROJECT", "p")]), "svc").unwrap();
+        let l = Preset::LangSmith.resolve(&env(&[("LANGSMITH_API_KEY", "lsv2"), ("LANGSMITH_PROJECT", "p")]), None).unwrap();
         assert_eq!(l.traces_url, "https://api.smith.langchain.com/otel/v1/traces");
         assert_eq!(l.headers, vec![("x-api-key".into(), "lsv2".into()), ("langsmith-project".into(), "p".into())]);
-        assert!(Preset::LangSmith.resolve(&env(&[]), "svc").is_err());
+        assert!(Preset::LangSmith.resolve(&env(&[]), None).is_err());
         let o = Preset::Opik
             .resolve(
                 &env(&[("OPIK_URL_OVERRIDE", "http://localhost:5173/api"), ("OPIK_API_KEY", "k"), ("OPIK_WORKSPACE", "w"), ("OPIK_PROJECT_NAME", "p")]),
-                "svc",
+                None,
             )
             .unwrap();
         assert_eq!(o.traces_url, "http://localhost:5173/api/v1/private/otel/v1/traces");
         assert_eq!(o.headers.len(), 3);
-        assert!(Preset::Phoenix.resolve(&env(&[("PHOENIX_COLLECTOR_ENDPOINT", "not a url")]), "svc").is_err());
+        assert!(Preset::Phoenix.resolve(&env(&[("PHOENIX_COLLECTOR_ENDPOINT", "not a url")]), None).is_err());
     }
 
     #[test]
     fn mlflow() {
-        let d = Preset::MLflow.resolve(&env(&[]), "svc").unwrap();
+        let d = Preset::MLflow.resolve(&env(&[]), None).unwrap();
         assert_eq!(d.traces_url, "http://localhost:5000/v1/traces");
         assert_eq!(d.headers, vec![("x-mlflow-experiment-id".into(), "0".into())], "the Default experiment");
         assert_eq!(d.url_source, Source::Code("Setup::preset()"));
@@ -281,7 +296,7 @@ mod tests {
                     ("MLFLOW_TRACKING_TOKEN", "tok"),
                     ("MLFLOW_EXPERIMENT_NAME", "ignored when the id is set"),
                 ]),
-                "svc",
+                None,
             )
             .unwrap();
         assert_eq!(t.traces_url, "http://127.0.0.1:5001/v1/traces");
@@ -290,21 +305,21 @@ mod tests {
             t.headers,
             vec![("x-mlflow-experiment-id".into(), "42".into()), ("x-mlflow-run-id".into(), "run-7".into()), ("authorization".into(), "Bearer tok".into())]
         );
-        let full = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_URI", "https://mlflow.internal/v1/traces")]), "svc").unwrap();
+        let full = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_URI", "https://mlflow.internal/v1/traces")]), None).unwrap();
         assert_eq!(full.traces_url, "https://mlflow.internal/v1/traces");
-        let basic = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_USERNAME", "pk-lf-1"), ("MLFLOW_TRACKING_PASSWORD", "sk-lf-2")]), "svc").unwrap();
+        let basic = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_USERNAME", "pk-lf-1"), ("MLFLOW_TRACKING_PASSWORD", "sk-lf-2")]), None).unwrap();
         assert_eq!(basic.headers[1], ("authorization".into(), "Basic cGstbGYtMTpzay1sZi0y".into()));
         assert!(matches!(
-            Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_USERNAME", "u")]), "svc"),
+            Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_USERNAME", "u")]), None),
             Err(SetupError::MissingVariable { source: Source::Env("MLFLOW_TRACKING_PASSWORD"), .. })
         ));
         // A name is not looked up: an error naming the id, never the Default experiment.
-        let named = Preset::MLflow.resolve(&env(&[("MLFLOW_EXPERIMENT_NAME", "agents")]), "svc");
+        let named = Preset::MLflow.resolve(&env(&[("MLFLOW_EXPERIMENT_NAME", "agents")]), None);
         assert!(matches!(&named, Err(SetupError::MissingVariable { source: Source::Env("MLFLOW_EXPERIMENT_ID"), .. })), "{named:?}");
         assert!(format!("{:?}", named.unwrap_err()).contains("MLFLOW_EXPERIMENT_NAME"));
         // MLflow's other tracking URIs are not OTLP endpoints.
         for uri in ["databricks", "file:./mlruns", "sqlite:///mlflow.db"] {
-            let e = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_URI", uri)]), "svc");
+            let e = Preset::MLflow.resolve(&env(&[("MLFLOW_TRACKING_URI", uri)]), None);
             assert!(matches!(e, Err(SetupError::InvalidEndpoint { source: Source::Env("MLFLOW_TRACKING_URI"), .. })), "{uri}");
         }
         let d = format!("{t:?}");

@@ -16,7 +16,7 @@
 //!
 //! | dialect | adds | removes |
 //! |---|---|---|
-//! | Phoenix | `openinference.span.kind`; `input.value` / `output.value` (+ `_mime_type`) on tool and agent spans; `session.id` from `gen_ai.conversation.id`; the attribution's tags as `tag.tags`, its metadata as `metadata` (JSON) | nothing |
+//! | Phoenix | `openinference.span.kind`; `input.value` / `output.value` (+ `_mime_type`) on tool and agent spans; `session.id` from `gen_ai.conversation.id`; the attribution's tags as `tag.tags`, its metadata and the resource's `service.name` as `metadata` (JSON) | nothing |
 //! | Langfuse | `langfuse.observation.type`; `langfuse.session.id`, `langfuse.user.id`; `gen_ai.usage.cost` from the computed cost (USD); on generation spans `langfuse.observation.prompt.name` / `.version` from `gen_ai.prompt.name` / `version`; the attribution's tags as `langfuse.trace.tags`, its metadata as `langfuse.trace.metadata.<key>` | nothing |
 //! | LangSmith | `langsmith.span.kind`; `gen_ai.system`; `langsmith.metadata.ls_model_name` / `ls_provider` / `conversation_id` / `session_id` / `user_id`; the attribution's tags as `langsmith.span.tags`, its metadata as `langsmith.metadata.<key>` | renames the operation `embeddings` to `embedding` |
 //! | Opik | `gen_ai.system` (not on agent spans); the attribution's tags as `opik.tags`, its user and metadata as `opik.metadata.user_id` / `<key>` | on agent spans: model, usage, messages, system instructions; everywhere: other platforms' keys, and `user.id`, `genai_o11y.tags` and the metadata keys once renamed |
@@ -60,7 +60,7 @@ pub enum Dialect {
 impl Dialect {
     /// `exporter` with this dialect applied to every span it exports.
     pub fn wrap<E: SpanExporter>(self, exporter: E) -> DialectExporter<E> {
-        DialectExporter { inner: exporter, dialect: self }
+        DialectExporter { inner: exporter, dialect: self, origin: Origin::default() }
     }
 
     /// Rewrites one span's attributes.
@@ -68,9 +68,15 @@ impl Dialect {
         self.rewrite(&mut span.attributes)
     }
 
-    /// Rewrites a span's attributes (what [`Dialect::apply`] does to a `SpanData`).
+    /// Rewrites a span's attributes (what [`Dialect::apply`] does to a `SpanData`), without
+    /// the exporter's resource.
     pub fn rewrite(self, attributes: &mut Vec<KeyValue>) {
-        let mut a = Attrs(attributes);
+        self.rewrite_from(attributes, &Origin::default())
+    }
+
+    /// Rewrites a span's attributes, knowing the resource of the process that made it.
+    pub(crate) fn rewrite_from(self, attributes: &mut Vec<KeyValue>, origin: &Origin) {
+        let mut a = Attrs(attributes, origin);
         match self {
             Dialect::Phoenix => phoenix::rewrite(&mut a),
             Dialect::Langfuse => langfuse::rewrite(&mut a),
@@ -86,6 +92,35 @@ impl Dialect {
 pub struct DialectExporter<E> {
     inner: E,
     dialect: Dialect,
+    origin: Origin,
+}
+
+/// What the dialects read of the resource (the SDK hands it to the exporter): platforms that show
+/// no resource get the service on each span, and Langfuse wants environment and release on every
+/// observation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Origin {
+    /// `service.name`.
+    pub(crate) service_name: Option<String>,
+    /// `service.namespace`.
+    pub(crate) service_namespace: Option<String>,
+    /// `service.version`.
+    pub(crate) service_version: Option<String>,
+    /// `deployment.environment.name` (or the older `deployment.environment`).
+    pub(crate) environment: Option<String>,
+}
+
+impl Origin {
+    /// The fields of `resource`.
+    pub(crate) fn of(resource: &Resource) -> Origin {
+        let get = |k: &'static str| resource.get(&opentelemetry::Key::from_static_str(k)).map(|v| v.as_str().into_owned());
+        Origin {
+            service_name: get("service.name"),
+            service_namespace: get("service.namespace"),
+            service_version: get("service.version"),
+            environment: get("deployment.environment.name").or_else(|| get("deployment.environment")),
+        }
+    }
 }
 
 impl<E> DialectExporter<E> {
@@ -102,7 +137,7 @@ impl<E> DialectExporter<E> {
 impl<E: SpanExporter> SpanExporter for DialectExporter<E> {
     async fn export(&self, mut batch: Vec<SpanData>) -> OTelSdkResult {
         for span in &mut batch {
-            self.dialect.apply(span);
+            self.dialect.rewrite_from(&mut span.attributes, &self.origin);
         }
         self.inner.export(batch).await
     }
@@ -113,6 +148,7 @@ impl<E: SpanExporter> SpanExporter for DialectExporter<E> {
         self.inner.force_flush()
     }
     fn set_resource(&mut self, resource: &Resource) {
+        self.origin = Origin::of(resource);
         self.inner.set_resource(resource)
     }
 }
@@ -144,9 +180,13 @@ pub(super) enum Op {
 }
 
 /// A span's attributes, with the lookups the dialects need.
-pub(super) struct Attrs<'a>(&'a mut Vec<KeyValue>);
+pub(super) struct Attrs<'a>(&'a mut Vec<KeyValue>, &'a Origin);
 
 impl Attrs<'_> {
+    /// The resource of the process that made the span.
+    pub(super) fn origin(&self) -> &Origin {
+        self.1
+    }
     pub(super) fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().rev().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)
     }

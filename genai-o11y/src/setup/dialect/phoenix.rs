@@ -9,6 +9,9 @@ use super::{content_value, Attrs, Op};
 use crate::semconv::platforms::phoenix as px;
 use crate::semconv::v1_41 as sc;
 
+/// The resource attribute shown in the metadata.
+const SERVICE_NAME: &str = "service.name";
+
 pub(super) fn rewrite(a: &mut Attrs<'_>) {
     let op = a.op();
     a.add(px::SPAN_KIND, kind(op));
@@ -29,7 +32,14 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     if !tags.is_empty() {
         a.add(px::TAGS, Value::Array(Array::String(tags.into_iter().map(StringValue::from).collect())));
     }
-    let metadata = a.metadata();
+    // Phoenix shows no resource: the service that made the span goes into its metadata (shown
+    // with the span, and filterable as `metadata['service.name']`).
+    let mut metadata = a.metadata();
+    if let Some(service) = a.origin().service_name.clone() {
+        if !metadata.iter().any(|(k, _)| k == SERVICE_NAME) {
+            metadata.push((SERVICE_NAME.to_owned(), service));
+        }
+    }
     if !metadata.is_empty() {
         let object: serde_json::Map<String, serde_json::Value> = metadata.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
         a.add(px::METADATA, serde_json::Value::Object(object).to_string());

@@ -200,6 +200,26 @@ fn the_wrapper_rewrites_each_exported_span() {
     assert_eq!(spans[0].attributes.iter().find(|kv| kv.key.as_str() == "gen_ai.system").map(|kv| kv.value.as_str().into_owned()), Some("anthropic".into()));
 }
 
+#[test]
+fn phoenix_shows_the_service_of_each_span_in_its_metadata() {
+    use opentelemetry::trace::{Tracer as _, TracerProvider as _};
+    let memory = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+    let resource = opentelemetry_sdk::Resource::builder_empty().with_service_name("kb-svc").with_attribute(KeyValue::new("service.namespace", "shop")).build();
+    let tp = opentelemetry_sdk::trace::SdkTracerProvider::builder().with_resource(resource).with_simple_exporter(Dialect::Phoenix.wrap(memory.clone())).build();
+    tp.tracer("t").in_span("execute_tool search", |cx| {
+        use opentelemetry::trace::TraceContextExt as _;
+        cx.span().set_attribute(kv("gen_ai.operation.name", "execute_tool"));
+    });
+    let spans = memory.get_finished_spans().unwrap();
+    let metadata = spans[0].attributes.iter().find(|kv| kv.key.as_str() == "metadata").map(|kv| kv.value.as_str().into_owned());
+    assert_eq!(metadata.as_deref(), Some(r#"{"service.name":"kb-svc"}"#));
+    // Beside the attribution's metadata, which keeps its place.
+    let mut attrs = attributed_tool();
+    Dialect::Phoenix.rewrite_from(&mut attrs, &super::Origin { service_name: Some("agent-svc".into()), ..Default::default() });
+    let attrs: Vec<(String, String)> = attrs.into_iter().map(|kv| (kv.key.as_str().to_owned(), kv.value.as_str().into_owned())).collect();
+    assert_eq!(get(&attrs, "metadata"), Some(r#"{"app.dialect_feature":"search","service.name":"agent-svc"}"#));
+}
+
 /// A tool span as the attribution processor leaves it (the metadata key registered as such by
 /// `Attribution::metadata`).
 fn attributed_tool() -> Vec<KeyValue> {
