@@ -20,15 +20,27 @@ use crate::parse::{Args, UsageArg};
 use crate::shape::{adapter_of, erase_impl_trait, has_impl_trait, is_concrete, stream_out, wrapped_output, Shape, StreamOut, FUTURE};
 
 /// The instrumented item, or the original one when telemetry is compiled out.
+///
+/// The function item itself is emitted here, as written (attributes, signature, the body's inner
+/// attributes, the body's braces); only what is inside its body goes through the runtime's
+/// `select!`, so an unused annotated function gets the `dead_code` warning a plain one gets.
 pub fn expand(kind: MacroKind, args: &Args, item: FnItem) -> TokenStream {
     let krate = args.krate();
-    let (instrumented, original) = generate(kind, args, item, &krate);
-    quote! {
-        #krate::__private::select! {
-            instrumented { #instrumented }
-            original { #original }
-        }
-    }
+    let (head, body_span, inner_attrs, instrumented, original) = generate(kind, args, item, &krate);
+    // The body's braces keep the user's span: a function whose span ends in tokens of this
+    // macro's expansion counts as macro-made, and macro-made functions get no `dead_code` warning.
+    let mut body = proc_macro2::Group::new(
+        Delimiter::Brace,
+        quote! {
+            #inner_attrs
+            #krate::__private::select! {
+                instrumented { { #instrumented } }
+                original { { #original } }
+            }
+        },
+    );
+    body.set_span(body_span);
+    quote!(#head #body)
 }
 
 /// Lints the generated code may trip and the user's code would not.
@@ -63,8 +75,9 @@ struct Ctx<'a> {
     output_ty: Type,
 }
 
-/// The instrumented function, and the original one for `--cfg genai_o11y_disabled`.
-fn generate(kind: MacroKind, args: &Args, item: FnItem, krate: &TokenStream) -> (TokenStream, TokenStream) {
+/// The function's head (attributes, visibility, signature), the body's inner attributes, and the
+/// instrumented body and the original one (for `--cfg genai_o11y_disabled`), as statements.
+fn generate(kind: MacroKind, args: &Args, item: FnItem, krate: &TokenStream) -> (TokenStream, Span, TokenStream, TokenStream, TokenStream) {
     let ret_ty: Type = match &item.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
         ReturnType::Type(_, ty) => (**ty).clone(),
@@ -107,19 +120,20 @@ fn generate(kind: MacroKind, args: &Args, item: FnItem, krate: &TokenStream) -> 
 
     let start = start(&cx, &item, stream.is_some());
     let body = item.body.clone().expect("validated: the function has a body");
+    let body_span = match body.clone().into_iter().next() {
+        Some(TokenTree::Group(g)) => g.span(),
+        _ => Span::call_site(),
+    };
+    // The body's inner attributes (`#![allow(..)]`) stay first in the function's body.
+    let (inner_attrs, stmts) = split_inner_attributes(&body);
+    let body = quote!({ #stmts });
     let original = original(&cx, &item, &start, stream.as_ref(), &output_ty, &body);
     let new_body = match &stream {
         Some(st) => stream_body(&cx, st, start, body),
         None => plain_body(&cx, &item, start, body),
     };
     let FnItem { attrs, vis, defaultness, sig, .. } = item;
-    let instrumented = quote! {
-        #(#attrs)*
-        #vis #defaultness #sig {
-            #new_body
-        }
-    };
-    (instrumented, original)
+    (quote!(#(#attrs)* #vis #defaultness #sig), body_span, inner_attrs, new_body, original)
 }
 
 /// The function as written, for builds with telemetry compiled out, with the arguments still
@@ -153,15 +167,10 @@ fn original(cx: &Ctx<'_>, item: &FnItem, start: &TokenStream, stream: Option<&St
             #p::check_classifier::<#ty, _>(|__genai_o11y_out, __genai_o11y_capturing| #classify);
         });
     }
-    let (inner_attrs, stmts) = split_inner_attributes(body);
-    let FnItem { attrs, vis, defaultness, sig, .. } = item;
+    let stmts = body_statements(body);
     quote! {
-        #(#attrs)*
-        #vis #defaultness #sig {
-            #inner_attrs
-            #checks
-            #stmts
-        }
+        #checks
+        #stmts
     }
 }
 
@@ -350,7 +359,12 @@ fn capture_at_entry(cx: &Ctx<'_>, item: &FnItem) -> TokenStream {
                     #call(&mut __genai_o11y_call, #p::ContentKind::#variant, &(#e));
                 });
             }
-            None if arg.default == Default::Parameters => out.extend(capture_parameters(cx.kind, p, item, &variant)),
+            None if arg.default == Default::Parameters => {
+                // A tool's call id is not one of its arguments: the parameters its `call_id`
+                // names are left out.
+                let skip = cx.args.get("call_id").map(|g| idents_in(&g.value)).unwrap_or_default();
+                out.extend(capture_parameters(cx.kind, p, item, &variant, &skip))
+            }
             None => {}
         }
     }
@@ -364,13 +378,32 @@ fn capture_at_entry(cx: &Ctx<'_>, item: &FnItem) -> TokenStream {
     }
 }
 
-/// The function's parameters as a JSON object, each captured if it is serializable.
-fn capture_parameters(kind: MacroKind, p: &TokenStream, item: &FnItem, variant: &syn::Ident) -> TokenStream {
+/// The variables an expression reads (`call.id.clone()` → `call`; `call_id` → `call_id`).
+fn idents_in(e: &Expr) -> Vec<String> {
+    struct Paths(Vec<String>);
+    impl<'a> syn::visit::Visit<'a> for Paths {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            if let Some(i) = p.path.get_ident() {
+                self.0.push(i.unraw().to_string());
+            }
+        }
+    }
+    let mut v = Paths(Vec::new());
+    syn::visit::Visit::visit_expr(&mut v, e);
+    v.0
+}
+
+/// The function's parameters as a JSON object, each captured if it is serializable, but those
+/// named in `skip`.
+fn capture_parameters(kind: MacroKind, p: &TokenStream, item: &FnItem, variant: &syn::Ident, skip: &[String]) -> TokenStream {
     let mut inserts = TokenStream::new();
     for input in &item.sig.inputs {
         if let syn::FnArg::Typed(pt) = input {
             if let syn::Pat::Ident(pi) = &*pt.pat {
                 let ident = &pi.ident;
+                if skip.contains(&ident.unraw().to_string()) {
+                    continue;
+                }
                 let name = ident.unraw().to_string();
                 inserts.extend(quote! {
                     if let ::core::option::Option::Some(v) = #p::json_of!(&#ident) {

@@ -19,14 +19,23 @@ use crate::usage::{HasUsage, ReportsUsage};
 /// A borrowed value under dispatch.
 pub struct Probe<'a, T: ?Sized>(pub &'a T);
 
-// ---- error: Result<T, E: ErrorType> > Result<T, E: Display> > any Result > not a Result.
+// ---- error: Result<T, E: ErrorType> > Result<T, E: a type-erased error> > Result<T, E: Display>
+// > any Result > not a Result.
 
 pub trait ErrorViaErrorType {
     fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
 }
-impl<T, E: ErrorType> ErrorViaErrorType for &&&Probe<'_, Result<T, E>> {
+impl<T, E: ErrorType> ErrorViaErrorType for &&&&Probe<'_, Result<T, E>> {
     fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
         self.0.as_ref().err().map(ErrorInfo::from_error_type)
+    }
+}
+pub trait ErrorViaChain {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo>;
+}
+impl<T, E: AsRef<dyn std::error::Error + Send + Sync + 'static> + fmt::Display> ErrorViaChain for &&&Probe<'_, Result<T, E>> {
+    fn __genai_o11y_error(&self) -> Option<ErrorInfo> {
+        self.0.as_ref().err().map(|e| ErrorInfo::from_chain(e))
     }
 }
 pub trait ErrorViaDisplay {
@@ -287,8 +296,8 @@ pub fn seen_stream<T: SeenStream>(_: T) {}
 macro_rules! __genai_o11y_error_of {
     ($out:expr) => {{
         #[allow(unused_imports)]
-        use $crate::__private::dispatch::{ErrorNone as _, ErrorViaDisplay as _, ErrorViaErrorType as _, ErrorViaResult as _};
-        (&&&&$crate::__private::dispatch::Probe($out)).__genai_o11y_error()
+        use $crate::__private::dispatch::{ErrorNone as _, ErrorViaChain as _, ErrorViaDisplay as _, ErrorViaErrorType as _, ErrorViaResult as _};
+        (&&&&&$crate::__private::dispatch::Probe($out)).__genai_o11y_error()
     }};
 }
 
@@ -406,6 +415,16 @@ mod tests {
         let e = crate::__genai_o11y_error_of!(&r).unwrap();
         assert!(e.error_type.ends_with("Opaque"));
         assert_eq!(e.message, None);
+
+        // A type-erased error: the first error of a known type in its chain.
+        let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow upstream");
+        let r: Result<(), Box<dyn std::error::Error + Send + Sync>> = Err(Box::new(io));
+        let e = crate::__genai_o11y_error_of!(&r).unwrap();
+        assert_eq!(e.error_type, "timed_out");
+        assert_eq!(e.exception_type, "std::io::error::Error");
+        let r: Result<(), Box<dyn std::error::Error + Send + Sync>> = Err("no type to find".into());
+        let e = crate::__genai_o11y_error_of!(&r).unwrap();
+        assert!(e.error_type.starts_with("alloc::boxed::Box<dyn core::error::Error"), "{}", e.error_type);
 
         let r: Result<(), String> = Ok(());
         assert_eq!(crate::__genai_o11y_error_of!(&r), None);

@@ -103,6 +103,79 @@ impl ErrorInfo {
     }
 }
 
+/// What a chain reader found: the error's `error.type`, description and type name.
+struct Known {
+    error_type: Cow<'static, str>,
+    description: Option<Cow<'static, str>>,
+    name: &'static str,
+}
+
+/// Reads the `error.type` of a type-erased error, if it is of the type it knows.
+type ChainReader = fn(&(dyn std::error::Error + 'static)) -> Option<Known>;
+
+/// The error types searched for in the chain of a type-erased error (`anyhow::Error`,
+/// `Box<dyn Error + Send + Sync>`): `std::io::Error`, what the adapters know, and what
+/// [`register_error_type`] added.
+fn chain_readers() -> &'static std::sync::RwLock<Vec<ChainReader>> {
+    static READERS: std::sync::OnceLock<std::sync::RwLock<Vec<ChainReader>>> = std::sync::OnceLock::new();
+    READERS.get_or_init(|| {
+        let mut v: Vec<ChainReader> = vec![reader::<std::io::Error>];
+        #[cfg(feature = "async-openai-client")]
+        v.push(reader::<async_openai::error::OpenAIError>);
+        std::sync::RwLock::new(v)
+    })
+}
+
+fn reader<E: ErrorType + std::error::Error + 'static>(e: &(dyn std::error::Error + 'static)) -> Option<Known> {
+    e.downcast_ref::<E>().map(|e| Known { error_type: ErrorType::error_type(e), description: ErrorType::description(e), name: std::any::type_name::<E>() })
+}
+
+/// Makes `E`'s [`ErrorType`] count inside type-erased errors: a call failing with an
+/// `anyhow::Error` (or a `Box<dyn Error + Send + Sync>`) whose chain holds an `E` records `E`'s
+/// `error.type` (and `exception.type`), instead of `anyhow::Error` for every failure. The chain
+/// is searched from the outermost error to the root cause; the first error of a known type wins
+/// (`std::io::Error` and, with `async-openai-client`, async-openai's `OpenAIError` are known from
+/// the start). Registering a type twice is harmless.
+///
+/// ```
+/// # use std::borrow::Cow;
+/// #[derive(Debug)]
+/// struct RateLimited;
+/// impl std::fmt::Display for RateLimited { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("rate limited") } }
+/// impl std::error::Error for RateLimited {}
+/// impl genai_o11y::ErrorType for RateLimited { fn error_type(&self) -> Cow<'static, str> { "429".into() } }
+///
+/// genai_o11y::register_error_type::<RateLimited>();
+/// ```
+pub fn register_error_type<E: ErrorType + std::error::Error + 'static>() {
+    let mut readers = chain_readers().write().unwrap_or_else(|e| e.into_inner());
+    let r: ChainReader = reader::<E>;
+    if !readers.iter().any(|known| std::ptr::fn_addr_eq(*known, r)) {
+        readers.push(r);
+    }
+}
+
+impl ErrorInfo {
+    /// From a type-erased error (`anyhow::Error`, `Box<dyn Error + Send + Sync>`): the
+    /// `error.type` of the first error of a known type in its chain (see
+    /// [`register_error_type`]), else the erased type's name.
+    pub fn from_chain<E: AsRef<dyn std::error::Error + Send + Sync + 'static> + fmt::Display + ?Sized>(e: &E) -> Self {
+        let mut info = ErrorInfo::from_display(e);
+        let readers = chain_readers().read().unwrap_or_else(|e| e.into_inner());
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e.as_ref());
+        while let Some(c) = cause {
+            if let Some(known) = readers.iter().find_map(|r| r(c)) {
+                info.error_type = known.error_type;
+                info.exception_type = Cow::Borrowed(known.name);
+                info.safe_message = known.description.map(Cow::into_owned);
+                break;
+            }
+            cause = c.source();
+        }
+        info
+    }
+}
+
 const CANCELLED: &str = "the operation was cancelled (its future was dropped before completion)";
 
 fn type_name_of<E: ?Sized>() -> Cow<'static, str> {

@@ -125,7 +125,7 @@ pub use call::UsageSource;
 pub use call::{ActiveCall, Body, GenAiSpanBuilder, Instrumented, InstrumentedStream, OperationKind, Outcome};
 pub use capture::{CaptureConfig, CaptureMode, ContentKind, Sensitive};
 pub use documents::{Document, HasDocuments, ReportsDocuments, RetrievedDocument};
-pub use error::{ErrorInfo, ErrorType};
+pub use error::{register_error_type, ErrorInfo, ErrorType};
 pub use instruments::{scope as instrumentation_scope, scoped, scoped_with, ScopedGuard};
 #[cfg(any(feature = "sdk", feature = "testing"))]
 pub use layer::otel_layer;

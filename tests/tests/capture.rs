@@ -169,6 +169,36 @@ async fn tools_capture_their_serializable_arguments_and_result() {
     assert_eq!(json_attr(&span, "gen_ai.tool.call.result"), json!({"temp_c": 16, "sky": "rain"}));
 }
 
+/// Books a table.
+#[genai_tool(call_id = call_id)]
+fn book(call_id: &str, restaurant: &str, seats: u8) -> bool {
+    !call_id.is_empty() && !restaurant.is_empty() && seats > 0
+}
+
+/// Looks a word up.
+#[genai_tool(call_id = call.id.as_str())]
+fn define(call: &ToolCallRef, word: &str) -> usize {
+    call.id.len() + word.len()
+}
+
+#[derive(serde::Serialize)]
+struct ToolCallRef {
+    id: String,
+}
+
+#[tokio::test]
+async fn a_parameter_given_as_call_id_is_not_an_argument() {
+    let t = with_capture(CaptureConfig::new(CaptureMode::SpanOnly));
+    assert!(book("call_7", "Chez Anna", 2));
+    let span = t.span("execute_tool book");
+    assert_eq!(string_attr(&span, "gen_ai.tool.call.id").as_deref(), Some("call_7"));
+    assert_eq!(json_attr(&span, "gen_ai.tool.call.arguments"), json!({"restaurant": "Chez Anna", "seats": 2}));
+    define(&ToolCallRef { id: "call_8".into() }, "ossify");
+    let span = t.span("execute_tool define");
+    assert_eq!(string_attr(&span, "gen_ai.tool.call.id").as_deref(), Some("call_8"));
+    assert_eq!(json_attr(&span, "gen_ai.tool.call.arguments"), json!({"word": "ossify"}), "the parameter the call id is read from is left out");
+}
+
 #[tokio::test]
 async fn events_mode_emits_the_details_event_instead() {
     let t = with_capture(CaptureConfig::new(CaptureMode::EventOnly));

@@ -309,3 +309,72 @@ fn sync_agents_parent_their_tools() {
     assert!(attr(&agent, "gen_ai.usage.input_tokens").is_none());
     assert_eq!(attr(&agent, "gen_ai.operation.name"), Some(&Value::String("invoke_agent".into())));
 }
+
+// ---- type-erased errors: the chain is searched for a known error type ----
+
+#[derive(Debug)]
+struct Throttled;
+impl std::fmt::Display for Throttled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("throttled by the provider")
+    }
+}
+impl std::error::Error for Throttled {}
+impl genai_o11y::ErrorType for Throttled {
+    fn error_type(&self) -> std::borrow::Cow<'static, str> {
+        "429".into()
+    }
+}
+
+#[derive(Debug)]
+struct NeverRegistered;
+impl std::fmt::Display for NeverRegistered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("unknown")
+    }
+}
+impl std::error::Error for NeverRegistered {}
+
+#[genai_tool]
+fn erased(kind: u8) -> anyhow::Result<u8> {
+    use anyhow::Context as _;
+    match kind {
+        0 => Err(anyhow::Error::new(Throttled)).context("calling the model"),
+        1 => Err(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "down")).context("reaching the index"),
+        2 => Err(anyhow::Error::new(NeverRegistered)),
+        _ => Ok(kind),
+    }
+}
+
+#[genai_tool]
+fn boxed() -> Result<u8, Box<dyn std::error::Error + Send + Sync>> {
+    Err(Box::new(Throttled))
+}
+
+#[test]
+fn anyhow_errors_take_the_error_type_of_a_known_error_in_their_chain() {
+    genai_o11y::register_error_type::<Throttled>();
+    let t = TestTelemetry::new();
+    let error_type = |s: &opentelemetry_sdk::trace::SpanData| string_attr(s, "error.type");
+    assert!(erased(0).is_err());
+    assert_eq!(error_type(&t.span("execute_tool erased")).as_deref(), Some("429"), "the registered type beneath the context");
+    t.reset_spans();
+    assert!(erased(1).is_err());
+    assert_eq!(error_type(&t.span("execute_tool erased")).as_deref(), Some("connection_refused"), "std::io::Error is known from the start");
+    t.reset_spans();
+    assert!(erased(2).is_err());
+    assert_eq!(error_type(&t.span("execute_tool erased")).as_deref(), Some("anyhow::Error"), "nothing known in the chain: the erased type");
+    t.reset_spans();
+    assert!(boxed().is_err());
+    let s = t.span("execute_tool boxed");
+    assert_eq!(error_type(&s).as_deref(), Some("429"));
+    assert_eq!(string_attr(&s, "exception.type"), None, "exception.type lives on the exception event");
+    let event = s.events.iter().find(|e| e.name == "exception").expect("the exception event");
+    assert!(event.attributes.iter().any(|kv| kv.key.as_str() == "exception.type" && kv.value.as_str().ends_with("Throttled")), "{event:?}");
+    let durations = t.f64_histogram("gen_ai.execute_tool.duration");
+    let types: Vec<String> = durations
+        .iter()
+        .flat_map(|p| p.attributes().filter(|kv| kv.key.as_str() == "error.type").map(|kv| kv.value.as_str().into_owned()).collect::<Vec<_>>())
+        .collect();
+    assert!(types.contains(&"429".to_owned()) && types.contains(&"connection_refused".to_owned()), "{types:?}");
+}
