@@ -119,6 +119,7 @@ type ChainReader = fn(&(dyn std::error::Error + 'static)) -> Option<Known>;
 fn chain_readers() -> &'static std::sync::RwLock<Vec<ChainReader>> {
     static READERS: std::sync::OnceLock<std::sync::RwLock<Vec<ChainReader>>> = std::sync::OnceLock::new();
     READERS.get_or_init(|| {
+        #[cfg_attr(not(feature = "async-openai-client"), allow(unused_mut))]
         let mut v: Vec<ChainReader> = vec![reader::<std::io::Error>];
         #[cfg(feature = "async-openai-client")]
         v.push(reader::<async_openai::error::OpenAIError>);

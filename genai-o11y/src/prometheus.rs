@@ -62,6 +62,14 @@ impl fmt::Debug for PrometheusHandle {
 }
 
 impl PrometheusHandle {
+    /// `GET /metrics` as an axum router to merge into the application's own, in one line:
+    /// `let app = app.merge(handle.router());` (feature `health` brings axum). It fits a router
+    /// of any state type.
+    #[cfg(feature = "health")]
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        metrics_route(Some(self.clone()))
+    }
+
     /// A fresh registry and the exporter (a `MetricReader`) that feeds it. Add the exporter to
     /// the meter provider: `SdkMeterProvider::builder().with_reader(exporter)`.
     pub fn new() -> Result<(PrometheusHandle, PrometheusExporter), PrometheusError> {
@@ -106,3 +114,32 @@ impl fmt::Display for PrometheusError {
 }
 
 impl std::error::Error for PrometheusError {}
+
+/// The `/metrics` route of an optional handle (the one home of `/metrics`, for
+/// [`PrometheusHandle::router`], `Guard::metrics_router` and the probe server): the exposition
+/// text, rendered off the async workers, or `404` with the fix when there is no handle.
+#[cfg(feature = "health")]
+pub(crate) fn metrics_route<S: Clone + Send + Sync + 'static>(handle: Option<PrometheusHandle>) -> axum::Router<S> {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    axum::Router::new().route(
+        METRICS_PATH,
+        axum::routing::get(move || {
+            let handle = handle.clone();
+            async move {
+                let Some(handle) = handle else {
+                    return (StatusCode::NOT_FOUND, "no Prometheus reader: call .prometheus() on the setup (feature `prometheus`)\n").into_response();
+                };
+                // Collecting and encoding is synchronous work: keep it off the async workers.
+                match tokio::task::spawn_blocking(move || handle.try_render()).await {
+                    Ok(Ok(text)) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response(),
+                    Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+                    Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+                }
+            }
+        }),
+    )
+}
+
+/// Where the exposition text is served.
+pub const METRICS_PATH: &str = "/metrics";

@@ -6,7 +6,7 @@
 //! # async fn demo(checker: genai_o11y::health::HealthChecker) -> std::io::Result<()> {
 //! let server = genai_o11y::server::Server::builder()
 //!     .health(checker)              // a HealthChecker; without one both probes report healthy
-//!     // .prometheus(prom_handle)   // feature `prometheus`: serve /metrics
+//!     // .prometheus(guard.prometheus().cloned())   // feature `prometheus`: serve /metrics
 //!     .bind("127.0.0.1:9464")
 //!     .await?;
 //! println!("listening on {}", server.local_addr());
@@ -23,7 +23,8 @@
 //! | `GET /metrics` | Prometheus text (`text/plain; version=0.0.4`); `404` without a handle |
 //!
 //! To serve the routes from your own axum application instead, merge
-//! [`ServerBuilder::router`] into it.
+//! [`ServerBuilder::router`] into it; `/metrics` alone is one line,
+//! `app.merge(guard.metrics_router())` (`Guard::metrics_router`).
 //!
 //! [`HealthReport`]: crate::health::HealthReport
 //! [`PrometheusHandle`]: crate::prometheus::PrometheusHandle
@@ -70,8 +71,6 @@ pub struct ServerBuilder {
 #[derive(Clone)]
 struct AppState {
     health: HealthChecker,
-    #[cfg(feature = "prometheus")]
-    prometheus: Option<PrometheusHandle>,
 }
 
 impl ServerBuilder {
@@ -82,20 +81,23 @@ impl ServerBuilder {
     }
 
     /// Serve `/metrics` from this registry.
+    /// (`None` serves `404` on `/metrics`, saying why: `.prometheus(guard.prometheus().cloned())`
+    /// takes the setup's handle, whether or not it has one.)
     #[cfg(feature = "prometheus")]
-    pub fn prometheus(mut self, handle: PrometheusHandle) -> Self {
-        self.prometheus = Some(handle);
+    pub fn prometheus(mut self, handle: impl Into<Option<PrometheusHandle>>) -> Self {
+        self.prometheus = handle.into();
         self
     }
 
     /// The routes as an axum [`Router`], to merge into an application's own router.
     pub fn router(self) -> Router {
-        let state = AppState {
-            health: self.health.unwrap_or_default(),
-            #[cfg(feature = "prometheus")]
-            prometheus: self.prometheus,
-        };
-        Router::new().route("/healthz", get(liveness)).route("/readyz", get(readiness)).route("/metrics", get(metrics)).with_state(state)
+        let state = AppState { health: self.health.unwrap_or_default() };
+        let probes = Router::new().route("/healthz", get(liveness)).route("/readyz", get(readiness));
+        #[cfg(feature = "prometheus")]
+        let probes = probes.merge(crate::prometheus::metrics_route(self.prometheus));
+        #[cfg(not(feature = "prometheus"))]
+        let probes = probes.route("/metrics", get(metrics));
+        probes.with_state(state)
     }
 
     /// Binds `addr` (`"127.0.0.1:0"` picks a free port) and serves in a background task of the
@@ -168,23 +170,6 @@ async fn liveness(State(state): State<AppState>) -> Response {
 
 async fn readiness(State(state): State<AppState>) -> Response {
     report_response(state.health.readiness().await)
-}
-
-#[cfg(feature = "prometheus")]
-async fn metrics(State(state): State<AppState>) -> Response {
-    match &state.prometheus {
-        Some(handle) => {
-            let handle = handle.clone();
-            // Collecting and encoding is synchronous work; keep it off the async worker.
-            let body = match tokio::task::spawn_blocking(move || handle.try_render()).await {
-                Ok(Ok(text)) => text,
-                Ok(Err(e)) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-                Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-            };
-            ([(axum::http::header::CONTENT_TYPE, crate::prometheus::CONTENT_TYPE)], body).into_response()
-        }
-        None => (StatusCode::NOT_FOUND, "no Prometheus registry configured\n").into_response(),
-    }
 }
 
 #[cfg(not(feature = "prometheus"))]

@@ -316,3 +316,52 @@ async fn without_a_checker_both_probes_are_healthy() {
     }
     server.shutdown().await.unwrap();
 }
+
+/// The application's own axum router, with a state of its own, gets `/metrics` in one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guards_metrics_router_merges_into_an_application_router_in_one_line() {
+    #[derive(Clone)]
+    struct AppState {
+        greeting: &'static str,
+    }
+    #[genai_o11y::genai_tool]
+    fn lookup(id: u32) -> u32 {
+        id + 1
+    }
+    let guard = genai_o11y::init()
+        .env_source(|_| None)
+        .exporter(genai_o11y::setup::Exporter::None)
+        .prometheus()
+        .log_format(genai_o11y::setup::LogFormat::Off)
+        .install_thread_local()
+        .unwrap();
+    lookup(1);
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(|axum::extract::State(s): axum::extract::State<AppState>| async move { s.greeting }))
+        .merge(guard.metrics_router())
+        .with_state(AppState { greeting: "hello" });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    assert_eq!(get(addr, "/").await.body, "hello");
+    let metrics = get(addr, "/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert_eq!(metrics.header("content-type"), Some("text/plain; version=0.0.4"));
+    assert!(metrics.body.contains("gen_ai_execute_tool_duration_seconds_count{"), "{}", metrics.body);
+    drop(guard);
+
+    // A setup without `.prometheus()`: the route says why.
+    let guard = genai_o11y::init()
+        .env_source(|_| None)
+        .exporter(genai_o11y::setup::Exporter::None)
+        .log_format(genai_o11y::setup::LogFormat::Off)
+        .install_thread_local()
+        .unwrap();
+    let app: axum::Router = axum::Router::new().merge(guard.metrics_router());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let r = get(addr, "/metrics").await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains(".prometheus()"), "{}", r.body);
+}

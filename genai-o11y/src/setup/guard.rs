@@ -90,6 +90,14 @@ impl Guard {
         self.prometheus.as_ref()
     }
 
+    /// `GET /metrics` as an axum router to merge into the application's own, in one line:
+    /// `let app = app.merge(guard.metrics_router());` (features `prometheus` and `health`). It
+    /// answers `404`, saying why, when the setup has no [`Setup::prometheus`](super::Setup::prometheus).
+    #[cfg(all(feature = "prometheus", feature = "health"))]
+    pub fn metrics_router<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        crate::prometheus::metrics_route(self.prometheus.clone())
+    }
+
     /// Exports what is queued now (bounded by the deadline).
     pub fn flush(&self) {
         let tp = self.tracer_provider.clone();

@@ -41,6 +41,7 @@ mod pipeline;
 pub mod presets;
 mod propagators;
 mod redact;
+mod signal;
 mod stats;
 
 pub use builder::{init, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
@@ -54,4 +55,5 @@ pub use pipeline::EXPORT_FILTER_ENV;
 #[cfg(feature = "otlp")]
 pub use presets::Preset;
 pub use propagators::Propagator;
+pub use signal::shutdown_signal;
 pub use stats::Stats;
