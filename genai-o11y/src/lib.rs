@@ -115,6 +115,8 @@ pub mod server;
 pub mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(any(feature = "sdk", feature = "testing"))]
+pub mod trace_root;
 
 #[doc(hidden)]
 #[path = "private.rs"]

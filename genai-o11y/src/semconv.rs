@@ -213,6 +213,15 @@ pub mod vendor {
 
     /// `true` when captured content was truncated to the size limit.
     pub const CONTENT_TRUNCATED: &str = "genai_o11y.content.truncated";
+
+    /// On a trace's local root that is not a GenAI span (an HTTP request's server span): the
+    /// captured input of its first outermost GenAI span and the answer of its last
+    /// (`crate::trace_root`). The dialects turn them into their platform's trace input/output.
+    pub const TRACE_INPUT: &str = "genai_o11y.trace.input";
+    pub const TRACE_OUTPUT: &str = "genai_o11y.trace.output";
+    /// On every span of a trace, when a dialect asks for it (Langfuse): the name of the trace's
+    /// local root span.
+    pub const TRACE_NAME: &str = "genai_o11y.trace.name";
 }
 
 /// MCP (`crate::mcp`): the MCP semantic conventions' names.
@@ -421,6 +430,12 @@ pub mod platforms {
         pub const PREFIX: &str = "langfuse.";
         /// Attribution: the trace's tags (a list) and metadata (`langfuse.trace.metadata.<key>`).
         pub const TRACE_TAGS: &str = "langfuse.trace.tags";
+        /// The trace's name, input and output (Langfuse reads the name on every observation).
+        pub const TRACE_NAME: &str = "langfuse.trace.name";
+        pub const TRACE_INPUT: &str = "langfuse.trace.input";
+        pub const TRACE_OUTPUT: &str = "langfuse.trace.output";
+        /// When a generation's first chunk arrived (ISO 8601, UTC): Langfuse's time to first token.
+        pub const COMPLETION_START_TIME: &str = "langfuse.observation.completion_start_time";
         pub const TRACE_METADATA_PREFIX: &str = "langfuse.trace.metadata.";
     }
 

@@ -90,7 +90,8 @@ impl TestTelemetry {
         // `futures::executor::block_on` on the thread that ends the span, so tests may drive their
         // futures with any executor.
         // Attribution written on start, as `init()` does.
-        let processor = crate::attribution::AttributionProcessor::wrap(BatchSpanProcessor::builder(exporter.clone()).build());
+        let processor =
+            crate::attribution::AttributionProcessor::wrap(crate::trace_root::TraceRootProcessor::wrap(BatchSpanProcessor::builder(exporter.clone()).build()));
         let tracer_provider = SdkTracerProvider::builder().with_span_processor(processor).build();
         let metrics = InMemoryMetricExporter::default();
         // Exports only on `force_flush` (the interval is longer than any test).

@@ -118,10 +118,11 @@ fn langfuse_gets_observation_types_the_session_and_the_cost() {
             ("gen_ai.usage.cost", AttrValue::Double(cost(&chat))),
             ("langfuse.observation.prompt.name", s("packing-advice")),
             ("langfuse.observation.prompt.version", s("3")),
+            ("langfuse.trace.name", s("invoke_agent planner")),
         ]),
-        "a generation links its prompt"
+        "a generation links its prompt; every observation names its trace (Langfuse v4 reads it per observation)"
     );
-    assert_eq!(platform_keys(&tool), expect(&[("langfuse.observation.type", s("tool"))]));
+    assert_eq!(platform_keys(&tool), expect(&[("langfuse.observation.type", s("tool")), ("langfuse.trace.name", s("invoke_agent planner"))]));
     assert!(agent.attr("genai_o11y.aggregated_cost.amount").is_some() && agent.attr("gen_ai.usage.cost").is_none(), "no cost on the agent: no double count");
 }
 

@@ -380,14 +380,60 @@ fn one_project_per_trace(phoenix: &Phoenix) {
     }
 }
 
+/// A request handler: the request's span is the trace's root, the attribution scope opens inside
+/// it, the agent answers with capture on.
+fn run_request(endpoint: &str) {
+    let env: HashMap<String, String> = [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned())].into();
+    let guard = genai_o11y::init()
+        .env_source(move |k| env.get(k).cloned())
+        .service_name(SERVICE)
+        .service_namespace(SERVICE)
+        .preset(Preset::Phoenix)
+        .settings(Settings::default().capture(CaptureConfig::new(CaptureMode::SpanOnly)))
+        .log_format(LogFormat::Off)
+        .install_thread_local()
+        .unwrap();
+    tracing::info_span!("POST /pack").in_scope(|| {
+        Attribution::new().session_id("sess-request").user_id("user-req").in_scope(|| assistant("conv-request", "What should I pack for Paris?").unwrap())
+    });
+    let report = guard.shutdown();
+    assert!(report.completed && report.spans_lost == 0, "Phoenix refused the export: {report:?}");
+}
+
+/// The request's span shows the question and the answer, and carries the session; Phoenix's
+/// session view shows them as its first input and last output.
+fn request_root_and_session(addr: SocketAddr) {
+    let spans = spans(addr, 16);
+    let root = spans.iter().find(|s| s["name"] == "POST /pack").expect("the request span");
+    assert_eq!(attr_str(root, "session.id").as_deref(), Some("sess-request"), "the scope opened inside the request marks it: {root:#}");
+    assert_eq!(attr_str(root, "user.id").as_deref(), Some("user-req"));
+    assert!(attr_str(root, "input.value").is_some_and(|i| i.contains("What should I pack for Paris?")), "{root:#}");
+    assert_eq!(attr_str(root, "output.value").as_deref(), Some("Pack an umbrella."), "{root:#}");
+    let query = json!({ "query": "{ projects { edges { node { sessions(first: 100) { edges { node { sessionId firstInput { value } lastOutput { value } } } } } } } }" });
+    let session = poll(Duration::from_secs(30), "the request's session", || {
+        let (_, body) = http(addr, "POST", "/graphql", Some(&query)).ok()?;
+        let v: Value = serde_json::from_str(&body).ok()?;
+        v["data"]["projects"]["edges"]
+            .as_array()?
+            .iter()
+            .flat_map(|p| p["node"]["sessions"]["edges"].as_array().cloned().unwrap_or_default())
+            .find(|s| s["node"]["sessionId"] == "sess-request")
+            .map(|s| s["node"].clone())
+    });
+    assert!(session["firstInput"]["value"].as_str().is_some_and(|i| i.contains("What should I pack for Paris?")), "{session:#}");
+    assert_eq!(session["lastOutput"]["value"], "Pack an umbrella.", "{session:#}");
+}
+
 fn check(phoenix: &Phoenix) {
     let addr = phoenix.addr;
     one_project_per_trace(phoenix);
+    run_request(&phoenix.endpoint());
     run_agent(&phoenix.endpoint(), "conv-capture-on", CaptureMode::SpanOnly);
     run_agent(&phoenix.endpoint(), "conv-capture-off", CaptureMode::NoContent);
     let attribution = Attribution::new().session_id("sess-attributed").user_id("user-7").tags(["beta", "eu"]).metadata("app.feature", "packing");
     run_agent_in(&phoenix.endpoint(), "conv-attributed", CaptureMode::NoContent, Some(attribution));
     run_retrieval_and_evaluation(&phoenix.endpoint());
+    request_root_and_session(addr);
 
     // The project is the service namespace (the preset's `x-project-name`), not `default`.
     let projects = poll(Duration::from_secs(60), "the project", || {
@@ -396,8 +442,8 @@ fn check(phoenix: &Phoenix) {
         names.contains(&SERVICE.to_owned()).then_some(names)
     });
     assert!(projects.contains(&SERVICE.to_owned()), "{projects:?}");
-    let spans = spans(addr, 12);
-    assert_eq!(spans.len(), 12, "{spans:#?}");
+    let spans = spans(addr, 16);
+    assert_eq!(spans.len(), 16, "{spans:#?}");
     let retrieval = spans.iter().find(|s| s["name"] == "retrieval packing-guides").expect("the retrieval span");
     let evaluation = spans.iter().find(|s| s["name"] == "evaluation context_relevance").expect("the evaluation span");
     // Phoenix files the retrieval as a RETRIEVER and translates its query and documents.

@@ -302,7 +302,7 @@ impl Setup {
     /// Sends spans to an exporter of your own (batched and counted like the others); metrics
     /// follow [`Setup::exporter`].
     pub fn span_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
-        self.custom_spans = Some(Box::new(move |tp, batch, stats| pipeline::batched(tp, exporter, batch, &stats)));
+        self.custom_spans = Some(Box::new(move |tp, batch, stats| pipeline::batched(tp, exporter, batch, &stats, None)));
         self
     }
     /// The propagators installed as the global text-map propagator (overrides

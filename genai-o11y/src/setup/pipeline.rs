@@ -14,7 +14,9 @@ use tracing_subscriber::filter::FilterExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+use super::dialect::Dialect;
 use crate::attribution::AttributionProcessor;
+use crate::trace_root::TraceRootProcessor;
 
 use super::builder::{CustomSpans, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
 use super::config::{self, Env, OtlpCode, OtlpTarget, Source};
@@ -362,7 +364,7 @@ fn span_processors(
         Exporter::Console => {
             let e = console::ConsoleSpanExporter::new(console_out.clone(), setup.console_style);
             tp = tp.with_span_processor(e.local_spans());
-            tp = batched(tp, e, batch_config(setup, env), stats);
+            tp = batched(tp, e, batch_config(setup, env), stats, None);
         }
         Exporter::None => {}
         Exporter::Otlp => {
@@ -372,8 +374,8 @@ fn span_processors(
                 // The platform's dialect, applied at export (the annotation path stays pure
                 // semantic conventions).
                 match setup.dialect.or(setup.preset.map(|p| p.dialect())) {
-                    Some(d) => tp = batched(tp, d.wrap(e), batch_config(setup, env), stats),
-                    None => tp = batched(tp, e, batch_config(setup, env), stats),
+                    Some(d) => tp = batched(tp, d.wrap(e), batch_config(setup, env), stats, Some(d)),
+                    None => tp = batched(tp, e, batch_config(setup, env), stats, None),
                 }
             }
         }
@@ -385,11 +387,21 @@ fn span_processors(
 
 /// `exporter` behind a batch processor, its exports and ended spans counted, the attribution
 /// written on every span when it starts.
-pub(super) fn batched<E: SpanExporter + 'static>(tp: TracerProviderBuilder, exporter: E, batch: BatchConfig, stats: &Arc<StatsInner>) -> TracerProviderBuilder {
-    tp.with_span_processor(AttributionProcessor::wrap(CountingProcessor::new(
+/// `dialect`: the dialect the exporter applies, if any (Langfuse wants the trace's name on every
+/// span).
+pub(super) fn batched<E: SpanExporter + 'static>(
+    tp: TracerProviderBuilder,
+    exporter: E,
+    batch: BatchConfig,
+    stats: &Arc<StatsInner>,
+    dialect: Option<Dialect>,
+) -> TracerProviderBuilder {
+    let roots = TraceRootProcessor::wrap(CountingProcessor::new(
         BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(),
         stats.clone(),
-    )))
+    ))
+    .stamp_trace_name(dialect.is_some_and(Dialect::wants_trace_name));
+    tp.with_span_processor(AttributionProcessor::wrap(roots))
 }
 
 /// The metric readers: the console summary at shutdown, or the periodic OTLP push.

@@ -35,6 +35,16 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
         a.copy(sc::GEN_AI_PROMPT_NAME, lf::PROMPT_NAME);
         a.copy(latest::GEN_AI_PROMPT_VERSION, lf::PROMPT_VERSION);
     }
+    // Langfuse v4 reads the trace's name per observation (environment and version it reads from
+    // the resource itself: `deployment.environment.name`, `service.version`).
+    a.copy(vendor::TRACE_NAME, lf::TRACE_NAME);
+    a.trace_content(lf::TRACE_INPUT, lf::TRACE_OUTPUT);
+    // Time to first token: when the first chunk of a streamed generation arrived.
+    if let (Some(start), Some(ttfc)) = (a.start(), a.get(sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK).and_then(number)) {
+        if ttfc.is_finite() && ttfc >= 0.0 {
+            a.add(lf::COMPLETION_START_TIME, iso8601(start + std::time::Duration::from_secs_f64(ttfc)));
+        }
+    }
     if matches!(op, Op::Inference | Op::Embeddings) && a.str(vendor::COST_CURRENCY).is_none_or(|c| c.eq_ignore_ascii_case(USD)) {
         if let Some(cost) = a.get(vendor::COST_AMOUNT).and_then(number) {
             a.add(lf::USAGE_COST, cost);
@@ -62,4 +72,22 @@ fn number(v: &opentelemetry::Value) -> Option<f64> {
         opentelemetry::Value::I64(i) => Some(*i as f64),
         _ => None,
     }
+}
+
+/// `2026-12-06T20:41:07.123456Z`: UTC, microseconds.
+pub(super) fn iso8601(t: std::time::SystemTime) -> String {
+    let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z", rem / 3_600, rem % 3_600 / 60, rem % 60, since.subsec_micros())
 }

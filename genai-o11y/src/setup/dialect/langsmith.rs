@@ -20,6 +20,8 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
         a.replace(sc::GEN_AI_OPERATION_NAME, ls::OP_EMBEDDING);
     }
     a.copy(sc::GEN_AI_CONVERSATION_ID, ls::METADATA_CONVERSATION_ID);
+    // A trace's local root: the root run's inputs and outputs.
+    a.trace_content(platforms::phoenix::INPUT_VALUE, platforms::phoenix::OUTPUT_VALUE);
     a.copy(general::SESSION_ID, ls::METADATA_SESSION_ID);
     a.copy(general::USER_ID, ls::METADATA_USER_ID);
     let tags = a.tags();

@@ -47,6 +47,10 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     if let Some(o) = outputs.filter(|_| !a.has(px::OUTPUT_VALUE)) {
         a.add(ml::SPAN_OUTPUTS, o.to_string());
     }
+    // A trace's local root: MLflow shows the trace's request and response from it.
+    if !a.has(px::INPUT_VALUE) {
+        a.trace_content(ml::SPAN_INPUTS, ml::SPAN_OUTPUTS);
+    }
     if op == Op::Embeddings && !a.has(sc::GEN_AI_USAGE_OUTPUT_TOKENS) {
         if let Some(Value::I64(n)) = a.get(sc::GEN_AI_USAGE_INPUT_TOKENS) {
             let usage = json!({ ml::USAGE_INPUT_TOKENS: n, ml::USAGE_TOTAL_TOKENS: n });

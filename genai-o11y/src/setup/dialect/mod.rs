@@ -32,14 +32,14 @@ mod opik;
 mod phoenix;
 
 use std::borrow::Cow;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
-use crate::semconv::{attribution, platforms, v1_41 as sc};
+use crate::semconv::{attribution, platforms, v1_41 as sc, vendor};
 
 /// What a platform reads beyond the GenAI conventions, applied to spans at export time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,20 +63,27 @@ impl Dialect {
         DialectExporter { inner: exporter, dialect: self, origin: Origin::default() }
     }
 
+    /// Whether the platform reads the trace's name on every span (the span pipeline then writes
+    /// `genai_o11y.trace.name` beneath each trace's local root).
+    pub fn wants_trace_name(self) -> bool {
+        self == Dialect::Langfuse
+    }
+
     /// Rewrites one span's attributes.
     pub fn apply(self, span: &mut SpanData) {
-        self.rewrite(&mut span.attributes)
+        self.rewrite_from(&mut span.attributes, &Origin::default(), Some(span.start_time))
     }
 
     /// Rewrites a span's attributes (what [`Dialect::apply`] does to a `SpanData`), without
     /// the exporter's resource.
     pub fn rewrite(self, attributes: &mut Vec<KeyValue>) {
-        self.rewrite_from(attributes, &Origin::default())
+        self.rewrite_from(attributes, &Origin::default(), None)
     }
 
-    /// Rewrites a span's attributes, knowing the resource of the process that made it.
-    pub(crate) fn rewrite_from(self, attributes: &mut Vec<KeyValue>, origin: &Origin) {
-        let mut a = Attrs(attributes, origin);
+    /// Rewrites a span's attributes, knowing the resource of the process that made it and when
+    /// the span started.
+    pub(crate) fn rewrite_from(self, attributes: &mut Vec<KeyValue>, origin: &Origin, start: Option<SystemTime>) {
+        let mut a = Attrs(attributes, origin, start);
         match self {
             Dialect::Phoenix => phoenix::rewrite(&mut a),
             Dialect::Langfuse => langfuse::rewrite(&mut a),
@@ -137,7 +144,7 @@ impl<E> DialectExporter<E> {
 impl<E: SpanExporter> SpanExporter for DialectExporter<E> {
     async fn export(&self, mut batch: Vec<SpanData>) -> OTelSdkResult {
         for span in &mut batch {
-            self.dialect.rewrite_from(&mut span.attributes, &self.origin);
+            self.dialect.rewrite_from(&mut span.attributes, &self.origin, Some(span.start_time));
         }
         self.inner.export(batch).await
     }
@@ -180,12 +187,26 @@ pub(super) enum Op {
 }
 
 /// A span's attributes, with the lookups the dialects need.
-pub(super) struct Attrs<'a>(&'a mut Vec<KeyValue>, &'a Origin);
+pub(super) struct Attrs<'a>(&'a mut Vec<KeyValue>, &'a Origin, Option<SystemTime>);
 
 impl Attrs<'_> {
     /// The resource of the process that made the span.
     pub(super) fn origin(&self) -> &Origin {
         self.1
+    }
+    /// When the span started, when known.
+    pub(super) fn start(&self) -> Option<SystemTime> {
+        self.2
+    }
+    /// The trace's input and output written on its local root (`crate::trace_root`), as `to_in`
+    /// / `to_out` (JSON text, or the text of a single text message), with `mime` keys when given.
+    pub(super) fn trace_content(&mut self, to_in: &'static str, to_out: &'static str) {
+        for (from, to) in [(vendor::TRACE_INPUT, to_in), (vendor::TRACE_OUTPUT, to_out)] {
+            if let Some(text) = self.str(from).map(str::to_owned) {
+                let (v, _) = content_value(&text);
+                self.add(to, v.into_owned());
+            }
+        }
     }
     pub(super) fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().rev().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)

@@ -7,7 +7,7 @@ use opentelemetry::{Array, StringValue, Value};
 
 use super::{content_value, Attrs, Op};
 use crate::semconv::platforms::phoenix as px;
-use crate::semconv::v1_41 as sc;
+use crate::semconv::{v1_41 as sc, vendor};
 
 /// The resource attribute shown in the metadata.
 const SERVICE_NAME: &str = "service.name";
@@ -25,6 +25,10 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
         value(a, input, px::INPUT_VALUE, px::INPUT_MIME_TYPE, single_text);
         value(a, output, px::OUTPUT_VALUE, px::OUTPUT_MIME_TYPE, single_text);
     }
+    // A trace's local root (a request's server span): the trace's input and answer, which
+    // Phoenix shows for the trace and its session.
+    value(a, vendor::TRACE_INPUT, px::INPUT_VALUE, px::INPUT_MIME_TYPE, true);
+    value(a, vendor::TRACE_OUTPUT, px::OUTPUT_VALUE, px::OUTPUT_MIME_TYPE, true);
     // `session.id`, `user.id`, `tag.tags` and `metadata` are OpenInference's own names: kept as
     // they are when the application sets them; the attribution's tags and metadata are renamed.
     a.copy(sc::GEN_AI_CONVERSATION_ID, px::SESSION_ID);

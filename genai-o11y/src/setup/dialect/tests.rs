@@ -215,7 +215,7 @@ fn phoenix_shows_the_service_of_each_span_in_its_metadata() {
     assert_eq!(metadata.as_deref(), Some(r#"{"service.name":"kb-svc"}"#));
     // Beside the attribution's metadata, which keeps its place.
     let mut attrs = attributed_tool();
-    Dialect::Phoenix.rewrite_from(&mut attrs, &super::Origin { service_name: Some("agent-svc".into()), ..Default::default() });
+    Dialect::Phoenix.rewrite_from(&mut attrs, &super::Origin { service_name: Some("agent-svc".into()), ..Default::default() }, None);
     let attrs: Vec<(String, String)> = attrs.into_iter().map(|kv| (kv.key.as_str().to_owned(), kv.value.as_str().into_owned())).collect();
     assert_eq!(get(&attrs, "metadata"), Some(r#"{"app.dialect_feature":"search","service.name":"agent-svc"}"#));
 }
