@@ -218,6 +218,12 @@ fn annotated_stream() -> impl Stream<Item = Chunk> {
     chunks()
 }
 
+/// The same stream, its chunks' text folded into the captured answer when capture is on.
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o", output_messages = |c| c.delta)]
+fn annotated_stream_answer() -> impl Stream<Item = Chunk> {
+    chunks()
+}
+
 /// Creates the stream (the span starts there) and consumes it: a whole streamed call.
 fn drain<S: Stream<Item = Chunk>>(make: impl FnOnce() -> S) -> usize {
     run(async move { make().map(|c| c.delta.len()).fold(0, |a, b| async move { a + b }).await })
@@ -458,6 +464,48 @@ fn benches(c: &mut Criterion) {
         let _on = enable();
         g.bench_function("uninstrumented", |b| b.iter(|| drain(plain_stream)));
         g.bench_function("annotated", |b| b.iter(|| drain(annotated_stream)));
+        // The streamed answer: capture off costs nothing (the closure never runs); capture on
+        // folds each chunk's text into the answer recorded at the end.
+        g.bench_function("answer_capture_off", |b| b.iter(|| drain(annotated_stream_answer)));
+    }
+    {
+        let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly)));
+        g.bench_function("answer_capture_on", |b| b.iter(|| drain(annotated_stream_answer)));
+    }
+    g.finish();
+
+    // The trace-root processor: an annotated call inside a request span, the export processor
+    // alone and wrapped by it.
+    bench_trace_root(c, &req);
+}
+
+/// The enabled pipeline, its export processor wrapped by the trace-root processor or not.
+fn enable_trace_root(wrapped: bool) -> Enabled {
+    let processor = opentelemetry_sdk::trace::SimpleSpanProcessor::new(CountingExporter::default());
+    let builder = SdkTracerProvider::builder();
+    let tracer = if wrapped {
+        builder.with_span_processor(genai_o11y::trace_root::TraceRootProcessor::wrap(processor)).build()
+    } else {
+        builder.with_span_processor(processor).build()
+    };
+    let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
+    let meter = SdkMeterProvider::builder().with_reader(reader).build();
+    let layer = genai_o11y::otel_layer(tracer.tracer("bench"));
+    let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    let scoped = genai_o11y::scoped_with(&meter, no_pricing().conventions(Conventions::V1_41));
+    Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
+}
+
+fn bench_trace_root(c: &mut Criterion, req: &Req) {
+    let mut g = c.benchmark_group("trace_root");
+    let call = || run(async { annotated(black_box(req)).await }.instrument(tracing::info_span!("request")));
+    {
+        let _on = enable_trace_root(false);
+        g.bench_function("no_processor", |b| b.iter(call));
+    }
+    {
+        let _on = enable_trace_root(true);
+        g.bench_function("processor", |b| b.iter(call));
     }
     g.finish();
 }

@@ -241,6 +241,13 @@ pub(crate) fn is_metadata_key(key: &str) -> bool {
     METADATA_KEYS.read().unwrap_or_else(|p| p.into_inner()).iter().any(|k| k.as_str() == key)
 }
 
+/// `f` of the keys ever given to [`Attribution::metadata`] in this process (one lock for many
+/// look-ups).
+#[cfg(any(feature = "sdk", feature = "testing"))]
+pub(crate) fn with_metadata_keys<R>(f: impl FnOnce(&[Key]) -> R) -> R {
+    f(&METADATA_KEYS.read().unwrap_or_else(|p| p.into_inner()))
+}
+
 thread_local! {
     static CURRENT: Slot<Applied> = const { RefCell::new(None) };
 }

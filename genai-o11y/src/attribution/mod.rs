@@ -55,6 +55,8 @@ mod processor;
 
 #[cfg(feature = "sdk")]
 pub(crate) use current::is_metadata_key;
+#[cfg(any(feature = "sdk", feature = "testing"))]
+pub(crate) use current::with_metadata_keys;
 pub(crate) use current::{current, Applied, Guard};
 pub use current::{AttributedFuture, Attribution};
 pub use metrics::MetricAttribution;

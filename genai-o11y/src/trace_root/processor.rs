@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -12,7 +13,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
-use crate::attribution::is_metadata_key;
+use crate::attribution::with_metadata_keys;
 use crate::semconv::{attribution as attr_names, retrieval, v1_41 as sc, vendor};
 
 /// The most live local roots followed at once.
@@ -59,7 +60,7 @@ struct Root {
 #[derive(Debug)]
 pub struct TraceRootProcessor {
     inner: Option<Box<dyn SpanProcessor>>,
-    roots: Mutex<HashMap<TraceId, Root>>,
+    roots: Mutex<HashMap<TraceId, Root, BuildHasherDefault<IdHasher>>>,
     live: AtomicUsize,
     stamp_name: bool,
 }
@@ -95,8 +96,29 @@ impl TraceRootProcessor {
         self
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TraceId, Root>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TraceId, Root, BuildHasherDefault<IdHasher>>> {
         self.roots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Trace ids are random already: their low bits are the hash (SipHash was a third of this
+/// processor's cost).
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 ^= (v as u64) ^ ((v >> 64) as u64);
     }
 }
 
@@ -114,17 +136,22 @@ fn first_of(span: &SpanData, keys: &[&str]) -> Option<Value> {
 
 /// The attribution keys a span carries (written by the attribution processor when it started).
 fn attribution_of(span: &SpanData) -> Vec<KeyValue> {
-    span.attributes
-        .iter()
-        .filter(|kv| matches!(kv.key.as_str(), attr_names::SESSION_ID | attr_names::USER_ID | attr_names::TAGS) || is_metadata_key(kv.key.as_str()))
-        .cloned()
-        .collect()
+    with_metadata_keys(|metadata| {
+        span.attributes
+            .iter()
+            .filter(|kv| matches!(kv.key.as_str(), attr_names::SESSION_ID | attr_names::USER_ID | attr_names::TAGS) || metadata.contains(&kv.key))
+            .cloned()
+            .collect()
+    })
 }
 
 impl Root {
     /// The first outermost GenAI span's input and the last one's output: the GenAI spans with no
     /// GenAI span above them (among the spans remembered), by start and by end.
     fn content(&self) -> (Option<Value>, Option<Value>) {
+        if !self.beneath.iter().any(|b| b.input.is_some() || b.output.is_some()) {
+            return (None, None);
+        }
         let by_id: HashMap<SpanId, &Beneath> = self.beneath.iter().map(|b| (b.id, b)).collect();
         let outermost = |b: &&Beneath| {
             let mut parent = b.parent;
@@ -154,8 +181,9 @@ impl SpanProcessor for TraceRootProcessor {
         let local_root = !cx.has_active_span() || cx.span().span_context().is_remote();
         if local_root && span.is_recording() && self.live.load(Ordering::Relaxed) < MAX_ROOTS {
             let ctx = span.span_context().clone();
-            // Once per trace and process: the root's name (the SDK span has no getter of its own).
-            let name = span.exported_data().map_or(Cow::Borrowed(""), |d| d.name);
+            // The root's name, only for a dialect that wants it on every span: the SDK span has no
+            // getter of its own, and a copy of its data is most of this processor's cost.
+            let name = if self.stamp_name { span.exported_data().map_or(Cow::Borrowed(""), |d| d.name) } else { Cow::Borrowed("") };
             let mut roots = self.lock();
             if roots.len() < MAX_ROOTS
                 && roots.insert(ctx.trace_id(), Root { span_id: ctx.span_id(), name, attribution: Vec::new(), beneath: Vec::new() }).is_none()
@@ -186,16 +214,21 @@ impl SpanProcessor for TraceRootProcessor {
                     if root.attribution.is_empty() {
                         root.attribution = attribution_of(&span);
                     }
-                    if root.beneath.len() < MAX_SPANS_PER_ROOT {
-                        let genai = has(&span, sc::GEN_AI_OPERATION_NAME);
+                    // Spans are remembered from the first one with captured content on: the
+                    // ancestors that decide whether it is outermost end after it (without capture,
+                    // nothing is remembered at all).
+                    let genai = has(&span, sc::GEN_AI_OPERATION_NAME);
+                    let (input, output) = if genai { (first_of(&span, &INPUTS), first_of(&span, &OUTPUTS)) } else { (None, None) };
+                    let content = input.is_some() || output.is_some();
+                    if (content || !root.beneath.is_empty()) && root.beneath.len() < MAX_SPANS_PER_ROOT {
                         root.beneath.push(Beneath {
                             id: span.span_context.span_id(),
                             parent: span.parent_span_id,
                             genai,
                             start: span.start_time,
                             end: span.end_time,
-                            input: if genai { first_of(&span, &INPUTS) } else { None },
-                            output: if genai { first_of(&span, &OUTPUTS) } else { None },
+                            input,
+                            output,
                         });
                     }
                 }
