@@ -155,7 +155,7 @@ impl Instruments {
 
     /// Records an evaluation score (with the allowed attribution metadata in force).
     pub(crate) fn record_evaluation(&self, score: f64, name: opentelemetry::StringValue, error_type: Option<opentelemetry::StringValue>) {
-        let attribution = self.settings.metric_attribution.attrs(crate::attribution::current().as_deref());
+        let attribution = self.settings.metric_attribution.attrs(crate::attribution::current().as_deref(), crate::attribution::CallPrompt::default());
         self.evaluation_score.record(score, &crate::evaluation::score_attrs(name, error_type, &attribution));
     }
 
