@@ -42,6 +42,9 @@ pub(crate) struct Instruments {
 
 pub(crate) struct V141Instruments {
     pub token_usage: Histogram<u64>,
+    /// `gen_ai.client.inference.usage.cache_read.input_tokens`: v1.41 has no cache metric, so the
+    /// latest conventions' counter (the cache-read share of input tokens).
+    pub usage_cache_read: Counter<u64>,
 }
 
 pub(crate) struct LatestInstruments {
@@ -92,6 +95,7 @@ impl Instruments {
         };
         let v1_41 = (conventions == Conventions::V1_41).then(|| V141Instruments {
             token_usage: tokens_histogram(meter, sc::GEN_AI_CLIENT_TOKEN_USAGE, "Number of input and output tokens used per GenAI operation"),
+            usage_cache_read: tokens_counter(meter, latest::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS),
         });
         let latest = (conventions == Conventions::LatestExperimental).then(|| LatestInstruments {
             inference_duration: duration(meter, latest::GEN_AI_CLIENT_INFERENCE_DURATION, "Duration of GenAI inference operations", &sc::DURATION_BUCKETS),

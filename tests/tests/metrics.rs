@@ -51,12 +51,14 @@ async fn v1_41_metrics() {
     assert_eq!(
         t.metric_names(),
         [
+            "gen_ai.client.inference.usage.cache_read.input_tokens",
             "gen_ai.client.operation.duration",
             "gen_ai.client.token.usage",
             "gen_ai.execute_tool.duration",
             "gen_ai.invoke_agent.duration",
             "genai_o11y.client.cost"
-        ]
+        ],
+        "v1.41 has no cache metric: the latest conventions' cache-read counter is the one there is"
     );
     // Cost: the successful chat and the embeddings call, priced by the built-in table.
     let cost = t.metric("genai_o11y.client.cost").unwrap();
@@ -140,6 +142,17 @@ async fn v1_41_metrics() {
     let tool = t.f64_histogram("gen_ai.execute_tool.duration");
     assert_eq!(tool[0].bounds().collect::<Vec<_>>(), DURATION_BUCKETS);
     assert_eq!(point_attrs(tool[0].attributes()), pairs(&[("gen_ai.agent.name", "helper"), ("gen_ai.tool.name", "lookup"), ("gen_ai.tool.type", "function")]));
+
+    // Cache reads (the successful chat reported 100 of its 107 input tokens from the cache): the
+    // counter of the latest conventions, with the token metrics' attributes and modality
+    // `unknown`, so that cache reads / input tokens is the cache-read share.
+    let cache = t.metric("gen_ai.client.inference.usage.cache_read.input_tokens").unwrap();
+    assert_eq!(cache.unit, "{token}");
+    let cache = t.u64_counter("gen_ai.client.inference.usage.cache_read.input_tokens");
+    assert_eq!(cache.len(), 1, "only the call that reported cache reads");
+    let mut with_modality = ok.clone();
+    with_modality.push(("gen_ai.token.modality", "unknown"));
+    assert_eq!((point_attrs(cache[0].attributes()), cache[0].value()), (pairs(&with_modality), 100));
 }
 
 #[tokio::test]

@@ -136,6 +136,11 @@ fn v1_41_inference(i: &Instruments, v: &V141Instruments, attrs: &mut MetricAttrs
                 with(attrs, Some(KeyValue::new(sc::GEN_AI_TOKEN_TYPE, ty)), |a| v.token_usage.record(n, a));
             }
         }
+        // v1.41 has no cache metric: the latest conventions' counter, as that mode records it
+        // (only when the provider reported cache reads; modality `unknown`).
+        if let Some(n) = u.cache_read_input_tokens {
+            with(attrs, Some(KeyValue::new(latest::GEN_AI_TOKEN_MODALITY, latest::GEN_AI_TOKEN_MODALITY_UNKNOWN)), |a| v.usage_cache_read.add(n, a));
+        }
     }
 }
 
