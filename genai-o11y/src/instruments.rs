@@ -11,7 +11,7 @@ use std::sync::Arc;
 use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider};
 use opentelemetry::InstrumentationScope;
 
-use crate::semconv::{latest, v1_41 as sc, vendor, Conventions};
+use crate::semconv::{http, latest, v1_41 as sc, vendor, Conventions};
 use crate::settings::{self, Settings};
 
 /// Every instrument this crate records, for one meter and one convention mode.
@@ -36,6 +36,12 @@ pub(crate) struct Instruments {
     pub mcp_server_duration: Histogram<f64>,
     /// `genai_o11y.evaluation.score`, per evaluation name.
     pub evaluation_score: Histogram<f64>,
+    /// `http.client.request.duration` (`propagation::SendTraced`, feature `reqwest`).
+    #[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
+    pub http_client_duration: Histogram<f64>,
+    /// `http.server.request.duration` (`propagation::ServerLayer`, feature `tower`).
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub http_server_duration: Histogram<f64>,
     pub v1_41: Option<V141Instruments>,
     pub latest: Option<LatestInstruments>,
 }
@@ -68,6 +74,10 @@ const TOKENS_PER_OPERATION: &str = "Tokens per GenAI inference operation";
 
 fn duration(meter: &Meter, name: &'static str, description: &'static str, buckets: &[f64]) -> Histogram<f64> {
     meter.f64_histogram(name).with_unit(sc::UNIT_SECONDS).with_description(description).with_boundaries(buckets.to_vec()).build()
+}
+
+fn http_duration(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<f64> {
+    meter.f64_histogram(name).with_unit(http::UNIT_SECONDS).with_description(description).with_boundaries(http::DURATION_BUCKETS.to_vec()).build()
 }
 
 fn tokens_histogram(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<u64> {
@@ -152,6 +162,8 @@ impl Instruments {
                 .with_description("Scores of GenAI evaluations, per gen_ai.evaluation.name")
                 .with_boundaries(crate::semconv::evaluation::SCORE_BUCKETS.to_vec())
                 .build(),
+            http_client_duration: http_duration(meter, http::CLIENT_REQUEST_DURATION, "Duration of HTTP client requests"),
+            http_server_duration: http_duration(meter, http::SERVER_REQUEST_DURATION, "Duration of HTTP server requests"),
             v1_41,
             latest,
         }
