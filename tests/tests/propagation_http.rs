@@ -236,11 +236,14 @@ async fn malformed_or_oversized_headers_start_a_fresh_trace_without_error() {
     assert_eq!(string_attr(&t.span("GET"), "error.type").as_deref(), Some("connect"));
 }
 
+/// A data point of a histogram: its attributes (sorted), count and sum.
+type Point = (Vec<(String, String)>, u64, f64);
+
 /// The attributes of every point of an HTTP duration metric, sorted, after checking its unit
 /// and the conventions' buckets.
-fn http_points(t: &TestTelemetry, metric: &str) -> Vec<(Vec<(String, String)>, u64, f64)> {
+fn http_points(t: &TestTelemetry, metric: &str) -> Vec<Point> {
     assert_eq!(t.metric(metric).unwrap_or_else(|| panic!("{metric} in {:?}", t.metric_names())).unit, "s");
-    let mut points: Vec<(Vec<(String, String)>, u64, f64)> = t
+    let mut points: Vec<Point> = t
         .f64_histogram(metric)
         .iter()
         .map(|p| {
