@@ -1,6 +1,9 @@
 //! A demo service for the Prometheus and health features: an annotated workload against a fake
-//! model API (two models, failures with mapped `error.type`s, tools, an agent, streamed calls)
-//! running in a background loop, and an HTTP server with `/metrics`, `/healthz` and `/readyz`.
+//! model API (two models, failures with mapped `error.type`s among them rate limits, tools, an
+//! agent, streamed calls, two versions of a prompt template) running in a background loop, whose
+//! tools call two downstream HTTP services on loopback (`SendTraced` on the calling side,
+//! `ServerLayer` on theirs; some answers are 503 and 404), and an HTTP server with `/metrics`,
+//! `/healthz` and `/readyz`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -23,11 +26,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::Path;
+use axum::routing::{get, post};
+use axum::Router;
 use futures::stream::{self, Stream, StreamExt};
 use genai_o11y::attribution::{Attribution, MetricAttribution};
 use genai_o11y::evaluation::Evaluation;
 use genai_o11y::health::HealthChecker;
 use genai_o11y::prometheus::PrometheusHandle;
+use genai_o11y::propagation::{SendTraced, ServerLayer};
 use genai_o11y::server::{RunningServer, Server};
 use genai_o11y::{genai_agent, genai_span, genai_tool, ErrorType, HasUsage};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
@@ -48,6 +55,28 @@ pub const FEATURE_KEY: &str = "app.feature";
 pub const SERVICE_NAME: &str = "genai-o11y-demo";
 /// The client-side deadline of a model call; the fake API sometimes hangs past it.
 pub const CALL_DEADLINE: Duration = Duration::from_millis(250);
+/// The prompt templates of the workload's model calls, as (`gen_ai.prompt.name`,
+/// `gen_ai.prompt.version`): the support answer is A/B tested between two versions (on the
+/// metrics through the allow-list: the cost-per-prompt-version panel).
+pub const PROMPTS: [(&str, &str); 3] = [("support-answer", "3"), ("support-answer", "4"), ("ticket-summary", "1")];
+/// The routes of the two downstream services the tools call (`http.route` of
+/// `http.server.request.duration`).
+pub const DOWNSTREAM_ROUTES: [&str; 2] = ["/search", "/weather/{city}"];
+
+/// A prompt template of [`PROMPTS`].
+#[derive(Clone, Copy, Debug)]
+pub struct Prompt {
+    /// `gen_ai.prompt.name`.
+    pub name: &'static str,
+    /// `gen_ai.prompt.version`.
+    pub version: &'static str,
+}
+
+impl Prompt {
+    fn of(i: usize) -> Prompt {
+        Prompt { name: PROMPTS[i].0, version: PROMPTS[i].1 }
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The fake model API
@@ -107,18 +136,25 @@ impl ErrorType for ApiError {
     }
 }
 
-/// A tool failure: `error.type = not_found`.
+/// A tool failure, from the downstream service's answer: `error.type = not_found` (404) or
+/// `unavailable` (anything else).
 #[derive(Debug, Clone)]
-pub struct ToolError(String);
+pub struct ToolError {
+    status: u16,
+    what: String,
+}
 impl fmt::Display for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "not found: {}", self.0)
+        write!(f, "{} answered {}", self.what, self.status)
     }
 }
 impl std::error::Error for ToolError {}
 impl ErrorType for ToolError {
     fn error_type(&self) -> Cow<'static, str> {
-        "not_found".into()
+        match self.status {
+            404 => "not_found".into(),
+            _ => "unavailable".into(),
+        }
     }
 }
 
@@ -182,11 +218,18 @@ async fn fake_api(model: &str, n: u64, prompt: &str) -> Result<ChatResponse, Api
 
 static CHAT_CALLS: AtomicU64 = AtomicU64::new(0);
 static STREAM_CALLS: AtomicU64 = AtomicU64::new(0);
-static TOOL_CALLS: AtomicU64 = AtomicU64::new(0);
 
-/// One chat completion, with the client's deadline.
-#[genai_span(operation = "chat", provider = provider_of(model), model = model.to_owned(), temperature = 0.2, max_tokens = 512)]
-pub async fn chat(model: &str, prompt: &str) -> Result<ChatResponse, ApiError> {
+/// One chat completion, with the client's deadline, built from a prompt template (or none).
+#[genai_span(
+    operation = "chat",
+    provider = provider_of(model),
+    model = model.to_owned(),
+    temperature = 0.2,
+    max_tokens = 512,
+    prompt_name = template.map(|t| t.name),
+    prompt_version = template.map(|t| t.version)
+)]
+pub async fn chat(model: &str, template: Option<Prompt>, prompt: &str) -> Result<ChatResponse, ApiError> {
     let n = CHAT_CALLS.fetch_add(1, Ordering::Relaxed);
     match tokio::time::timeout(CALL_DEADLINE, fake_api(model, n, prompt)).await {
         Ok(r) => r,
@@ -220,33 +263,84 @@ pub fn chat_stream(model: &str, seed: u64) -> impl Stream<Item = Result<Chunk, A
     })
 }
 
-/// Searches the product documentation.
-#[genai_tool]
-pub async fn search_docs(query: &str) -> Result<Vec<String>, ToolError> {
-    let n = TOOL_CALLS.fetch_add(1, Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_millis(draw(n, 10, 60))).await;
-    Ok(vec![format!("doc about {query}")])
+/// The downstream HTTP services the tools call (on loopback), and the client that calls them.
+#[derive(Clone, Debug)]
+pub struct Downstream {
+    client: reqwest::Client,
+    docs: SocketAddr,
+    weather: SocketAddr,
 }
 
-/// Looks up the current weather for a city.
-#[genai_tool]
-pub async fn get_weather(city: &str) -> Result<String, ToolError> {
-    let n = TOOL_CALLS.fetch_add(1, Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_millis(draw(n, 5, 40))).await;
-    if n % 5 == 2 {
-        return Err(ToolError(city.to_owned()));
+/// An answer of a downstream service: its body on a 2xx, else the tool's error.
+async fn answer(sent: reqwest::Result<reqwest::Response>, what: &str) -> Result<String, ToolError> {
+    let failed = |status| ToolError { status, what: what.to_owned() };
+    let resp = sent.map_err(|_| failed(0))?;
+    let status = resp.status().as_u16();
+    if !resp.status().is_success() {
+        return Err(failed(status));
     }
-    Ok(format!("{city}: 18°C"))
+    resp.text().await.map_err(|_| failed(status))
 }
 
-/// Answers a support question: asks the model for a plan, runs the tools, then answers.
+/// Searches the product documentation (the docs service, `POST /search`).
+#[genai_tool]
+pub async fn search_docs(downstream: &Downstream, query: &str) -> Result<Vec<String>, ToolError> {
+    let sent = downstream.client.post(format!("http://{}/search", downstream.docs)).body(query.to_owned()).send_traced().await;
+    Ok(vec![answer(sent, "the docs service").await?])
+}
+
+/// Looks up the current weather for a city (the weather service, `GET /weather/{city}`).
+#[genai_tool]
+pub async fn get_weather(downstream: &Downstream, city: &str) -> Result<String, ToolError> {
+    answer(downstream.client.get(format!("http://{}/weather/{city}", downstream.weather)).send_traced().await, "the weather service").await
+}
+
+/// Answers a support question: asks the model for a plan, runs the tools, then answers with one
+/// of the two versions of the support prompt.
 #[genai_agent(name = "support_agent")]
-pub async fn support_agent(model: &str, question: &str) -> Result<String, ApiError> {
-    let plan = chat(model, question).await?;
-    let (docs, weather) = futures::join!(search_docs(question), get_weather("Paris"));
+pub async fn support_agent(downstream: &Downstream, model: &str, question: &str, round: u64) -> Result<String, ApiError> {
+    let plan = chat(model, None, question).await?;
+    let (docs, weather) = futures::join!(search_docs(downstream, question), get_weather(downstream, "Paris"));
     let context = format!("{} {:?} {:?}", plan.text, docs.ok(), weather.ok());
-    let answer = chat(model, &context).await?;
+    let answer = chat(model, Some(Prompt::of((round % 2) as usize)), &context).await?;
     Ok(answer.text)
+}
+
+/// The docs service: 10–60 ms per search; every 7th answers 503.
+async fn docs_service() -> io::Result<SocketAddr> {
+    static SEARCHES: AtomicU64 = AtomicU64::new(0);
+    let search = |query: String| async move {
+        let n = SEARCHES.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(draw(n, 10, 60))).await;
+        if n % 7 == 3 {
+            return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "index is reloading".to_owned());
+        }
+        (axum::http::StatusCode::OK, format!("doc about {query}"))
+    };
+    serve_downstream(Router::new().route(DOWNSTREAM_ROUTES[0], post(search)).route_layer(ServerLayer::new())).await
+}
+
+/// The weather service: 5–40 ms per lookup; every 5th city is not found (404).
+async fn weather_service() -> io::Result<SocketAddr> {
+    static LOOKUPS: AtomicU64 = AtomicU64::new(0);
+    let weather = |Path(city): Path<String>| async move {
+        let n = LOOKUPS.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(draw(n, 5, 40))).await;
+        if n % 5 == 2 {
+            return (axum::http::StatusCode::NOT_FOUND, format!("no station for {city}"));
+        }
+        (axum::http::StatusCode::OK, format!("{city}: 18°C"))
+    };
+    serve_downstream(Router::new().route(DOWNSTREAM_ROUTES[1], get(weather)).route_layer(ServerLayer::new())).await
+}
+
+async fn serve_downstream(app: Router) -> io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(addr)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,12 +363,12 @@ impl Drop for AliveGuard {
 
 /// One round: the agent on `primary`, a direct chat on the other model, a streamed call on
 /// `primary` (every 4th stream is abandoned after two chunks: `error.type = cancelled`).
-async fn iteration(primary: &'static str, other: &'static str, round: u64) {
+async fn iteration(downstream: &Downstream, primary: &'static str, other: &'static str, round: u64) {
     let feature = |f: &'static str| Attribution::new().session_id(format!("session-{round}")).metadata(FEATURE_KEY, f);
-    let _ = feature(FEATURES[0]).scope(support_agent(primary, "How do I reset my password while travelling?")).await;
+    let _ = feature(FEATURES[0]).scope(support_agent(downstream, primary, "How do I reset my password while travelling?", round)).await;
     // An LLM-as-judge score of the answer (the evaluation panel and alert).
     Evaluation::score(EVALUATION, 0.6 + (round % 4) as f64 * 0.1).record();
-    let _ = feature(FEATURES[1]).scope(chat(other, "Summarize the ticket in one sentence.")).await;
+    let _ = feature(FEATURES[1]).scope(chat(other, Some(Prompt::of(2)), "Summarize the ticket in one sentence.")).await;
     feature(FEATURES[2]).scope(stream_round(primary, round)).await;
 }
 
@@ -293,11 +387,11 @@ async fn stream_round(primary: &'static str, round: u64) {
     }
 }
 
-async fn worker(state: Arc<WorkloadState>, primary: &'static str, other: &'static str) {
+async fn worker(state: Arc<WorkloadState>, downstream: Downstream, primary: &'static str, other: &'static str) {
     let _alive = AliveGuard(state.clone());
     let mut round = 0u64;
     while !state.stop.load(Ordering::SeqCst) {
-        iteration(primary, other, round).await;
+        iteration(&downstream, primary, other, round).await;
         state.iterations.fetch_add(1, Ordering::SeqCst);
         round += 1;
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -311,6 +405,7 @@ pub struct DemoServer {
     meter_provider: SdkMeterProvider,
     state: Arc<WorkloadState>,
     workers: Vec<JoinHandle<()>>,
+    downstream: [SocketAddr; 2],
 }
 
 impl fmt::Debug for DemoServer {
@@ -326,13 +421,19 @@ pub async fn serve(addr: impl ToSocketAddrs) -> Result<DemoServer, Box<dyn std::
     let (prometheus, exporter) = PrometheusHandle::new()?;
     let meter_provider = SdkMeterProvider::builder().with_reader(exporter).with_resource(Resource::builder().with_service_name(SERVICE_NAME).build()).build();
     opentelemetry::global::set_meter_provider(meter_provider.clone());
-    // `app.feature` (low cardinality) on every GenAI metric; the session id never is.
-    genai_o11y::set_metric_attribution(MetricAttribution::keys([FEATURE_KEY]));
+    // `app.feature` (low cardinality) and each call's prompt name and version on every GenAI
+    // metric; the session id never is.
+    genai_o11y::set_metric_attribution(MetricAttribution::keys([FEATURE_KEY].into_iter().chain(MetricAttribution::PROMPT_IDENTITY)));
     genai_o11y::refresh_instruments();
 
+    let downstream = Downstream { client: reqwest::Client::builder().no_proxy().build()?, docs: docs_service().await?, weather: weather_service().await? };
+    let downstream_addrs = [downstream.docs, downstream.weather];
     let state = Arc::new(WorkloadState::default());
     state.alive_workers.store(2, Ordering::SeqCst);
-    let workers = vec![tokio::spawn(worker(state.clone(), MODELS[0], MODELS[1])), tokio::spawn(worker(state.clone(), MODELS[1], MODELS[0]))];
+    let workers = vec![
+        tokio::spawn(worker(state.clone(), downstream.clone(), MODELS[0], MODELS[1])),
+        tokio::spawn(worker(state.clone(), downstream, MODELS[1], MODELS[0])),
+    ];
 
     let (live, ready) = (state.clone(), state.clone());
     let health = HealthChecker::new()
@@ -361,7 +462,7 @@ pub async fn serve(addr: impl ToSocketAddrs) -> Result<DemoServer, Box<dyn std::
         });
 
     let server = Server::builder().health(health).prometheus(prometheus.clone()).bind(addr).await?;
-    Ok(DemoServer { server, prometheus, meter_provider, state, workers })
+    Ok(DemoServer { server, prometheus, meter_provider, state, workers, downstream: downstream_addrs })
 }
 
 impl DemoServer {
@@ -373,6 +474,12 @@ impl DemoServer {
     /// The Prometheus registry handle (`render()` gives what `/metrics` serves).
     pub fn prometheus(&self) -> &PrometheusHandle {
         &self.prometheus
+    }
+
+    /// Where the two downstream services listen (the docs service, then the weather service):
+    /// `server.address` / `server.port` of `http.client.request.duration`.
+    pub fn downstream(&self) -> [SocketAddr; 2] {
+        self.downstream
     }
 
     /// Workload rounds completed so far (both workers).

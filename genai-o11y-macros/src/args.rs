@@ -289,7 +289,7 @@ pub const ARGS: &[Arg] = &[
     Arg::new("description", AGENT, Value::Text, Becomes::Method("description"), "`gen_ai.agent.description`").checks(NOT_EMPTY).default(Default::DocComment),
     Arg::new("version", AGENT, Value::Text, Becomes::Method("agent_version"), "`gen_ai.agent.version`").checks(NOT_EMPTY),
     Arg::new("conversation_id", ALL, Value::Text, Becomes::Method("conversation_id"), "`gen_ai.conversation.id`").checks(NOT_EMPTY),
-    Arg::new("prompt_name", SPAN, Value::Text, Becomes::Method("prompt_name"), "`gen_ai.prompt.name`: the prompt template the call used (a span attribute, not a metric attribute)").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
+    Arg::new("prompt_name", SPAN, Value::Text, Becomes::Method("prompt_name"), "`gen_ai.prompt.name`: the prompt template the call used (a span attribute; on the metrics only when `MetricAttribution` lists it)").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
     Arg::new("prompt_version", SPAN, Value::Text, Becomes::Method("prompt_version"), "`gen_ai.prompt.version` (the latest conventions' key, written in both modes: v1.41 has none); a number is written as a string, `\"3\"` or `v.to_string()`").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
     Arg::new("session_id", AGENT_WORKFLOW, Value::Text, Becomes::Method("session_id"), "`session.id` on this span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
     Arg::new("user_id", AGENT_WORKFLOW, Value::Text, Becomes::Method("user_id"), "`user.id` on this span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),

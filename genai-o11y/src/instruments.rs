@@ -11,7 +11,7 @@ use std::sync::Arc;
 use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider};
 use opentelemetry::InstrumentationScope;
 
-use crate::semconv::{latest, v1_41 as sc, vendor, Conventions};
+use crate::semconv::{http, latest, v1_41 as sc, vendor, Conventions};
 use crate::settings::{self, Settings};
 
 /// Every instrument this crate records, for one meter and one convention mode.
@@ -36,12 +36,21 @@ pub(crate) struct Instruments {
     pub mcp_server_duration: Histogram<f64>,
     /// `genai_o11y.evaluation.score`, per evaluation name.
     pub evaluation_score: Histogram<f64>,
+    /// `http.client.request.duration` (`propagation::SendTraced`, feature `reqwest`).
+    #[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
+    pub http_client_duration: Histogram<f64>,
+    /// `http.server.request.duration` (`propagation::ServerLayer`, feature `tower`).
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub http_server_duration: Histogram<f64>,
     pub v1_41: Option<V141Instruments>,
     pub latest: Option<LatestInstruments>,
 }
 
 pub(crate) struct V141Instruments {
     pub token_usage: Histogram<u64>,
+    /// `genai_o11y.client.cache_read.input_tokens`: v1.41 has no cache metric (the cache-read
+    /// share of input tokens); a name of this crate's, so the v1.41 registry's check stays clean.
+    pub usage_cache_read: Counter<u64>,
 }
 
 pub(crate) struct LatestInstruments {
@@ -65,6 +74,10 @@ const TOKENS_PER_OPERATION: &str = "Tokens per GenAI inference operation";
 
 fn duration(meter: &Meter, name: &'static str, description: &'static str, buckets: &[f64]) -> Histogram<f64> {
     meter.f64_histogram(name).with_unit(sc::UNIT_SECONDS).with_description(description).with_boundaries(buckets.to_vec()).build()
+}
+
+fn http_duration(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<f64> {
+    meter.f64_histogram(name).with_unit(http::UNIT_SECONDS).with_description(description).with_boundaries(http::DURATION_BUCKETS.to_vec()).build()
 }
 
 fn tokens_histogram(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<u64> {
@@ -92,6 +105,7 @@ impl Instruments {
         };
         let v1_41 = (conventions == Conventions::V1_41).then(|| V141Instruments {
             token_usage: tokens_histogram(meter, sc::GEN_AI_CLIENT_TOKEN_USAGE, "Number of input and output tokens used per GenAI operation"),
+            usage_cache_read: tokens_counter(meter, vendor::CACHE_READ_INPUT_TOKENS_METRIC),
         });
         let latest = (conventions == Conventions::LatestExperimental).then(|| LatestInstruments {
             inference_duration: duration(meter, latest::GEN_AI_CLIENT_INFERENCE_DURATION, "Duration of GenAI inference operations", &sc::DURATION_BUCKETS),
@@ -148,6 +162,8 @@ impl Instruments {
                 .with_description("Scores of GenAI evaluations, per gen_ai.evaluation.name")
                 .with_boundaries(crate::semconv::evaluation::SCORE_BUCKETS.to_vec())
                 .build(),
+            http_client_duration: http_duration(meter, http::CLIENT_REQUEST_DURATION, "Duration of HTTP client requests"),
+            http_server_duration: http_duration(meter, http::SERVER_REQUEST_DURATION, "Duration of HTTP server requests"),
             v1_41,
             latest,
         }
@@ -155,7 +171,7 @@ impl Instruments {
 
     /// Records an evaluation score (with the allowed attribution metadata in force).
     pub(crate) fn record_evaluation(&self, score: f64, name: opentelemetry::StringValue, error_type: Option<opentelemetry::StringValue>) {
-        let attribution = self.settings.metric_attribution.attrs(crate::attribution::current().as_deref());
+        let attribution = self.settings.metric_attribution.attrs(crate::attribution::current().as_deref(), crate::attribution::CallPrompt::default());
         self.evaluation_score.record(score, &crate::evaluation::score_attrs(name, error_type, &attribution));
     }
 

@@ -38,6 +38,7 @@
 //! | `gen_ai.execute_tool.duration` (s) | `gen_ai_execute_tool_duration_seconds_*` |
 //! | `gen_ai.invoke_agent.duration` (s) | `gen_ai_invoke_agent_duration_seconds_*` |
 //! | `genai_o11y.client.cost` ({currency}) | `genai_o11y_client_cost_total` |
+//! | `genai_o11y.client.cache_read.input_tokens` ({token}) | `genai_o11y_client_cache_read_input_tokens_total` |
 //! | `genai_o11y.client.cost.unpriced` ({call}) | `genai_o11y_client_cost_unpriced_total` |
 //! | `genai_o11y.client.usage.missing` ({call}) | `genai_o11y_client_usage_missing_total` |
 

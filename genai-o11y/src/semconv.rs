@@ -207,6 +207,9 @@ pub mod vendor {
     /// Counter of cost (unit: the currency, given by the `genai_o11y.cost.currency` attribute).
     pub const COST_METRIC: &str = "genai_o11y.client.cost";
     pub const UNIT_COST: &str = "{currency}";
+    /// v1.41 mode: input tokens served from the provider's cache (v1.41 defines no cache metric;
+    /// the latest mode records the conventions' `gen_ai.client.inference.usage.cache_read.input_tokens`).
+    pub const CACHE_READ_INPUT_TOKENS_METRIC: &str = "genai_o11y.client.cache_read.input_tokens";
     /// Counter of inference calls that could not be priced.
     pub const UNPRICED_METRIC: &str = "genai_o11y.client.cost.unpriced";
     pub const UNIT_CALL: &str = "{call}";
@@ -334,10 +337,24 @@ pub mod attribution {
     pub const METRIC_ATTRIBUTE_MAX_VALUES_ENV: &str = "GENAI_O11Y_METRIC_ATTRIBUTE_MAX_VALUES";
 }
 
-/// HTTP semantic conventions (stable), for the server and client spans of
+/// HTTP semantic conventions (stable), for the server and client spans and metrics of
 /// `crate::propagation`.
 #[allow(missing_docs)]
 pub mod http {
+    /// Duration of the HTTP requests `SendTraced` sends (until the response headers, or the
+    /// error). Attributes: `http.request.method`, `server.address`, `server.port` (required),
+    /// `http.response.status_code` and `error.type` (conditionally required),
+    /// `network.protocol.version` (recommended, when a response says it).
+    pub const CLIENT_REQUEST_DURATION: &str = "http.client.request.duration";
+    /// Duration of the HTTP requests `ServerLayer` serves (until the response headers, or the
+    /// service's error). Attributes: `http.request.method`, `url.scheme` (required),
+    /// `http.route`, `http.response.status_code`, `error.type` (conditionally required),
+    /// `network.protocol.version` (recommended).
+    pub const SERVER_REQUEST_DURATION: &str = "http.server.request.duration";
+    /// The `ExplicitBucketBoundaries` both duration metrics SHOULD have (seconds; HTTP metrics
+    /// conventions, v1.41.1).
+    pub const DURATION_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+    pub const UNIT_SECONDS: &str = "s";
     pub const REQUEST_METHOD: &str = "http.request.method";
     pub const REQUEST_METHOD_ORIGINAL: &str = "http.request.method_original";
     pub const ROUTE: &str = "http.route";
@@ -360,6 +377,7 @@ pub mod http {
     pub const ERROR_OTHER: &str = "_OTHER";
     /// `url.scheme` when the request line does not say (a server behind a proxy).
     pub const SCHEME_HTTP: &str = "http";
+    pub const SCHEME_HTTPS: &str = "https";
     /// `http.request.method` for a method the conventions do not know.
     pub const METHOD_OTHER: &str = "_OTHER";
     /// The methods the conventions know (anything else is `_OTHER`).
@@ -636,6 +654,15 @@ mod tests {
         assert_eq!(Conventions::LatestExperimental.cache_write_key(), "gen_ai.usage.cache_write.input_tokens");
         assert_eq!(Conventions::V1_41.cache_write_key(), "gen_ai.usage.cache_creation.input_tokens");
         assert_eq!(latest::GEN_AI_PROMPT_NAME, v1_41::GEN_AI_PROMPT_NAME, "v1.41 has the prompt's name, not its version");
+    }
+
+    #[test]
+    fn http_duration_buckets_are_the_conventions() {
+        // `docs/http/http-metrics.md` of semantic conventions v1.41.1, for both metrics.
+        let spec = "0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10";
+        let parsed: Vec<f64> = spec.split(", ").map(|v| v.parse().unwrap()).collect();
+        assert_eq!(http::DURATION_BUCKETS.to_vec(), parsed);
+        assert_eq!((http::CLIENT_REQUEST_DURATION, http::SERVER_REQUEST_DURATION), ("http.client.request.duration", "http.server.request.duration"));
     }
 
     #[test]

@@ -208,6 +208,70 @@ async fn the_cardinality_cap_holds_under_ten_thousand_distinct_values() {
     assert!(t.spans().iter().any(|s| string_attr(s, "app.feature").as_deref() == Some("feature-9999")));
 }
 
+#[genai_span(operation = "chat", provider = "anthropic", model = "claude-sonnet-4", prompt_name = "support-answer", prompt_version = version)]
+async fn versioned_chat(version: &str, fail: bool) -> Result<Usage, ApiError> {
+    tokio::task::yield_now().await;
+    if fail {
+        return Err(ApiError::RateLimited);
+    }
+    Ok(Usage::new().input(100).output(20).cache_read(40))
+}
+
+#[genai_span(operation = "chat", provider = "anthropic", model = "claude-sonnet-4", prompt_name = "support-answer")]
+async fn unversioned_chat() -> Result<Usage, ApiError> {
+    Ok(Usage::new().input(1).output(1))
+}
+
+/// The prompt identity of each call becomes a dimension of its metrics (duration, tokens, cost)
+/// when the allow-list names its keys, in both convention modes, under the same value cap; by
+/// default (tests/tests/inference.rs) no metric carries it.
+#[tokio::test]
+async fn listed_prompt_keys_put_each_calls_prompt_on_its_metrics_under_the_cap() {
+    for conventions in [genai_o11y::Conventions::V1_41, genai_o11y::Conventions::LatestExperimental] {
+        let keys = ["app.feature", "gen_ai.prompt.name", "gen_ai.prompt.version"];
+        let t = TestTelemetry::with_settings(Settings::default().conventions(conventions).metric_attribution(MetricAttribution::keys(keys).max_values(2)));
+        Attribution::new()
+            .metadata("app.feature", "support")
+            .scope(async {
+                versioned_chat("3", false).await.unwrap();
+                versioned_chat("4", false).await.unwrap();
+                versioned_chat("4", true).await.unwrap_err();
+                versioned_chat("5", false).await.unwrap(); // a third version: past the cap of 2
+                unversioned_chat().await.unwrap();
+            })
+            .await;
+        chat("no prompt, no attribution").await.unwrap();
+
+        let points = all_points(&t);
+        let names: std::collections::BTreeSet<&str> = points.iter().map(|(n, _)| n.as_str()).collect();
+        let (duration, tokens) = match conventions {
+            genai_o11y::Conventions::V1_41 => ("gen_ai.client.operation.duration", "gen_ai.client.token.usage"),
+            genai_o11y::Conventions::LatestExperimental => ("gen_ai.client.inference.duration", "gen_ai.client.inference.usage.input_tokens"),
+        };
+        for metric in [duration, tokens, "genai_o11y.client.cost"] {
+            assert!(names.contains(metric), "{conventions:?}: {metric} in {names:?}");
+            let versions: std::collections::BTreeSet<Option<String>> = points
+                .iter()
+                .filter(|(n, attrs)| n == metric && attrs.contains(&("gen_ai.prompt.name".into(), "support-answer".into())))
+                .map(|(_, attrs)| attrs.iter().find(|(k, _)| k == "gen_ai.prompt.version").map(|(_, v)| v.clone()))
+                .collect();
+            let want: std::collections::BTreeSet<Option<String>> =
+                [Some("3"), Some("4"), Some(MetricAttribution::OVERFLOW_VALUE), None].into_iter().map(|v| v.map(str::to_owned)).collect();
+            assert_eq!(versions, want, "{conventions:?} {metric}: two versions, the overflow, and the call without a version");
+            // The call outside any prompt and attribution: neither dimension.
+            assert!(
+                points.iter().any(|(n, attrs)| n == metric && !attrs.iter().any(|(k, _)| k.starts_with("gen_ai.prompt.") || k == "app.feature")),
+                "{conventions:?} {metric}: the plain call has its own series"
+            );
+        }
+        // The failed call of version 4: its duration carries error.type next to the prompt.
+        let failed = points.iter().find(|(n, attrs)| n == duration && attrs.contains(&("error.type".into(), "429".into()))).expect("failed call measured");
+        assert!(failed.1.contains(&("gen_ai.prompt.version".into(), "4".into())) && failed.1.contains(&("app.feature".into(), "support".into())), "{failed:?}");
+        // Spans keep the real version: only metrics are capped.
+        assert!(t.spans().iter().any(|s| string_attr(s, "gen_ai.prompt.version").as_deref() == Some("5")));
+    }
+}
+
 #[genai_agent(name = "concierge", session_id = session.as_str(), user_id = "u-42")]
 async fn concierge(session: String) -> Result<String, ApiError> {
     lookup(format!("concierge-{session}")).await

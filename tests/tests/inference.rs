@@ -453,7 +453,7 @@ fn metric_attribute_keys(t: &TestTelemetry) -> (usize, Vec<String>) {
 }
 
 #[tokio::test]
-async fn prompt_identity_is_on_the_span_in_both_modes_and_never_on_a_metric() {
+async fn prompt_identity_is_on_the_span_in_both_modes_and_on_no_metric_by_default() {
     for conventions in [Conventions::V1_41, Conventions::LatestExperimental] {
         let t = TestTelemetry::with_conventions(conventions);
         chat_prompt_literals().await.unwrap();
@@ -480,7 +480,8 @@ async fn prompt_identity_is_on_the_span_in_both_modes_and_never_on_a_metric() {
         let span = t.span("chat gpt-4o");
         assert!(!keys(&span).iter().any(|k| k.starts_with("gen_ai.prompt.")), "{conventions:?}: {:?}", keys(&span));
 
-        // Span attributes only: no metric data point carries them (metrics keep low cardinality).
+        // By default span attributes only: no metric data point carries them (metrics keep low
+        // cardinality; `MetricAttribution` opts in, tests/tests/attribution.rs).
         let (points, metric_keys) = metric_attribute_keys(&t);
         assert!(points >= 4, "{conventions:?}: the calls were measured ({points} points)");
         assert!(metric_keys.contains(&"gen_ai.request.model".to_owned()), "{conventions:?}: {metric_keys:?}");

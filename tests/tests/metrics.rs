@@ -55,8 +55,10 @@ async fn v1_41_metrics() {
             "gen_ai.client.token.usage",
             "gen_ai.execute_tool.duration",
             "gen_ai.invoke_agent.duration",
+            "genai_o11y.client.cache_read.input_tokens",
             "genai_o11y.client.cost"
-        ]
+        ],
+        "v1.41 has no cache metric: this crate's cache-read counter"
     );
     // Cost: the successful chat and the embeddings call, priced by the built-in table.
     let cost = t.metric("genai_o11y.client.cost").unwrap();
@@ -140,6 +142,15 @@ async fn v1_41_metrics() {
     let tool = t.f64_histogram("gen_ai.execute_tool.duration");
     assert_eq!(tool[0].bounds().collect::<Vec<_>>(), DURATION_BUCKETS);
     assert_eq!(point_attrs(tool[0].attributes()), pairs(&[("gen_ai.agent.name", "helper"), ("gen_ai.tool.name", "lookup"), ("gen_ai.tool.type", "function")]));
+
+    // Cache reads (the successful chat reported 100 of its 107 input tokens from the cache): this
+    // crate's counter (v1.41 defines none), with the token metrics' attributes, so that cache
+    // reads / input tokens is the cache-read share.
+    let cache = t.metric("genai_o11y.client.cache_read.input_tokens").unwrap();
+    assert_eq!(cache.unit, "{token}");
+    let cache = t.u64_counter("genai_o11y.client.cache_read.input_tokens");
+    assert_eq!(cache.len(), 1, "only the call that read from the cache");
+    assert_eq!((point_attrs(cache[0].attributes()), cache[0].value()), (pairs(&ok), 100));
 }
 
 #[tokio::test]

@@ -15,6 +15,11 @@
 //! and cost rates) must return non-empty, finite series. Prometheus itself loads the rules: every
 //! rule must evaluate with health `ok`, and the error-rate alert (the demo fails ~20% of its
 //! calls) must be pending or firing.
+//!
+//! The issue-14 panels and alert are checked the same way, and by what they must show: cost per
+//! prompt version has every (prompt, version) of the demo, the rate-limit panel and alert both
+//! providers, the downstream HTTP panels both loopback services (`server_address`,
+//! `server_port`) and both routes; the HTTP duration histograms have the conventions' buckets.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -24,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use genai_o11y_examples::prometheus_demo::{self, FEATURES, MODELS};
+use genai_o11y_examples::prometheus_demo::{self, DOWNSTREAM_ROUTES, FEATURES, MODELS, PROMPTS};
 use serde_json::Value;
 
 /// An instant vector: each series' labels and value.
@@ -295,14 +300,16 @@ fn by_labels(expr: &str) -> Vec<String> {
     rest[..end].split(',').map(|l| l.trim().to_owned()).filter(|l| !l.is_empty() && l != "le").collect()
 }
 
-/// Every `gen_ai_*` / `genai_o11y_*` identifier of a query.
+/// Every identifier of a query that names what this crate emits: `gen_ai_*`, `genai_o11y_*`,
+/// and the HTTP metrics and their labels (`http_*`, `server_*`).
 fn genai_identifiers(expr: &str) -> BTreeSet<String> {
+    const PREFIXES: [&str; 4] = ["gen_ai_", "genai_o11y_", "http_", "server_"];
     let mut out = BTreeSet::new();
     let b = expr.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
-        if boundary && (expr[i..].starts_with("gen_ai_") || expr[i..].starts_with("genai_o11y_")) {
+        if boundary && PREFIXES.iter().any(|p| expr[i..].starts_with(p)) {
             let end = expr[i..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(expr.len(), |e| i + e);
             out.insert(expr[i..end].to_owned());
             i = end;
@@ -342,7 +349,18 @@ struct Probe {
     by: Vec<String>,
 }
 
-fn check_probe(p: &Probe, result: &[(BTreeMap<String, String>, f64)]) -> Result<(), String> {
+/// The values a `by (...)` label must show, all of them: labels of the demo's workload.
+struct Expected {
+    /// `server_port` of the downstream services.
+    ports: BTreeSet<String>,
+}
+
+/// The set of values of `label` in `result`, when `by` groups by it.
+fn label_set<'a>(result: &'a [(BTreeMap<String, String>, f64)], label: &str) -> BTreeSet<&'a str> {
+    result.iter().filter_map(|(l, _)| l.get(label).map(String::as_str)).collect()
+}
+
+fn check_probe(p: &Probe, result: &[(BTreeMap<String, String>, f64)], expected: &Expected) -> Result<(), String> {
     if result.is_empty() {
         return Err("empty result".into());
     }
@@ -369,6 +387,34 @@ fn check_probe(p: &Probe, result: &[(BTreeMap<String, String>, f64)]) -> Result<
         let features: BTreeSet<&str> = result.iter().filter_map(|(l, _)| l.get("app_feature").map(String::as_str)).collect();
         if features != FEATURES.into_iter().collect() {
             return Err(format!("features {features:?}, expected {FEATURES:?}"));
+        }
+    }
+    let by = |label: &str| p.by.iter().any(|l| l == label);
+    if by("gen_ai_prompt_version") {
+        let got: BTreeSet<(&str, &str)> = result
+            .iter()
+            .map(|(l, _)| (l.get("gen_ai_prompt_name").map_or("", String::as_str), l.get("gen_ai_prompt_version").map_or("", String::as_str)))
+            .collect();
+        if got != PROMPTS.into_iter().collect() {
+            return Err(format!("prompt versions {got:?}, expected {PROMPTS:?}"));
+        }
+    }
+    if by("gen_ai_provider_name") {
+        let providers = label_set(result, "gen_ai_provider_name");
+        if providers != ["anthropic", "openai"].into_iter().collect() {
+            return Err(format!("providers {providers:?}, expected both of the demo's"));
+        }
+    }
+    if by("server_port") {
+        let ports = label_set(result, "server_port");
+        if ports != expected.ports.iter().map(String::as_str).collect() || label_set(result, "server_address") != ["127.0.0.1"].into_iter().collect() {
+            return Err(format!("downstream servers {result:?}, expected 127.0.0.1 on ports {:?}", expected.ports));
+        }
+    }
+    if by("http_route") {
+        let routes = label_set(result, "http_route");
+        if routes != DOWNSTREAM_ROUTES.into_iter().collect() {
+            return Err(format!("routes {routes:?}, expected {DOWNSTREAM_ROUTES:?}"));
         }
     }
     if p.by.iter().any(|l| l == "gen_ai_request_model") {
@@ -514,8 +560,9 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
         let r = http_get(target, "/metrics").unwrap();
         assert_eq!(r.status, 200);
         // wait until the workload has produced every family (the first streamed call, a tool error)
-        if demo.iterations() >= 2 && r.body.contains("gen_ai_client_operation_time_to_first_chunk_seconds_bucket") && r.body.contains("error_type=\"timeout\"")
-        {
+        let families = ["gen_ai_client_operation_time_to_first_chunk_seconds_bucket", "http_client_request_duration_seconds_bucket", "gen_ai_prompt_version="];
+        let errors = ["error_type=\"timeout\"", "error_type=\"429\"", "error_type=\"503\""];
+        if demo.iterations() >= 2 && families.iter().chain(&errors).all(|f| r.body.contains(f)) {
             break r.body;
         }
         assert!(started.elapsed() < Duration::from_secs(30), "the demo workload produced too little:\n{}", r.body);
@@ -533,9 +580,29 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
         "gen_ai_invoke_agent_duration_seconds_bucket",
         "gen_ai_client_operation_time_to_first_chunk_seconds_bucket",
         "genai_o11y_client_cost_total",
+        "genai_o11y_client_cache_read_input_tokens_total",
+        "http_client_request_duration_seconds_bucket",
+        "http_server_request_duration_seconds_bucket",
     ] {
         assert!(metric_names.contains(required), "{required} not exposed: {metric_names:?}");
     }
+    // Prompt identity reaches the metrics only because the demo lists its keys; the HTTP
+    // durations have the conventions' buckets (seconds) on both ends.
+    assert!(label_names.contains("gen_ai_prompt_name") && label_names.contains("gen_ai_prompt_version"), "{label_names:?}");
+    for histogram in ["http_client_request_duration_seconds_bucket", "http_server_request_duration_seconds_bucket"] {
+        let mut bounds: Vec<String> = exposition
+            .lines()
+            .filter(|l| l.starts_with(histogram))
+            .filter_map(|l| l.split("le=\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_owned))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        bounds.sort_by(|a, b| a.parse::<f64>().unwrap_or(f64::INFINITY).total_cmp(&b.parse::<f64>().unwrap_or(f64::INFINITY)));
+        let numeric: Vec<f64> = bounds.iter().filter(|b| *b != "+Inf").map(|b| b.parse().unwrap()).collect();
+        assert_eq!(numeric, genai_o11y::semconv::http::DURATION_BUCKETS, "{histogram} buckets");
+        assert_eq!(bounds.last().map(String::as_str), Some("+Inf"));
+    }
+    let expected = Expected { ports: demo.downstream().iter().map(|a| a.port().to_string()).collect() };
     let all_queries: Vec<(String, String)> =
         probes.iter().map(|p| (p.origin.clone(), p.promql.clone())).chain(alerts.iter().map(|(n, e, _)| (format!("alert {n}"), e.clone()))).collect();
     for (origin, q) in &all_queries {
@@ -576,7 +643,7 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
         prom.assert_running();
         let failures: Vec<String> = probes
             .iter()
-            .filter_map(|p| match prom.query(&p.promql).and_then(|r| check_probe(p, &r).map(|_| r)) {
+            .filter_map(|p| match prom.query(&p.promql).and_then(|r| check_probe(p, &r, &expected).map(|_| r)) {
                 Ok(_) => None,
                 Err(e) => Some(format!("{}: {e}\n    {}", p.origin, p.promql)),
             })

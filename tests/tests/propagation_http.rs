@@ -236,6 +236,117 @@ async fn malformed_or_oversized_headers_start_a_fresh_trace_without_error() {
     assert_eq!(string_attr(&t.span("GET"), "error.type").as_deref(), Some("connect"));
 }
 
+/// A data point of a histogram: its attributes (sorted), count and sum.
+type Point = (Vec<(String, String)>, u64, f64);
+
+/// The attributes of every point of an HTTP duration metric, sorted, after checking its unit
+/// and the conventions' buckets.
+fn http_points(t: &TestTelemetry, metric: &str) -> Vec<Point> {
+    assert_eq!(t.metric(metric).unwrap_or_else(|| panic!("{metric} in {:?}", t.metric_names())).unit, "s");
+    let mut points: Vec<Point> = t
+        .f64_histogram(metric)
+        .iter()
+        .map(|p| {
+            assert_eq!(p.bounds().collect::<Vec<_>>(), genai_o11y::semconv::http::DURATION_BUCKETS, "{metric}: the conventions' buckets");
+            assert_eq!(p.bounds().collect::<Vec<_>>(), [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0]);
+            (genai_o11y::testing::point_attrs(p.attributes()), p.count(), p.sum())
+        })
+        .collect();
+    points.sort_by(|a, b| a.0.cmp(&b.0));
+    points
+}
+
+fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    v.sort();
+    v
+}
+
+/// `send_traced` records `http.client.request.duration` and `ServerLayer`
+/// `http.server.request.duration`, with the conventions' attributes (no more: no url.full, no
+/// attribution), buckets and `error.type` (4xx and 5xx on the client, 5xx only on the server, a
+/// refused connection), as long as the spans they time.
+#[tokio::test]
+async fn both_ends_record_the_http_duration_metrics() {
+    install_w3c_propagators();
+    let t = TestTelemetry::new();
+    let tools = tool_service(false).await;
+    let limited =
+        serve(Router::new().route("/limited", get(|| async { (http::StatusCode::TOO_MANY_REQUESTS, "slow down") })).route_layer(ServerLayer::new())).await;
+    let port = |a: SocketAddr| a.port().to_string();
+
+    // Two successes, a 500, a 429 and a refused connection, inside an attribution scope (whose
+    // metadata must not reach the HTTP metrics).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    Attribution::new()
+        .metadata("app.feature", "weather")
+        .scope(async {
+            for city in ["Paris", "Oslo"] {
+                let r = client().post(format!("http://{tools}/tools/get_weather?units=metric")).body(city).send_traced().await.unwrap();
+                assert_eq!(r.status(), 200);
+            }
+            assert_eq!(client().get(format!("http://{tools}/boom")).send_traced().await.unwrap().status(), 500);
+            assert_eq!(client().get(format!("http://{limited}/limited")).send_traced().await.unwrap().status(), 429);
+            assert!(client().get(format!("http://{closed}/x")).send_traced().await.unwrap_err().is_connect());
+        })
+        .await;
+
+    let client_points = http_points(&t, "http.client.request.duration");
+    let attrs: Vec<&Vec<(String, String)>> = client_points.iter().map(|p| &p.0).collect();
+    let to = |addr: SocketAddr, method: &str, rest: &[(&str, &str)]| {
+        let p = port(addr);
+        let mut v = vec![("http.request.method", method), ("server.address", "127.0.0.1"), ("server.port", p.as_str())];
+        v.extend_from_slice(rest);
+        kv(&v)
+    };
+    let ok = [("http.response.status_code", "200"), ("network.protocol.version", "1.1")];
+    let want = [
+        to(tools, "POST", &ok),
+        to(tools, "GET", &[("http.response.status_code", "500"), ("error.type", "500"), ("network.protocol.version", "1.1")]),
+        to(limited, "GET", &[("http.response.status_code", "429"), ("error.type", "429"), ("network.protocol.version", "1.1")]),
+        to(closed, "GET", &[("error.type", "connect")]),
+    ];
+    for w in &want {
+        assert!(attrs.contains(&w), "client point {w:?} in {attrs:?}");
+    }
+    assert_eq!(client_points.len(), want.len(), "{attrs:?}");
+    let posts = client_points.iter().find(|p| p.0 == want[0]).unwrap();
+    assert_eq!(posts.1, 2, "one series for both successful calls (no url, no query, no attribution)");
+
+    let server_points = http_points(&t, "http.server.request.duration");
+    let attrs: Vec<&Vec<(String, String)>> = server_points.iter().map(|p| &p.0).collect();
+    let served = |method: &str, route: &str, rest: &[(&str, &str)]| {
+        let mut v = vec![("http.request.method", method), ("url.scheme", "http"), ("http.route", route), ("network.protocol.version", "1.1")];
+        v.extend_from_slice(rest);
+        kv(&v)
+    };
+    let want = [
+        served("POST", "/tools/{name}", &[("http.response.status_code", "200")]),
+        served("GET", "/boom", &[("http.response.status_code", "500"), ("error.type", "500")]),
+        served("GET", "/limited", &[("http.response.status_code", "429")]), // a 4xx is the client's error, not the server's
+    ];
+    for w in &want {
+        assert!(attrs.contains(&w), "server point {w:?} in {attrs:?}");
+    }
+    assert_eq!(server_points.len(), want.len(), "{attrs:?}");
+    assert_eq!(server_points.iter().find(|p| p.0 == want[0]).unwrap().1, 2);
+
+    // Each measurement lies within the span it times: the client's within its CLIENT span, the
+    // server's within its SERVER span (which is inside the client's).
+    let seconds = |s: &SpanData| s.end_time.duration_since(s.start_time).unwrap().as_secs_f64();
+    let spans = t.spans();
+    let client_spans: f64 = spans.iter().filter(|s| s.name == "POST").map(seconds).sum();
+    let server_spans: f64 = spans.iter().filter(|s| s.name == "POST /tools/{name}").map(seconds).sum();
+    let (client_sum, server_sum) = (posts.2, server_points.iter().find(|p| p.0 == want[0]).unwrap().2);
+    // (50 µs of slack: spans read the wall clock, the metrics a monotonic one.)
+    let slack = 50e-6;
+    assert!(server_sum > 0.0 && server_sum <= server_spans + slack, "server {server_sum} within its spans {server_spans}");
+    assert!(
+        client_sum >= server_sum && client_sum <= client_spans + slack,
+        "client {client_sum} within its spans {client_spans}, above the server's {server_sum}"
+    );
+}
+
 /// Two services in one process (a demo, a test): the console prints the request as one tree,
 /// the called service's server span under the client call, and names the trace.
 #[tokio::test]

@@ -46,7 +46,8 @@
 //!
 //! **In metrics**, `session.id` and `user.id` never become metric attributes (their cardinality
 //! is unbounded). An application may allow a few low-cardinality metadata keys onto the GenAI
-//! metrics with [`MetricAttribution`] (see [`crate::Settings::metric_attribution`]).
+//! metrics with [`MetricAttribution`] (see [`crate::Settings::metric_attribution`]), and, by
+//! listing `gen_ai.prompt.name` / `gen_ai.prompt.version` there, the prompt identity of each call.
 
 mod current;
 mod metrics;
@@ -60,6 +61,6 @@ pub(crate) use current::with_metadata_keys;
 pub(crate) use current::{current, Applied, Guard};
 pub use current::{AttributedFuture, Attribution};
 pub use metrics::MetricAttribution;
-pub(crate) use metrics::MetricAttrs;
+pub(crate) use metrics::{CallPrompt, MetricAttrs};
 #[cfg(any(feature = "sdk", feature = "testing"))]
 pub use processor::AttributionProcessor;

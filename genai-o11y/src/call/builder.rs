@@ -362,15 +362,17 @@ impl GenAiSpanBuilder {
         self.stream = v.into_bool().filter(|b| *b);
         self
     }
-    /// `gen_ai.prompt.name`: the name of the prompt template the call used (inference spans; a
-    /// span attribute only, never a metric attribute).
+    /// `gen_ai.prompt.name`: the name of the prompt template the call used (inference spans). A
+    /// metric attribute only when the application lists it in its
+    /// [`MetricAttribution`](crate::attribution::MetricAttribution).
     #[inline]
     pub fn prompt_name(mut self, v: impl TextParam) -> Self {
         self.prompt_name = v.into_text();
         self
     }
     /// `gen_ai.prompt.version`: the version of that template (inference spans). A name of the
-    /// latest conventions, written in both convention modes: v1.41 has no version key.
+    /// latest conventions, written in both convention modes: v1.41 has no version key. A metric
+    /// attribute only when listed in the [`MetricAttribution`](crate::attribution::MetricAttribution).
     #[inline]
     pub fn prompt_version(mut self, v: impl TextParam) -> Self {
         self.prompt_version = v.into_text();
@@ -463,11 +465,13 @@ impl GenAiSpanBuilder {
         // In force while the span may start (it starts when first entered, or here when capture
         // asks for its sampling decision).
         let _attribution = AttributionGuard::enter(own_attribution.as_ref());
-        // The attribution in force is read only when some of it may go on the metrics (hot path).
+        // The attribution in force (and the prompt identity) is read only when some of it may go
+        // on the metrics (hot path).
         let metric_attribution = if instruments.settings.metric_attribution.is_empty() {
             attribution::MetricAttrs::new()
         } else {
-            instruments.settings.metric_attribution.attrs(attribution::current().as_deref())
+            let prompt = attribution::CallPrompt { name: self.prompt_name.as_ref(), version: self.prompt_version.as_ref() };
+            instruments.settings.metric_attribution.attrs(attribution::current().as_deref(), prompt)
         };
         let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
         let capturing = instruments.settings.capture.mode.is_on() && !span.is_disabled() && span.context().span().span_context().is_sampled();

@@ -9,6 +9,11 @@ use super::outgoing_context;
 /// side, [`ServerLayer`](super::ServerLayer) (feature `tower`) continues the trace, as a tower
 /// layer of the tonic server.
 ///
+/// No metric: an interceptor sees the request only, never the answer nor when it arrives, so it
+/// cannot time the call or tell its outcome. `http.client.request.duration` would not fit either
+/// (gRPC answers HTTP 200 and carries its status in trailers); the RPC conventions' duration
+/// metric is the one for gRPC, and this crate does not record it yet.
+///
 /// ```
 /// let interceptor: fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> = genai_o11y::propagation::tonic_interceptor;
 /// // let client = MyServiceClient::with_interceptor(channel, genai_o11y::propagation::tonic_interceptor);

@@ -5,7 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
+use opentelemetry::{KeyValue, StringValue};
 use tracing::field::Empty;
 
 use super::conventions::{method, protocol_version};
@@ -19,6 +21,15 @@ use crate::semconv::{http as names, tracing_names as tn};
 /// from axum's matched path: add the layer with `Router::route_layer`, which runs after
 /// routing), `network.protocol.version`, `http.response.status_code`, and `error.type` and an
 /// error status for a 5xx answer or a failed service.
+///
+/// It also records `http.server.request.duration` (seconds, until the service returns the
+/// response headers or fails; the conventions' buckets) with `http.request.method`, `url.scheme`,
+/// `http.route` (when known), `http.response.status_code`, `error.type` (the status code of a 5xx
+/// answer, `_OTHER` for a failed service) and `network.protocol.version`. `server.address` and
+/// `server.port` are opt-in in the conventions (an attacker could raise their cardinality through
+/// the `Host` header): not recorded. A request whose future is dropped before it answers (the
+/// client went away) is not recorded. On a tonic server the status is HTTP's (200 for a failed
+/// RPC: gRPC's status travels in trailers).
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
@@ -82,14 +93,35 @@ where
         let parent = extract(req.headers());
         let attribution = if self.layer.accept_baggage { attribution_from(&parent).map(Attribution::merged_with_current) } else { None };
         let _attribution = AttributionGuard::enter(attribution.as_ref());
-        let span = server_span(&req);
+        let (span, metric) = server_span(&req);
         set_parent(&span, parent);
         let inner = span.in_scope(|| self.inner.call(req));
-        ServerFuture { inner, span, attribution }
+        ServerFuture { inner, span, attribution, metric: Some(metric) }
     }
 }
 
-fn server_span<B>(req: &http::Request<B>) -> tracing::Span {
+/// What `http.server.request.duration` needs from the request: its attributes known before the
+/// answer and when it started.
+struct ServerMetric {
+    start: Instant,
+    attrs: Vec<KeyValue>,
+}
+
+impl ServerMetric {
+    fn record(mut self, status: Option<u16>) {
+        if let Some(code) = status {
+            self.attrs.push(KeyValue::new(names::RESPONSE_STATUS_CODE, i64::from(code)));
+        }
+        match status {
+            Some(code) if code >= 500 => self.attrs.push(KeyValue::new(names::ERROR_TYPE, code.to_string())),
+            Some(_) => {}
+            None => self.attrs.push(KeyValue::new(names::ERROR_TYPE, names::ERROR_OTHER)),
+        }
+        crate::instruments::current().http_server_duration.record(self.start.elapsed().as_secs_f64(), &self.attrs);
+    }
+}
+
+fn server_span<B>(req: &http::Request<B>) -> (tracing::Span, ServerMetric) {
     let (method, original) = method(req.method());
     let route = route(req);
     let name = match &route {
@@ -97,7 +129,17 @@ fn server_span<B>(req: &http::Request<B>) -> tracing::Span {
         None => method.to_owned(),
     };
     let scheme = req.uri().scheme_str().unwrap_or(names::SCHEME_HTTP);
-    tracing::span!(
+    let version = protocol_version(req.version());
+    let mut attrs = Vec::with_capacity(7);
+    attrs.push(KeyValue::new(names::REQUEST_METHOD, method));
+    attrs.push(KeyValue::new(names::URL_SCHEME, scheme_value(scheme)));
+    if let Some(r) = &route {
+        attrs.push(KeyValue::new(names::ROUTE, r.clone()));
+    }
+    if let Some(v) = version {
+        attrs.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, v));
+    }
+    let span = tracing::span!(
         target: tn::TARGET, tracing::Level::INFO, tn::HTTP_SERVER_SPAN,
         { tn::OTEL_NAME } = name,
         { tn::OTEL_KIND } = "server",
@@ -106,11 +148,22 @@ fn server_span<B>(req: &http::Request<B>) -> tracing::Span {
         { names::URL_PATH } = req.uri().path(),
         { names::URL_SCHEME } = scheme,
         { names::ROUTE } = route.as_deref(),
-        { names::NETWORK_PROTOCOL_VERSION } = protocol_version(req.version()),
+        { names::NETWORK_PROTOCOL_VERSION } = version,
         { names::RESPONSE_STATUS_CODE } = Empty,
         { names::ERROR_TYPE } = Empty,
         { tn::OTEL_STATUS_CODE } = Empty,
-    )
+    );
+    // The clock starts with the span: the metric measures what the span does.
+    (span, ServerMetric { start: Instant::now(), attrs })
+}
+
+/// `url.scheme` as a metric value (the two usual ones without an allocation).
+fn scheme_value(scheme: &str) -> StringValue {
+    match scheme {
+        names::SCHEME_HTTP => StringValue::from(names::SCHEME_HTTP),
+        names::SCHEME_HTTPS => StringValue::from(names::SCHEME_HTTPS),
+        other => StringValue::from(other.to_owned()),
+    }
 }
 
 #[cfg(feature = "axum")]
@@ -130,6 +183,7 @@ pin_project_lite::pin_project! {
         inner: F,
         span: tracing::Span,
         attribution: Option<Arc<Applied>>,
+        metric: Option<ServerMetric>,
     }
 }
 
@@ -144,7 +198,7 @@ where
         let _entered = this.span.enter();
         let out = this.inner.poll(cx);
         if let Poll::Ready(result) = &out {
-            match result {
+            let status = match result {
                 Ok(resp) => {
                     let code = resp.status().as_u16();
                     this.span.record(names::RESPONSE_STATUS_CODE, i64::from(code));
@@ -153,11 +207,16 @@ where
                         this.span.record(names::ERROR_TYPE, code.to_string());
                         this.span.record(tn::OTEL_STATUS_CODE, tn::OTEL_STATUS_ERROR);
                     }
+                    Some(code)
                 }
                 Err(_) => {
                     this.span.record(names::ERROR_TYPE, names::ERROR_OTHER);
                     this.span.record(tn::OTEL_STATUS_CODE, tn::OTEL_STATUS_ERROR);
+                    None
                 }
+            };
+            if let Some(metric) = this.metric.take() {
+                metric.record(status);
             }
         }
         out

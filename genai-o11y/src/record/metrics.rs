@@ -136,6 +136,12 @@ fn v1_41_inference(i: &Instruments, v: &V141Instruments, attrs: &mut MetricAttrs
                 with(attrs, Some(KeyValue::new(sc::GEN_AI_TOKEN_TYPE, ty)), |a| v.token_usage.record(n, a));
             }
         }
+        // v1.41 has no cache metric: this crate's counter, with the token metrics' attributes,
+        // only for a call that read from the cache (a zero adds nothing to a rate, and costs a
+        // record on every call).
+        if let Some(n) = u.cache_read_input_tokens.filter(|n| *n > 0) {
+            v.usage_cache_read.add(n, attrs.as_slice());
+        }
     }
 }
 
