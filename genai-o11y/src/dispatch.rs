@@ -228,7 +228,7 @@ pub fn sync_return<T: SyncReturn>(_: T) {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a boxed stream (`Pin<Box<dyn Stream<Item = ..> + Send>>`), which the stream aliases of client crates are",
     label = "genai-o11y takes this name for a client crate's stream alias",
-    note = "spell the return type `impl Stream<Item = T> + Send`, or `Pin<Box<dyn Stream<Item = T> + Send>>`"
+    note = "spell the return type `impl Stream<Item = T> + Send`, or `futures::stream::BoxStream<'static, T>`"
 )]
 pub trait BoxedStream {
     /// The stream's item.
@@ -281,7 +281,7 @@ impl<T: ?Sized> ReturnIsNoStream for ReturnProbe<T> {
 #[diagnostic::on_unimplemented(
     message = "this function returns a stream that genai-o11y cannot see through (a type alias or a stream type of your own): `{Self}`",
     label = "returns a stream",
-    note = "spell the return type `impl Stream<Item = T> + Send` (or `Result<impl Stream<Item = T> + Send, E>`), with T the item named above, so that the span covers the whole stream and reads its chunks; `Pin<Box<dyn Stream<Item = T> + Send>>` and `BoxStream<'_, T>` work too"
+    note = "spell the return type `impl Stream<Item = T> + Send` (or `Result<impl Stream<Item = T> + Send, E>`), or `futures::stream::BoxStream<'static, T>`, with T the item in `StreamOf<..>` above, so that the span covers the whole stream and reads its chunks (the error below, about token usage, goes away with it)"
 )]
 pub trait SeenStream {}
 impl SeenStream for NotAStream {}

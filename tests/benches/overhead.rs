@@ -479,45 +479,35 @@ fn benches(c: &mut Criterion) {
     bench_trace_root(c, &req);
 }
 
-/// The enabled pipeline, its export processor wrapped by the trace-root processor or not.
-fn enable_trace_root(wrapped: bool) -> Enabled {
-    let processor = opentelemetry_sdk::trace::SimpleSpanProcessor::new(CountingExporter::default());
-    let builder = SdkTracerProvider::builder();
-    let tracer = if wrapped {
-        builder.with_span_processor(genai_o11y::trace_root::TraceRootProcessor::wrap(processor)).build()
-    } else {
-        builder.with_span_processor(processor).build()
-    };
-    let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
-    let meter = SdkMeterProvider::builder().with_reader(reader).build();
-    let layer = genai_o11y::otel_layer(tracer.tracer("bench"));
-    let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
-    let scoped = genai_o11y::scoped_with(&meter, no_pricing().conventions(Conventions::V1_41));
-    Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
-}
-
 fn bench_trace_root(c: &mut Criterion, req: &Req) {
     let mut g = c.benchmark_group("trace_root");
     let call = || run(async { annotated(black_box(req)).await }.instrument(tracing::info_span!("request")));
     {
-        let _on = enable_trace_root(false);
+        let _on = enable_processor(Wrap::None, no_pricing());
         g.bench_function("no_processor", |b| b.iter(call));
     }
     {
-        let _on = enable_trace_root(true);
+        let _on = enable_processor(Wrap::TraceRoot, no_pricing());
         g.bench_function("processor", |b| b.iter(call));
     }
     g.finish();
 }
 
-/// The enabled pipeline, its span processor wrapped by the attribution processor or not.
-fn enable_attribution(wrapped: bool, settings: Settings) -> Enabled {
+/// What wraps the export processor of [`enable_processor`]'s pipeline.
+enum Wrap {
+    None,
+    Attribution,
+    TraceRoot,
+}
+
+/// The enabled pipeline, its export processor wrapped by one of this crate's span processors or not.
+fn enable_processor(wrap: Wrap, settings: Settings) -> Enabled {
     let processor = opentelemetry_sdk::trace::SimpleSpanProcessor::new(CountingExporter::default());
     let builder = SdkTracerProvider::builder();
-    let tracer = if wrapped {
-        builder.with_span_processor(genai_o11y::attribution::AttributionProcessor::wrap(processor)).build()
-    } else {
-        builder.with_span_processor(processor).build()
+    let tracer = match wrap {
+        Wrap::None => builder.with_span_processor(processor).build(),
+        Wrap::Attribution => builder.with_span_processor(genai_o11y::attribution::AttributionProcessor::wrap(processor)).build(),
+        Wrap::TraceRoot => builder.with_span_processor(genai_o11y::trace_root::TraceRootProcessor::wrap(processor)).build(),
     };
     let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
     let meter = SdkMeterProvider::builder().with_reader(reader).build();
@@ -533,17 +523,17 @@ fn bench_attribution(c: &mut Criterion, req: &Req) {
     let six = || two().tags(["beta", "eu"]).metadata("app.feature", "search").metadata("app.tenant_tier", "gold").metadata("app.release", "2026.12");
     let mut g = c.benchmark_group("attribution");
     {
-        let _on = enable_attribution(false, no_pricing());
+        let _on = enable_processor(Wrap::None, no_pricing());
         g.bench_function("no_processor", |b| b.iter(|| run(annotated(black_box(req)))));
     }
     {
-        let _on = enable_attribution(true, no_pricing());
+        let _on = enable_processor(Wrap::Attribution, no_pricing());
         g.bench_function("attr_0", |b| b.iter(|| run(annotated(black_box(req)))));
         two().in_scope(|| g.bench_function("attr_2", |b| b.iter(|| run(annotated(black_box(req))))));
         six().in_scope(|| g.bench_function("attr_6", |b| b.iter(|| run(annotated(black_box(req))))));
     }
     {
-        let _on = enable_attribution(true, no_pricing().metric_attribution(MetricAttribution::keys(["app.feature", "app.tenant_tier"])));
+        let _on = enable_processor(Wrap::Attribution, no_pricing().metric_attribution(MetricAttribution::keys(["app.feature", "app.tenant_tier"])));
         six().in_scope(|| g.bench_function("attr_6_metrics", |b| b.iter(|| run(annotated(black_box(req))))));
     }
     g.finish();
@@ -632,7 +622,7 @@ fn bench_server_layer(c: &mut Criterion) {
         Box::new(opentelemetry_sdk::propagation::TraceContextPropagator::new()),
         Box::new(opentelemetry_sdk::propagation::BaggagePropagator::new()),
     ]));
-    let _on = enable_attribution(true, no_pricing());
+    let _on = enable_processor(Wrap::Attribution, no_pricing());
     let mut g = c.benchmark_group("server");
     let mut bare = Ok200;
     g.bench_function("bare", |b| b.iter(|| run(async { bare.call(black_box(request(true))).await })));

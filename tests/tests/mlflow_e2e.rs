@@ -14,20 +14,24 @@
 //! stopped by its process group's id when the test ends (panics included).
 
 mod common;
+#[path = "common/http.rs"]
+mod http_client;
+#[path = "common/server_process.rs"]
+mod server_process;
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use genai_o11y::attribution::Attribution;
 use genai_o11y::setup::{LogFormat, Preset};
 use genai_o11y::{genai_agent, genai_memory, CaptureConfig, CaptureMode, Settings};
 use genai_o11y_examples::{agent_demo, fake_openai, rag_demo};
+use http_client::*;
 use serde_json::{json, Value};
+use server_process::{temp_dir, ServerProcess};
 
 const INSTALL_HINT: &str = "run `bash scripts/install-mlflow.sh` (installs mlflow into .venv-mlflow/)";
 const SERVICE: &str = "genai-o11y-mlflow-e2e";
@@ -119,40 +123,11 @@ fn run_plan(uri: &str) {
 
 // ---- HTTP ----
 
-/// One request over a raw TcpStream; HTTP/1.0 so the server ends the body by closing.
-fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(stream, "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    Ok((head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), body.to_owned()))
-}
-
 /// A JSON API call that must answer 200.
 fn api(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> Value {
     let (status, text) = http(addr, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     assert_eq!(status, 200, "{method} {path}: {text}");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
-}
-
-/// Polls `f` until it returns `Some`, or panics with `what` after `limit`.
-fn poll<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 // ---- the MLflow process ----
@@ -168,83 +143,26 @@ fn find_mlflow() -> PathBuf {
     bin
 }
 
-/// `mlflow server` in its own process group with a sqlite store in a temp dir; the group is
-/// killed (and the dir removed) on drop, panics included.
-struct MLflow {
-    child: Child,
-    dir: PathBuf,
-    addr: SocketAddr,
-}
+/// `mlflow` in a process of its own (see `common/server_process.rs`).
+type MLflow = ServerProcess;
 
-impl MLflow {
-    fn start(bin: &Path) -> MLflow {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let dir = std::env::temp_dir().join(format!("genai-o11y-mlflow-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = free_port();
-        let log = std::fs::File::create(dir.join("mlflow.log")).unwrap();
-        let child = Command::new(bin)
-            .args(["server", "--host", "127.0.0.1", "--port", &port.to_string(), "--workers", "1"])
-            .arg("--backend-store-uri")
-            .arg(format!("sqlite:///{}", dir.join("mlflow.db").display()))
-            .arg("--default-artifact-root")
-            .arg(dir.join("artifacts"))
-            .env("MLFLOW_DISABLE_TELEMETRY", "true")
-            // No model catalog download: MLflow prices a span of a known provider from a
-            // catalog it fetches from GitHub on first use, and without network access that
-            // request holds up the first ingestion until it times out. Empty: the catalog
-            // bundled with the package (MLflow still computes the cost).
-            .env("MLFLOW_MODEL_CATALOG_URI", "")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {INSTALL_HINT}", bin.display()));
-        MLflow { child, dir, addr: SocketAddr::from(([127, 0, 0, 1], port)) }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("mlflow.log")).unwrap_or_default()
-    }
-
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(180);
-        while !matches!(http(self.addr, "GET", "/health", None), Ok((200, _))) {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("mlflow exited ({status}):\n{}", self.log());
-            }
-            assert!(Instant::now() < deadline, "mlflow not ready after 180 s:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn uri(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for MLflow {
-    fn drop(&mut self) {
-        // The whole process group (the server, its uvicorn worker, its job runner), by its id:
-        // the child leads its own group (`process_group(0)`), so the group id is the child's pid.
-        // `--` before the negative id: without it `kill` may read it as an option. The store is
-        // thrown away, so the grace period is short.
-        let pgid = self.child.id();
-        let group = |signal: &str| {
-            if pgid > 1 {
-                let _ = Command::new("kill").args(["-s", signal, "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
-            }
-        };
-        group("TERM");
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        group("KILL");
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+fn start_mlflow(bin: &Path) -> ServerProcess {
+    let dir = temp_dir("mlflow");
+    let port = free_port();
+    let mut command = Command::new(bin);
+    command
+        .args(["server", "--host", "127.0.0.1", "--port", &port.to_string(), "--workers", "1"])
+        .arg("--backend-store-uri")
+        .arg(format!("sqlite:///{}", dir.join("mlflow.db").display()))
+        .arg("--default-artifact-root")
+        .arg(dir.join("artifacts"))
+        .env("MLFLOW_DISABLE_TELEMETRY", "true")
+        // No model catalog download: MLflow prices a span of a known provider from a
+        // catalog it fetches from GitHub on first use, and without network access that
+        // request holds up the first ingestion until it times out. Empty: the catalog
+        // bundled with the package (MLflow still computes the cost).
+        .env("MLFLOW_MODEL_CATALOG_URI", "");
+    ServerProcess::spawn("mlflow", command, dir, port, Duration::from_secs(3), INSTALL_HINT)
 }
 
 // ---- what MLflow shows ----
@@ -388,7 +306,7 @@ fn first_text(messages: Option<&Value>) -> Option<&str> {
 
 fn check(mlflow: &MLflow) {
     let addr = mlflow.addr;
-    let uri = mlflow.uri();
+    let uri = mlflow.url();
     let (agents, rag, rag_off) = (create_experiment(addr, "agents"), create_experiment(addr, "rag"), create_experiment(addr, "rag-no-content"));
     let exported = Instant::now();
     let answer = run_agent(&uri, &agents);
@@ -508,8 +426,8 @@ fn check(mlflow: &MLflow) {
 fn mlflow_shows_the_examples_as_its_users_would_see_them() {
     let bin = find_mlflow();
     let started = Instant::now();
-    let mut mlflow = MLflow::start(&bin);
-    mlflow.wait_ready();
+    let mut mlflow = start_mlflow(&bin);
+    mlflow.wait_ready("/health");
     eprintln!("mlflow ready after {:?}", started.elapsed());
     let checks = Instant::now();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&mlflow)));

@@ -16,15 +16,17 @@
 //! 127.0.0.1; the gRPC port, unused by the test, then listens on all interfaces while it runs).
 
 mod common;
+#[path = "common/http.rs"]
+mod http_client;
 #[path = "common/packing.rs"]
 mod packing;
+#[path = "common/server_process.rs"]
+mod server_process;
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -32,8 +34,10 @@ use genai_o11y::attribution::Attribution;
 use genai_o11y::evaluation::{Evaluation, EvaluationTarget};
 use genai_o11y::setup::{LogFormat, Preset};
 use genai_o11y::{genai_agent, genai_retrieval, CaptureConfig, CaptureMode, Settings};
+use http_client::*;
 use packing::*;
 use serde_json::{json, Value};
+use server_process::{temp_dir, ServerProcess};
 
 const INSTALL_HINT: &str = "run `bash scripts/install-phoenix.sh` (installs arize-phoenix into .venv-phoenix/)";
 /// Set in the re-run of this test inside the private network namespace.
@@ -53,10 +57,10 @@ fn run_agent(endpoint: &str, conversation: &str, capture: CaptureMode) {
     run_agent_in(endpoint, conversation, capture, None)
 }
 
-/// The same agent inside an attribution scope (session, user, tags, metadata).
-fn run_agent_in(endpoint: &str, conversation: &str, capture: CaptureMode, attribution: Option<Attribution>) {
+/// The pipeline through the Phoenix preset, on this thread, project named after the namespace.
+fn install(endpoint: &str, capture: CaptureMode) -> genai_o11y::setup::Guard {
     let env: HashMap<String, String> = [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned())].into();
-    let guard = genai_o11y::init()
+    genai_o11y::init()
         .env_source(move |k| env.get(k).cloned())
         .service_name(SERVICE)
         .service_namespace(SERVICE)
@@ -64,7 +68,12 @@ fn run_agent_in(endpoint: &str, conversation: &str, capture: CaptureMode, attrib
         .settings(Settings::default().capture(CaptureConfig::new(capture)))
         .log_format(LogFormat::Off)
         .install_thread_local()
-        .unwrap();
+        .unwrap()
+}
+
+/// The same agent inside an attribution scope (session, user, tags, metadata).
+fn run_agent_in(endpoint: &str, conversation: &str, capture: CaptureMode, attribution: Option<Attribution>) {
+    let guard = install(endpoint, capture);
     let run = || assistant(conversation, "What should I pack for Paris?").unwrap();
     match attribution {
         Some(a) => a.in_scope(run),
@@ -83,16 +92,7 @@ fn search(query: &str) -> Vec<(String, f64)> {
 
 /// A retrieval and a late evaluation (of the retrieval's span), content captured.
 fn run_retrieval_and_evaluation(endpoint: &str) {
-    let env: HashMap<String, String> = [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned())].into();
-    let guard = genai_o11y::init()
-        .env_source(move |k| env.get(k).cloned())
-        .service_name(SERVICE)
-        .service_namespace(SERVICE)
-        .preset(Preset::Phoenix)
-        .settings(Settings::default().capture(CaptureConfig::new(CaptureMode::SpanOnly)))
-        .log_format(LogFormat::Off)
-        .install_thread_local()
-        .unwrap();
+    let guard = install(endpoint, CaptureMode::SpanOnly);
     let span = tracing::info_span!("rag_request");
     let target = span.in_scope(|| {
         search("what to pack for rain?");
@@ -105,42 +105,6 @@ fn run_retrieval_and_evaluation(endpoint: &str) {
 }
 
 // ---- HTTP ----
-
-/// One request over a raw TcpStream; HTTP/1.0 so the server ends the body by closing.
-fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(stream, "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    Ok((head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), body.to_owned()))
-}
-
-fn get_json(addr: SocketAddr, path: &str) -> Option<Value> {
-    match http(addr, "GET", path, None) {
-        Ok((200, body)) => serde_json::from_str(&body).ok(),
-        _ => None,
-    }
-}
-
-/// Polls `f` until it returns `Some`, or panics with `what` after `limit`.
-fn poll<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 // ---- the Phoenix process ----
 
@@ -155,77 +119,21 @@ fn find_phoenix() -> PathBuf {
     bin
 }
 
-/// `phoenix serve` in its own process group with a temp working dir; the group is killed (and
-/// the dir removed) on drop, panics included.
-struct Phoenix {
-    child: Child,
-    dir: PathBuf,
-    addr: SocketAddr,
-}
+/// `phoenix` in a process of its own (see `common/server_process.rs`).
+type Phoenix = ServerProcess;
 
-impl Phoenix {
-    fn start(bin: &Path) -> Phoenix {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let dir = std::env::temp_dir().join(format!("genai-o11y-phoenix-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (port, grpc_port) = (free_port(), free_port());
-        let log = std::fs::File::create(dir.join("phoenix.log")).unwrap();
-        let child = Command::new(bin)
-            .arg("serve")
-            .env("PHOENIX_WORKING_DIR", &dir)
-            .env("PHOENIX_HOST", "127.0.0.1")
-            .env("PHOENIX_PORT", port.to_string())
-            .env("PHOENIX_GRPC_PORT", grpc_port.to_string())
-            .env("PHOENIX_TELEMETRY_ENABLED", "false")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {INSTALL_HINT}", bin.display()));
-        Phoenix { child, dir, addr: SocketAddr::from(([127, 0, 0, 1], port)) }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("phoenix.log")).unwrap_or_default()
-    }
-
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(180);
-        while !matches!(http(self.addr, "GET", "/healthz", None), Ok((200, _))) {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("phoenix exited ({status}):\n{}", self.log());
-            }
-            assert!(Instant::now() < deadline, "phoenix not ready after 180 s:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for Phoenix {
-    fn drop(&mut self) {
-        // The whole process group (phoenix serve and any worker it started), by its id: the
-        // child leads its own group (`process_group(0)`), so the group id is the child's pid.
-        // `--` before the negative id: without it `kill` may read it as an option.
-        let pgid = self.child.id();
-        let group = |signal: &str| {
-            if pgid > 1 {
-                let _ = Command::new("kill").args(["-s", signal, "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
-            }
-        };
-        group("TERM");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        group("KILL");
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+fn start_phoenix(bin: &Path) -> ServerProcess {
+    let dir = temp_dir("phoenix");
+    let (port, grpc_port) = (free_port(), free_port());
+    let mut command = Command::new(bin);
+    command
+        .arg("serve")
+        .env("PHOENIX_WORKING_DIR", &dir)
+        .env("PHOENIX_HOST", "127.0.0.1")
+        .env("PHOENIX_PORT", port.to_string())
+        .env("PHOENIX_GRPC_PORT", grpc_port.to_string())
+        .env("PHOENIX_TELEMETRY_ENABLED", "false");
+    ServerProcess::spawn("phoenix", command, dir, port, Duration::from_secs(10), INSTALL_HINT)
 }
 
 // ---- what Phoenix shows ----
@@ -351,7 +259,7 @@ fn two_services(endpoint: &str, round: usize, kb_first: bool) -> String {
 /// Every span of a trace that spans two services is in the namespace's project, in rounds where
 /// either service's batch reaches Phoenix first; the service of each span shows in its metadata.
 fn one_project_per_trace(phoenix: &Phoenix) {
-    let traces: Vec<String> = (0..4).map(|round| two_services(&phoenix.endpoint(), round, round % 2 == 0)).collect();
+    let traces: Vec<String> = (0..4).map(|round| two_services(&phoenix.url(), round, round % 2 == 0)).collect();
     let spans = poll(Duration::from_secs(60), "the two services' spans", || {
         let body = get_json(phoenix.addr, &format!("/v1/projects/{SHOP}/spans?limit=1000"))?;
         let spans = body["data"].as_array()?.clone();
@@ -383,16 +291,7 @@ fn one_project_per_trace(phoenix: &Phoenix) {
 /// A request handler: the request's span is the trace's root, the attribution scope opens inside
 /// it, the agent answers with capture on.
 fn run_request(endpoint: &str) {
-    let env: HashMap<String, String> = [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned())].into();
-    let guard = genai_o11y::init()
-        .env_source(move |k| env.get(k).cloned())
-        .service_name(SERVICE)
-        .service_namespace(SERVICE)
-        .preset(Preset::Phoenix)
-        .settings(Settings::default().capture(CaptureConfig::new(CaptureMode::SpanOnly)))
-        .log_format(LogFormat::Off)
-        .install_thread_local()
-        .unwrap();
+    let guard = install(endpoint, CaptureMode::SpanOnly);
     tracing::info_span!("POST /pack").in_scope(|| {
         Attribution::new().session_id("sess-request").user_id("user-req").in_scope(|| assistant("conv-request", "What should I pack for Paris?").unwrap())
     });
@@ -427,12 +326,12 @@ fn request_root_and_session(addr: SocketAddr) {
 fn check(phoenix: &Phoenix) {
     let addr = phoenix.addr;
     one_project_per_trace(phoenix);
-    run_request(&phoenix.endpoint());
-    run_agent(&phoenix.endpoint(), "conv-capture-on", CaptureMode::SpanOnly);
-    run_agent(&phoenix.endpoint(), "conv-capture-off", CaptureMode::NoContent);
+    run_request(&phoenix.url());
+    run_agent(&phoenix.url(), "conv-capture-on", CaptureMode::SpanOnly);
+    run_agent(&phoenix.url(), "conv-capture-off", CaptureMode::NoContent);
     let attribution = Attribution::new().session_id("sess-attributed").user_id("user-7").tags(["beta", "eu"]).metadata("app.feature", "packing");
-    run_agent_in(&phoenix.endpoint(), "conv-attributed", CaptureMode::NoContent, Some(attribution));
-    run_retrieval_and_evaluation(&phoenix.endpoint());
+    run_agent_in(&phoenix.url(), "conv-attributed", CaptureMode::NoContent, Some(attribution));
+    run_retrieval_and_evaluation(&phoenix.url());
     request_root_and_session(addr);
 
     // The project is the service namespace (the preset's `x-project-name`), not `default`.
@@ -584,8 +483,8 @@ fn phoenix_shows_the_agent_as_its_users_would_see_it() {
     }
     let bin = find_phoenix();
     let started = Instant::now();
-    let mut phoenix = Phoenix::start(&bin);
-    phoenix.wait_ready();
+    let mut phoenix = start_phoenix(&bin);
+    phoenix.wait_ready("/healthz");
     eprintln!("phoenix ready after {:?}", started.elapsed());
     let checks = Instant::now();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&phoenix)));

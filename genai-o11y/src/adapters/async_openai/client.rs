@@ -109,14 +109,7 @@ impl<'c, C: Config> Traced<'c, C> {
         let client = self.client;
         let mut call = self.start(chat_builder(&request).stream(true));
         capture_chat_request(&mut call, &request);
-        let (call, out) = call.run_body(client.chat().create_stream(request)).await;
-        match out {
-            Ok(stream) => Ok(Box::pin(call.instrument_stream(stream, classify_chunk))),
-            Err(e) => {
-                call.finish(Outcome::failure(crate::ErrorInfo::from_error_type(&e)));
-                Err(e)
-            }
-        }
+        stream_in(call, client.chat().create_stream(request)).await
     }
 
     /// `client.responses().create(request)` (the Responses API), in a `chat {model}` span.
@@ -141,13 +134,25 @@ impl<'c, C: Config> Traced<'c, C> {
         let client = self.client;
         let mut call = self.start(responses_builder(&request).stream(true));
         capture_responses_request(&mut call, &request);
-        let (call, out) = call.run_body(client.responses().create_stream(request)).await;
-        match out {
-            Ok(stream) => Ok(Box::pin(call.instrument_stream(stream, classify_chunk))),
-            Err(e) => {
-                call.finish(Outcome::failure(crate::ErrorInfo::from_error_type(&e)));
-                Err(e)
-            }
+        stream_in(call, client.responses().create_stream(request)).await
+    }
+}
+
+/// Opens a stream inside the call's span; the stream then carries the span until it ends. A
+/// failure to open it ends the span with its error.
+async fn stream_in<T>(
+    call: ActiveCall,
+    open: impl std::future::Future<Output = Result<async_openai::types::stream::StreamResponse<T>, OpenAIError>>,
+) -> Result<async_openai::types::stream::StreamResponse<T>, OpenAIError>
+where
+    T: crate::HasUsage + serde::Serialize + Send + 'static,
+{
+    let (call, out) = call.run_body(open).await;
+    match out {
+        Ok(stream) => Ok(Box::pin(call.instrument_stream(stream, classify_chunk))),
+        Err(e) => {
+            call.finish(Outcome::failure(crate::ErrorInfo::from_error_type(&e)));
+            Err(e)
         }
     }
 }
