@@ -14,30 +14,47 @@
 //!
 //! and a `tokio::select!` anywhere else (`_ = shutdown_signal() => {}` beside the main loop).
 
-/// Resolves when the process is asked to stop: SIGTERM (service managers, `kill`), SIGINT
-/// (Ctrl-C), or, on platforms without SIGTERM, Ctrl-C alone. Needs a tokio runtime with its
-/// I/O driver (`#[tokio::main]`). If a handler cannot be installed, that signal is ignored and
-/// the other still counts; with neither, the future never resolves (it never ends the
-/// program by itself).
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await
-        }
-    };
+/// Resolves when the process is asked to stop: SIGTERM (service managers, `kill`) or SIGINT
+/// (Ctrl-C); on platforms without SIGTERM, Ctrl-C alone. The handlers are installed when this is
+/// called, not when the future is first polled, so a signal that arrives before the server
+/// starts waiting is not lost (and no longer kills the process). Call it inside the tokio runtime
+/// (with its I/O driver: `#[tokio::main]`). A handler that cannot be installed is left out; with
+/// none, the future never resolves (it never ends the program by itself).
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate()).ok();
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            let term = async {
+                match terminate.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match interrupt.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = term => {}
+                _ = int => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {}
-        _ = terminate => {}
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await
+            }
+        }
     }
 }

@@ -18,12 +18,14 @@ async fn main() {
     let guard = genai_o11y::init().service_name("sigterm-service").install().expect("telemetry");
     lookup_order(42);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    // Created (its handlers installed) before the parent is told to send the signal. Not at all
+    // without signal handling: an installed handler stays for the life of the process.
+    let stop = handling.then(genai_o11y::setup::shutdown_signal);
     println!("ready {}", listener.local_addr().expect("addr"));
     let app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
-    if handling {
-        axum::serve(listener, app).with_graceful_shutdown(genai_o11y::setup::shutdown_signal()).await.expect("serve");
-    } else {
-        axum::serve(listener, app).await.expect("serve");
+    match stop {
+        Some(stop) => axum::serve(listener, app).with_graceful_shutdown(stop).await.expect("serve"),
+        None => axum::serve(listener, app).await.expect("serve"),
     }
     let report = guard.shutdown();
     eprintln!("shut down: {report:?}");
