@@ -254,11 +254,15 @@ fn service_name(setup: &Setup, env: Env<'_>) -> Result<String, SetupError> {
     if let Some(s) = setup.service_name.clone().or_else(|| env("OTEL_SERVICE_NAME")) {
         return Ok(s);
     }
-    let from_attrs = match env("OTEL_RESOURCE_ATTRIBUTES") {
-        Some(v) => config::parse_resource_attributes(&v)?.into_iter().find(|(k, _)| k == "service.name").map(|(_, v)| v),
+    Ok(env_resource_attribute(env, "service.name")?.unwrap_or_else(|| "unknown_service".to_owned()))
+}
+
+/// The value of `key` in `OTEL_RESOURCE_ATTRIBUTES` (the first one given), if any.
+fn env_resource_attribute(env: Env<'_>, key: &str) -> Result<Option<String>, SetupError> {
+    Ok(match env("OTEL_RESOURCE_ATTRIBUTES") {
+        Some(v) => config::parse_resource_attributes(&v)?.into_iter().find(|(k, _)| k == key).map(|(_, v)| v),
         None => None,
-    };
-    Ok(from_attrs.unwrap_or_else(|| "unknown_service".to_owned()))
+    })
 }
 
 /// `service.namespace` from the code's resource attributes, else from `OTEL_RESOURCE_ATTRIBUTES`.
@@ -268,10 +272,7 @@ fn service_namespace(setup: &Setup, env: Env<'_>) -> Result<Option<String>, Setu
     if let Some(kv) = setup.resource.iter().rev().find(|kv| kv.key.as_str() == KEY) {
         return Ok(Some(kv.value.as_str().into_owned()));
     }
-    Ok(match env("OTEL_RESOURCE_ATTRIBUTES") {
-        Some(v) => config::parse_resource_attributes(&v)?.into_iter().rev().find(|(k, _)| k == KEY).map(|(_, v)| v),
-        None => None,
-    })
+    env_resource_attribute(env, KEY)
 }
 
 /// Where each OTLP signal goes (resolved before anything is built, so that their secrets are

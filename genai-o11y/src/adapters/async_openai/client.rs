@@ -91,15 +91,7 @@ impl<'c, C: Config> Traced<'c, C> {
         let client = self.client;
         let mut call = self.start(chat_builder(&request));
         capture_chat_request(&mut call, &request);
-        call.instrument(client.chat().create(request), |r, capturing| {
-            let outcome = outcome_of(r);
-            if capturing {
-                outcome.with_output(r.as_ref().ok().and_then(|r| to_json(&r.choices)))
-            } else {
-                outcome
-            }
-        })
-        .await
+        call.instrument(client.chat().create(request), |r, capturing| classified(r, capturing, |r| to_json(&r.choices))).await
     }
 
     /// `client.chat().create_stream(request)`, in a `chat {model}` span that lasts until the
@@ -117,15 +109,7 @@ impl<'c, C: Config> Traced<'c, C> {
         let client = self.client;
         let mut call = self.start(responses_builder(&request));
         capture_responses_request(&mut call, &request);
-        call.instrument(client.responses().create(request), |r, capturing| {
-            let outcome = outcome_of(r);
-            if capturing {
-                outcome.with_output(r.as_ref().ok().and_then(to_json))
-            } else {
-                outcome
-            }
-        })
-        .await
+        call.instrument(client.responses().create(request), |r, capturing| classified(r, capturing, to_json)).await
     }
 
     /// `client.responses().create_stream(request)`, in a `chat {model}` span that lasts until
@@ -157,20 +141,19 @@ where
     }
 }
 
-/// A response: its usage, or its error typed by [`ErrorType`].
-fn outcome_of<T: crate::HasUsage>(r: &Result<T, OpenAIError>) -> Outcome<'_> {
+/// A response, chunk or stream event: its usage, or its error typed by [`ErrorType`]; with
+/// capture on, its `output` content.
+fn classified<T: crate::HasUsage>(r: &Result<T, OpenAIError>, capturing: bool, output: impl FnOnce(&T) -> Option<Json>) -> Outcome<'_> {
     match r {
+        Ok(v) if capturing => Outcome::with_usage(v).with_output(output(v)),
         Ok(v) => Outcome::with_usage(v),
         Err(e) => Outcome::failure(crate::ErrorInfo::from_error_type(e)),
     }
 }
 
-/// A chunk (or stream event): its usage, its error, and with capture on its content.
+/// A chunk (or stream event), its content folded into the streamed answer.
 fn classify_chunk<T: crate::HasUsage + serde::Serialize>(item: &Result<T, OpenAIError>, capturing: bool) -> Outcome<'_> {
-    match item {
-        Ok(chunk) if capturing => Outcome::with_usage(chunk).with_output(to_json(chunk)),
-        other => outcome_of(other),
-    }
+    classified(item, capturing, to_json)
 }
 
 /// The span of a Chat Completions request, its parameters read from the request (the
