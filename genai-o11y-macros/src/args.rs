@@ -16,10 +16,13 @@ pub enum MacroKind {
     Workflow,
     Retrieval,
     Memory,
+    /// `#[genai_guardrail]` (guards: `crate::guard` in the runtime).
+    Guard,
 }
 
 impl MacroKind {
-    pub const ALL: [MacroKind; 6] = [MacroKind::Span, MacroKind::Tool, MacroKind::Agent, MacroKind::Workflow, MacroKind::Retrieval, MacroKind::Memory];
+    pub const ALL: [MacroKind; 7] =
+        [MacroKind::Span, MacroKind::Tool, MacroKind::Agent, MacroKind::Workflow, MacroKind::Retrieval, MacroKind::Memory, MacroKind::Guard];
 
     pub fn attr_name(self) -> &'static str {
         match self {
@@ -29,6 +32,7 @@ impl MacroKind {
             MacroKind::Workflow => "genai_workflow",
             MacroKind::Retrieval => "genai_retrieval",
             MacroKind::Memory => "genai_memory",
+            MacroKind::Guard => "genai_guardrail",
         }
     }
 
@@ -41,6 +45,7 @@ impl MacroKind {
             MacroKind::Workflow => Some("invoke_workflow"),
             MacroKind::Retrieval => Some("retrieval"),
             MacroKind::Memory => None,
+            MacroKind::Guard => Some("run_guardrail"),
         }
     }
 
@@ -53,6 +58,7 @@ impl MacroKind {
             MacroKind::Workflow => "workflow",
             MacroKind::Retrieval => "retrieval",
             MacroKind::Memory => "memory",
+            MacroKind::Guard => "guardrail",
         }
     }
 
@@ -89,6 +95,8 @@ pub enum Value {
     UsageClosure,
     /// A closure from the success value to a collection of documents (`HasDocuments`), or `none`.
     DocumentsClosure,
+    /// A closure from the success value to a guard's decision (`GuardDecision`).
+    DecisionClosure,
     /// One of the operations (`OPERATIONS`) or `custom("name")`.
     Operation,
     /// `fields(key = value, ...)`: extra span attributes.
@@ -110,6 +118,7 @@ impl Value {
             Value::OutputClosure => "closure from the success value (run only when capturing)",
             Value::UsageClosure => "closure from the success value to a `HasUsage` (e.g. `Usage`), or `none`",
             Value::DocumentsClosure => "closure from the success value to a collection of `Document`s (e.g. `Vec<RetrievedDocument>`), or `none`",
+            Value::DecisionClosure => "closure from the success value to a `GuardDecision` (e.g. `Decision`)",
             Value::Operation => "`\"chat\"`, `\"text_completion\"`, `\"generate_content\"`, `\"embeddings\"`, or `custom(\"name\")`",
             Value::Fields => "`fields(key = value, ...)`",
             Value::CratePath => "path",
@@ -148,6 +157,8 @@ pub enum Becomes {
     Usage,
     /// How a retrieval's documents are read: by default `HasDocuments` on the return value.
     Documents,
+    /// How a guard's decision is read: by default `GuardDecision` on the return value.
+    Decision,
     /// `GenAiSpanBuilder::attribute(key, value)`, once per field.
     Attributes,
     /// Where the generated code finds the runtime.
@@ -232,6 +243,7 @@ const SPAN_KINDS: &[Check] = &[Check::OneOf(&["client", "internal"])];
 const SPAN_AGENT_RETRIEVAL: &[MacroKind] = &[MacroKind::Span, MacroKind::Agent, MacroKind::Retrieval];
 const NON_NEGATIVE: &[Check] = &[Check::NonNegative];
 const ALL: &[MacroKind] = &MacroKind::ALL;
+const GUARD: &[MacroKind] = &[MacroKind::Guard];
 
 const NOT_EMPTY: &[Check] = &[Check::NotEmpty];
 const SAMPLING: &[Check] = &[Check::Sampling];
@@ -301,6 +313,19 @@ pub const ARGS: &[Arg] = &[
     Arg::new("output_messages", SPAN, Value::OutputClosure, Becomes::CaptureOutput, "`gen_ai.output.messages` (content capture), e.g. `output_messages = |resp| resp.choices.clone()`. On a stream it runs per chunk and the results are folded into one answer (text appended per choice, tool-call fragments assembled, the last finish reason); without it a serializable chunk is folded in as it is").elsewhere(CONTENT_ON_TOOL),
     Arg::new("output_messages", AGENT_WORKFLOW, Value::OutputClosure, Becomes::CaptureOutput, "the answer as `gen_ai.output.messages` (content capture); by default the serializable success value, as one assistant message").default(Default::OkValue),
     Arg::new("arguments", TOOL, Value::Serializable, Becomes::CaptureAtEntry("ToolCallArguments"), "`gen_ai.tool.call.arguments` (content capture); by default the parameters but those `call_id` reads; the result is captured as `gen_ai.tool.call.result` when serializable").default(Default::Parameters).elsewhere("`arguments` is for `#[genai_tool]`: a model call's input is `input_messages = ...`"),
+    // ---- #[genai_guardrail] (guards)
+    Arg::new("name", GUARD, Value::LitText, Becomes::Constructor, "`gen_ai.guardrail.component.name` (a metric attribute, so a literal); the span is named `run_guardrail {name}`").checks(NOT_EMPTY).default(Default::FnName),
+    Arg::new("policy", GUARD, Value::Text, Becomes::Method("guardrail_policy"), "`gen_ai.guardrail.policy.id`: the policy the guard enforces").checks(NOT_EMPTY),
+    Arg::new("policy_version", GUARD, Value::Text, Becomes::Method("guardrail_policy_version"), "`gen_ai.guardrail.policy.version`").checks(NOT_EMPTY),
+    Arg::new("source", GUARD, Value::Text, Becomes::Method("guardrail_source"), "`gen_ai.guardrail.source`: what the guard checks, e.g. `\"input\"`, `\"output\"`, `\"tool_call\"`").checks(NOT_EMPTY),
+    Arg::new("risk_category", GUARD, Value::Text, Becomes::Method("guardrail_risk_category"), "`gen_ai.guardrail.risk.category` when the decision names none, e.g. `\"pii\"`").checks(NOT_EMPTY),
+    Arg::new("span_kind", GUARD, Value::LitText, Becomes::Method("guardrail_span_kind"), "`\"internal\"` (an in-process check) or `\"client\"` (a remote guard service)").checks(SPAN_KINDS).default(Default::Described("`\"internal\"`")),
+    Arg::new("provider", GUARD, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of a remote guard service, e.g. `\"aws.bedrock\"`").checks(NOT_EMPTY),
+    Arg::new("server_address", GUARD, Value::Text, Becomes::Method("server_address"), "`server.address` of a remote guard service").checks(NOT_EMPTY),
+    Arg::new("server_port", GUARD, Value::Int, Becomes::Method("server_port"), "`server.port` of a remote guard service").checks(&[Check::NonNegative, Check::Port]),
+    Arg::new("input", GUARD, Value::Serializable, Becomes::CaptureAtEntry("GuardrailInput"), "`gen_ai.guardrail.content.input.value`: what the guard checked (content capture); by default its serializable parameters (the value of a single one)").default(Default::Parameters),
+    Arg::new("output", GUARD, Value::OutputClosure, Becomes::CaptureOutput, "`gen_ai.guardrail.content.output.value`: what the guard let through (content capture), e.g. `output = |v| v.redacted_text()`"),
+    Arg::new("decision", GUARD, Value::DecisionClosure, Becomes::Decision, "reads the decision from a type you do not own (`decision = |r| if r.flagged { Decision::block(\"flagged\") } else { Decision::allow() }`): `gen_ai.guardrail.result.*`").default(Default::Described("`GuardDecision` on the return value (`Decision`, or an enum with `#[derive(GuardDecision)]`)")),
     Arg::new("fields", ALL, Value::Fields, Becomes::Attributes, "extra span attributes, `fields(app.tier = \"gold\", \"key.name\" = expr)` (not metric attributes)"),
     Arg::new("crate", ALL, Value::CratePath, Becomes::CratePath, "where the `genai_o11y` crate is, for re-exports (`crate = ::my_sdk::genai_o11y`)").default(Default::Runtime),
 ];
@@ -369,6 +394,7 @@ mod tests {
                 Becomes::CaptureOutput => a.value == Value::OutputClosure,
                 Becomes::Usage => a.value == Value::UsageClosure,
                 Becomes::Documents => a.value == Value::DocumentsClosure,
+                Becomes::Decision => a.value == Value::DecisionClosure,
                 Becomes::Attributes => a.value == Value::Fields,
                 Becomes::CratePath => a.value == Value::CratePath,
             };

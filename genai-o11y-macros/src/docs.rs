@@ -24,6 +24,7 @@ fn becomes(kind: MacroKind, a: &Arg) -> String {
         Becomes::CaptureOutput => "`Outcome::with_output`".to_owned(),
         Becomes::Usage => "the `Outcome`'s usage".to_owned(),
         Becomes::Documents => "`Outcome::with_documents`".to_owned(),
+        Becomes::Decision => "`Outcome::with_decision`".to_owned(),
         Becomes::Attributes => "`GenAiSpanBuilder::attribute`".to_owned(),
         Becomes::CratePath => "paths of the generated code".to_owned(),
     }
@@ -86,6 +87,7 @@ fn sample(kind: MacroKind, a: &Arg, literal: bool) -> String {
         (Value::OutputClosure, _) => "|r: &u32| r.to_string()",
         (Value::UsageClosure, _) => "|r: &Resp| Usage::new().input(u64::from(r.prompt_tokens))",
         (Value::DocumentsClosure, _) => "|r: &u32| vec![RetrievedDocument::new(r.to_string()).score(0.5)]",
+        (Value::DecisionClosure, _) => "|r: &u32| if *r > 1 { Decision::allow() } else { Decision::block(\"too low\").risk_score(0.9) }",
         (Value::Operation, _) => "\"chat\"",
         (Value::Fields, _) => return "fields(app.tier = \"gold\", \"app.user\" = req.text.as_str())".to_owned(),
         (Value::CratePath, _) => "::genai_o11y",
@@ -102,7 +104,8 @@ pub fn every_argument_case() -> String {
          // Every argument of every annotation, as a literal and as an expression: each becomes the\n\
          // builder method its table entry names, which must exist and take that kind of value.\n\
          #![deny(warnings)]\n\n\
-         use genai_o11y::{genai_agent, genai_memory, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};\n\n\
+         use genai_o11y::guard::Decision;\n\
+         use genai_o11y::{genai_agent, genai_guardrail, genai_memory, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};\n\n\
          #[derive(serde::Serialize)]\n\
          pub struct Msg {\n    role: &'static str,\n    content: String,\n}\n\n\
          pub struct Req {\n    float: Option<f64>,\n    int: u32,\n    text: String,\n    list: Vec<String>,\n    messages: Vec<Msg>,\n}\n\n\
@@ -129,7 +132,7 @@ pub fn every_argument_case() -> String {
     }
     out.push_str(
         "\nfn main() {\n    let req = Req { float: Some(0.2), int: 3, text: \"t\".into(), list: vec![\"x\".into()], messages: vec![Msg { role: \"user\", content: \"hi\".into() }] };\n    \
-         let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req));\n}\n",
+         let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req), guardrail_literals(&req), guardrail_expressions(&req));\n}\n",
     );
     out
 }

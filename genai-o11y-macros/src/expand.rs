@@ -413,9 +413,12 @@ fn capture_parameters(kind: MacroKind, p: &TokenStream, item: &FnItem, variant: 
             }
         }
     }
-    // An agent's parameters are its input: one user message.
+    // An agent's parameters are its input: one user message. A guard's: the value of a single
+    // one (the text it checks), else their object.
     let wrap = if matches!(kind, MacroKind::Agent | MacroKind::Workflow) {
         quote!(#p::as_user_message(__genai_o11y_args))
+    } else if kind == MacroKind::Guard {
+        quote!(#p::guard_input(__genai_o11y_args))
     } else {
         quote!(::core::option::Option::Some(__genai_o11y_args))
     };
@@ -498,7 +501,7 @@ fn builder(cx: &Ctx<'_>, item: &FnItem, stream: bool) -> TokenStream {
             let op = args.values.iter().find(|g| g.arg.becomes == Becomes::Constructor).map(|g| value(&g.value, p)).expect("validated: operation is present");
             quote!(#p::GenAiSpanBuilder::#constructor(#op))
         }
-        MacroKind::Tool | MacroKind::Agent | MacroKind::Workflow => {
+        MacroKind::Tool | MacroKind::Agent | MacroKind::Workflow | MacroKind::Guard => {
             let name = match args.values.iter().find(|g| g.arg.becomes == Becomes::Constructor) {
                 Some(g) => value(&g.value, p),
                 None => {
@@ -597,6 +600,10 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
     if kind == MacroKind::Memory {
         return quote!(#outcome.with_record_count(#p::record_count_of!(__genai_o11y_out)));
     }
+    if kind == MacroKind::Guard {
+        let decision = guard_decision(cx, output_span);
+        return quote!(#outcome.with_decision(#decision));
+    }
     if kind != MacroKind::Retrieval {
         return outcome;
     }
@@ -613,6 +620,24 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
         UsageArg::Off => quote!(::core::option::Option::None),
     };
     quote!(#outcome.with_documents(#documents))
+}
+
+/// A guard's decision: read by the `decision = ...` closure from the success value, else from
+/// the return value through `GuardDecision` (an error at the return type when it has none).
+fn guard_decision(cx: &Ctx<'_>, output_span: Span) -> TokenStream {
+    let p = &cx.p;
+    match &cx.args.decision {
+        Some(f) => {
+            let ok = quote!(#p::ok_of!(__genai_o11y_out));
+            let call = respan(quote!(#p::decision_with), returned_span(f));
+            quote_spanned!(f.span()=> #call(#ok, #f))
+        }
+        None => {
+            let call = respan(quote!(#p::required_decision), output_span);
+            let arg = syn::Ident::new("__genai_o11y_out", output_span);
+            quote_spanned!(output_span=> #call(#arg))
+        }
+    }
 }
 
 /// `if false { return <a value of the declared type>; }` at the start of an async body: it pins

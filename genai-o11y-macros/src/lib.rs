@@ -12,6 +12,7 @@ mod docs;
 mod document;
 mod expand;
 mod fn_item;
+mod guard_decision;
 mod has_usage;
 mod parse;
 mod shape;
@@ -148,6 +149,24 @@ pub fn genai_memory(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn derive_has_usage(input: TokenStream) -> TokenStream {
     match syn::parse::<syn::DeriveInput>(input) {
         Ok(input) => has_usage::derive(input).unwrap_or_else(syn::Error::into_compile_error).into(),
+        Err(e) => e.into_compile_error().into(),
+    }
+}
+
+/// `#[genai_guardrail(name = "...", policy = ..., source = ...)]` on a guard: span
+/// `run_guardrail {name}` (INTERNAL, or CLIENT with `span_kind = "client"`), its decision read from
+/// the return value (`GuardDecision`) or by `decision = |v| ...`.
+#[proc_macro_attribute]
+pub fn genai_guardrail(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(MacroKind::Guard, args, item)
+}
+
+/// `#[derive(GuardDecision)]`: an enum of a guard's decisions (`Allow`, `Block { reason }`,
+/// `Modify { .. }`, `Escalate`), read by `#[genai_guardrail]`.
+#[proc_macro_derive(GuardDecision, attributes(guard))]
+pub fn derive_guard_decision(input: TokenStream) -> TokenStream {
+    match syn::parse::<syn::DeriveInput>(input) {
+        Ok(input) => guard_decision::derive(input).unwrap_or_else(syn::Error::into_compile_error).into(),
         Err(e) => e.into_compile_error().into(),
     }
 }

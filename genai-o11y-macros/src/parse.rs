@@ -64,6 +64,9 @@ pub struct Args {
     pub usage: UsageArg,
     /// How a retrieval's documents are read (the same three ways as usage).
     pub documents: UsageArg,
+    /// How a guard's decision is read: `decision = <closure>`, else `GuardDecision` on the
+    /// return value.
+    pub decision: Option<Expr>,
     pub fields: Vec<Field>,
     pub krate: Option<Path>,
 }
@@ -103,7 +106,7 @@ impl Args {
     pub fn parse(kind: MacroKind, input: TokenStream) -> syn::Result<Args> {
         let raw = syn::parse::Parser::parse2(Punctuated::<RawArg, Token![,]>::parse_terminated, input)?;
         let mut args =
-            Args { operation: None, values: Vec::new(), usage: UsageArg::FromReturn, documents: UsageArg::FromReturn, fields: Vec::new(), krate: None };
+            Args { operation: None, values: Vec::new(), usage: UsageArg::FromReturn, documents: UsageArg::FromReturn, decision: None, fields: Vec::new(), krate: None };
         let mut seen: Vec<&'static str> = Vec::new();
         let mut errors = Errors::default();
         for raw in raw {
@@ -142,6 +145,11 @@ impl Args {
                     Ok(a) => args.documents = a,
                     Err(err) => errors.push(err),
                 },
+                (Value::DecisionClosure, RawValue::Expr(e)) => match e {
+                    Expr::Lit(l) => errors.push(syn::Error::new(l.span(), DECISION_HINT)),
+                    Expr::Path(p) if p.path.is_ident("none") => errors.push(syn::Error::new(p.span(), DECISION_HINT)),
+                    e => args.decision = Some(e),
+                },
                 (_, RawValue::Expr(e)) => match check_value(kind, arg, &e) {
                     Ok(()) => args.values.push(Given { arg, key: Ident::new(&key, raw.key.span()), value: e }),
                     Err(err) => errors.push(err),
@@ -166,6 +174,7 @@ impl Args {
 }
 
 const USAGE_HINT: &str = "`usage` takes a closure from the response to `genai_o11y::Usage` (e.g. `usage = |r| Usage::new().input(r.tokens_in)`), or `none`";
+const DECISION_HINT: &str = "`decision` takes a closure from the guard's result to its decision (e.g. `decision = |r| if r.flagged { Decision::block(\"flagged\") } else { Decision::allow() }`): a guard always decides";
 const DOCUMENTS_HINT: &str = "`documents` takes a closure from the result to its documents (e.g. `documents = |hits| ...`), or `none`";
 
 /// A `usage = ...` / `documents = ...` value: a closure (any expression), or `none`; a literal is

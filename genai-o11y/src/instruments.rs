@@ -36,6 +36,8 @@ pub(crate) struct Instruments {
     pub mcp_server_duration: Histogram<f64>,
     /// `genai_o11y.evaluation.score`, per evaluation name.
     pub evaluation_score: Histogram<f64>,
+    /// `genai_o11y.guardrail.decisions`, per guard and result type.
+    pub guardrail_decisions: Counter<u64>,
     /// `http.client.request.duration` (`propagation::SendTraced`, feature `reqwest`).
     #[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
     pub http_client_duration: Histogram<f64>,
@@ -161,6 +163,11 @@ impl Instruments {
                 .with_unit(crate::semconv::evaluation::UNIT_SCORE)
                 .with_description("Scores of GenAI evaluations, per gen_ai.evaluation.name")
                 .with_boundaries(crate::semconv::evaluation::SCORE_BUCKETS.to_vec())
+                .build(),
+            guardrail_decisions: meter
+                .u64_counter(crate::semconv::guardrail::DECISIONS_METRIC)
+                .with_unit(crate::semconv::guardrail::UNIT_DECISION)
+                .with_description("Guardrail decisions, per gen_ai.guardrail.component.name and gen_ai.guardrail.result.type")
                 .build(),
             http_client_duration: http_duration(meter, http::CLIENT_REQUEST_DURATION, "Duration of HTTP client requests"),
             http_server_duration: http_duration(meter, http::SERVER_REQUEST_DURATION, "Duration of HTTP server requests"),

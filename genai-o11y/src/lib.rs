@@ -87,6 +87,7 @@ pub mod dispatch;
 pub mod documents;
 mod error;
 pub mod evaluation;
+pub mod guard;
 mod instruments;
 mod layer;
 #[cfg(feature = "mcp")]
@@ -143,6 +144,9 @@ pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsag
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
 pub use genai_o11y_macros::genai_agent;
+/// `#[genai_guardrail(name = "...")]` on a guard: span `run_guardrail {name}`, its decision read
+/// from the return value (see [`guard`]).
+pub use genai_o11y_macros::genai_guardrail;
 /// `#[genai_memory(operation = "search_memory", store = ...)]` on a memory operation: span
 /// `{operation}`.
 pub use genai_o11y_macros::genai_memory;

@@ -52,6 +52,8 @@ pub(crate) struct Totals {
     /// Cost in billionths of the currency unit.
     cost_nanos: AtomicU64,
     cost_currency: Mutex<CostCurrency>,
+    /// Guard blocks beneath this scope (its own, and its nested scopes' once they closed).
+    guard_blocks: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -114,8 +116,17 @@ impl Totals {
         }
     }
 
-    /// Adds another scope's token and cost totals (not its call counts) to these.
+    /// A guard blocked beneath this scope.
+    pub(crate) fn add_guard_block(&self) {
+        self.guard_blocks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds another scope's token and cost totals and guard blocks (not its call counts) to these.
     fn absorb(&self, other: &Totals) {
+        let blocks = other.guard_blocks.load(Ordering::Relaxed);
+        if blocks > 0 {
+            self.guard_blocks.fetch_add(blocks, Ordering::Relaxed);
+        }
         self.add_usage(&other.usage());
         if let Some((amount, currency)) = other.cost() {
             self.add_cost(amount, &currency);
@@ -139,6 +150,11 @@ impl Totals {
         if kind == ScopeKind::Agent {
             put(vendor::AGENT_INFERENCE_CALLS, Some(self.inference_calls.load(Ordering::Relaxed)));
             put(vendor::AGENT_TOOL_CALLS, Some(self.tool_calls.load(Ordering::Relaxed)));
+        }
+        let blocks = self.guard_blocks.load(Ordering::Relaxed);
+        if blocks > 0 {
+            attrs.push(KeyValue::new(crate::semconv::guardrail::BLOCKED, true));
+            attrs.push(KeyValue::new(crate::semconv::guardrail::BLOCK_COUNT, i64::try_from(blocks).unwrap_or(i64::MAX)));
         }
         if let Some((amount, currency)) = self.cost() {
             attrs.push(KeyValue::new(vendor::AGGREGATED_COST_AMOUNT, amount));

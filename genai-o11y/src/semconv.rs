@@ -319,6 +319,45 @@ pub mod evaluation {
     pub const SCORE_BUCKETS: [f64; 16] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 2.0, 3.0, 4.0, 5.0, 10.0];
 }
 
+/// Guardrails (`crate::guard`, `#[genai_guardrail]`): the names of the proposal in
+/// open-telemetry/semantic-conventions-genai PR #427 (`gen_ai.run_guardrail.internal` /
+/// `.client` spans, the `gen_ai.guardrail.result` event). Neither registry has them yet: they are
+/// written in both convention modes and listed as deviations in the README.
+#[allow(missing_docs)]
+pub mod guardrail {
+    /// `gen_ai.operation.name` of a guard's span; the span is named `run_guardrail {component}`.
+    pub const OP_RUN_GUARDRAIL: &str = "run_guardrail";
+    /// The `tracing` span name.
+    pub const SPAN: &str = "gen_ai.run_guardrail";
+    /// The event on the guard's span that carries its result.
+    pub const EVENT: &str = "gen_ai.guardrail.result";
+    pub const COMPONENT_NAME: &str = "gen_ai.guardrail.component.name";
+    pub const RESULT_TYPE: &str = "gen_ai.guardrail.result.type";
+    pub const RESULT_VALUE: &str = "gen_ai.guardrail.result.value";
+    pub const RESULT_REASON: &str = "gen_ai.guardrail.result.reason";
+    pub const SOURCE: &str = "gen_ai.guardrail.source";
+    pub const RISK_CATEGORY: &str = "gen_ai.guardrail.risk.category";
+    pub const RISK_SCORE: &str = "gen_ai.guardrail.risk.score";
+    pub const POLICY_ID: &str = "gen_ai.guardrail.policy.id";
+    pub const POLICY_VERSION: &str = "gen_ai.guardrail.policy.version";
+    pub const POLICY_RULE_ID: &str = "gen_ai.guardrail.policy.rule.id";
+    /// Opt-in content: what the guard checked, and what it let through (a `modify`).
+    pub const CONTENT_INPUT_VALUE: &str = "gen_ai.guardrail.content.input.value";
+    pub const CONTENT_OUTPUT_VALUE: &str = "gen_ai.guardrail.content.output.value";
+    /// `gen_ai.guardrail.result.type` values.
+    pub const RESULT_ALLOW: &str = "allow";
+    pub const RESULT_BLOCK: &str = "block";
+    pub const RESULT_MODIFY: &str = "modify";
+    pub const RESULT_ESCALATE: &str = "escalate";
+    /// Counter of decisions by guard and result type (the proposal names no metric).
+    pub const DECISIONS_METRIC: &str = "genai_o11y.guardrail.decisions";
+    pub const UNIT_DECISION: &str = "{decision}";
+    /// On every enclosing agent, workflow or rollup span of a guard that blocked: `true`, and
+    /// how many blocks happened beneath it (what an outcome sampler reads to keep the trace).
+    pub const BLOCKED: &str = "genai_o11y.guardrail.blocked";
+    pub const BLOCK_COUNT: &str = "genai_o11y.guardrail.block_count";
+}
+
 /// Attribution (`crate::attribution`): who or what caused the work, on every span.
 pub mod attribution {
     /// The session (general OpenTelemetry attribute).
@@ -423,6 +462,7 @@ pub mod platforms {
         pub const KIND_RETRIEVER: &str = "RETRIEVER";
         pub const KIND_CHAIN: &str = "CHAIN";
         pub const KIND_EVALUATOR: &str = "EVALUATOR";
+        pub const KIND_GUARDRAIL: &str = "GUARDRAIL";
         /// What OpenInference's own keys start with (`input.*` / `output.*` excepted: other
         /// platforms read those too).
         pub const PREFIXES: [&str; 3] = ["openinference.", "llm.", "tag."];
@@ -445,6 +485,7 @@ pub mod platforms {
         pub const TYPE_RETRIEVER: &str = "retriever";
         pub const TYPE_EVALUATOR: &str = "evaluator";
         pub const TYPE_CHAIN: &str = "chain";
+        pub const TYPE_GUARDRAIL: &str = "guardrail";
         pub const PREFIX: &str = "langfuse.";
         /// Attribution: the trace's tags (a list) and metadata (`langfuse.trace.metadata.<key>`).
         pub const TRACE_TAGS: &str = "langfuse.trace.tags";
@@ -521,6 +562,7 @@ pub mod platforms {
         pub const TYPE_WORKFLOW: &str = "WORKFLOW";
         pub const TYPE_CHAIN: &str = "CHAIN";
         pub const TYPE_EVALUATOR: &str = "EVALUATOR";
+        pub const TYPE_GUARDRAIL: &str = "GUARDRAIL";
         /// The fields of a document of a `RETRIEVER` span's outputs (`mlflow.entities.Document`),
         /// and the metadata keys MLflow's UI and retrieval judges read.
         pub const DOC_PAGE_CONTENT: &str = "page_content";

@@ -180,7 +180,11 @@ impl ActiveCall {
         let elapsed = self.0.start.elapsed().as_secs_f64();
         // Output content (present only when the classifier was told capture is on).
         if let Some(output) = outcome.output.take() {
-            let kind = if self.0.meta.kind == OperationKind::Tool { ContentKind::ToolCallResult } else { ContentKind::OutputMessages };
+            let kind = match self.0.meta.kind {
+                OperationKind::Tool => ContentKind::ToolCallResult,
+                OperationKind::Guard => ContentKind::GuardrailOutput,
+                _ => ContentKind::OutputMessages,
+            };
             self.capture(kind, Some(output));
         }
         // A retrieval's documents: their count always, the documents themselves when capturing.
@@ -200,6 +204,9 @@ impl ActiveCall {
             if let Some(id) = finish.response_id().filter(|_| crate::evaluation::remembering()) {
                 crate::evaluation::remember(id, &state.span);
             }
+        }
+        if state.meta.kind == OperationKind::Guard {
+            crate::guard::record::events(&state.span, &state.meta, &finish, &state.captured);
         }
         if state.capturing && state.meta.kind == OperationKind::Inference && settings.capture.mode.in_events() && settings.capture.emit_event {
             record::events::details(&state.span, &state.meta, &state.captured, &finish);

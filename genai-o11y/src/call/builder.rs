@@ -66,6 +66,8 @@ pub struct GenAiSpanBuilder {
     memory_store: Option<StringValue>,
     memory_record: Option<StringValue>,
     in_process: bool,
+    // guards (boxed: rarely set)
+    guard: Option<Box<crate::guard::GuardSpec>>,
     // everything else
     // Boxed: rarely set, and the builder is moved through every method of the chain.
     attribution: Option<Box<Attribution>>,
@@ -106,6 +108,7 @@ impl GenAiSpanBuilder {
             memory_store: None,
             memory_record: None,
             in_process: false,
+            guard: None,
             attribution: None,
             extra: Vec::new(),
             expects_usage: kind == OperationKind::Inference,
@@ -250,6 +253,76 @@ impl GenAiSpanBuilder {
         let mut s = GenAiSpanBuilder::new(OperationKind::Workflow, wf::OP_INVOKE_WORKFLOW.into());
         s.name = name.into_text();
         s
+    }
+
+    /// A guard named `name` (`gen_ai.guardrail.component.name`): span `run_guardrail {name}`,
+    /// INTERNAL (see [`guardrail_span_kind`](Self::guardrail_span_kind)); finish it with an
+    /// [`Outcome`](crate::Outcome) that carries its [`Decision`](crate::guard::Decision)
+    /// ([`Outcome::with_decision`](crate::Outcome::with_decision)).
+    ///
+    /// ```
+    /// use genai_o11y::guard::Decision;
+    /// use genai_o11y::{GenAiSpanBuilder, Outcome};
+    /// let call = GenAiSpanBuilder::guardrail("pii").guardrail_policy("privacy").guardrail_source("input").start();
+    /// call.finish(Outcome::success().with_decision(Some(Decision::block("a card number").risk_category("pii"))));
+    /// ```
+    #[inline]
+    pub fn guardrail(name: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::Guard, crate::semconv::guardrail::OP_RUN_GUARDRAIL.into());
+        s.name = name.into_text();
+        s.expects_usage = false;
+        s.guard = Some(Box::default());
+        s
+    }
+    fn guard_spec(&mut self) -> Option<&mut crate::guard::GuardSpec> {
+        self.guard.as_deref_mut().filter(|_| self.kind == OperationKind::Guard)
+    }
+    /// `gen_ai.guardrail.policy.id` (guards).
+    #[inline]
+    pub fn guardrail_policy(mut self, v: impl TextParam) -> Self {
+        if let Some(g) = self.guard_spec() {
+            g.policy_id = v.into_text();
+        }
+        self
+    }
+    /// `gen_ai.guardrail.policy.version` (guards).
+    #[inline]
+    pub fn guardrail_policy_version(mut self, v: impl TextParam) -> Self {
+        if let Some(g) = self.guard_spec() {
+            g.policy_version = v.into_text();
+        }
+        self
+    }
+    /// `gen_ai.guardrail.source`: what the guard checks (`input`, `output`, `tool_call`, ...).
+    #[inline]
+    pub fn guardrail_source(mut self, v: impl TextParam) -> Self {
+        if let Some(g) = self.guard_spec() {
+            g.source = v.into_text();
+        }
+        self
+    }
+    /// The guard's `gen_ai.guardrail.risk.category` when its decision names none.
+    #[inline]
+    pub fn guardrail_risk_category(mut self, v: impl TextParam) -> Self {
+        if let Some(g) = self.guard_spec() {
+            g.risk_category = v.into_text();
+        }
+        self
+    }
+    /// The span kind of a guard: `"internal"` (the default: an in-process check) or `"client"` (a
+    /// remote guard service; give it [`server_address`](Self::server_address)). Other values
+    /// leave it unchanged.
+    #[inline]
+    pub fn guardrail_span_kind(mut self, kind: impl TextParam) -> Self {
+        let kind = kind.into_text();
+        if let Some(g) = self.guard_spec() {
+            match kind.as_ref().map(|k| k.as_str()) {
+                Some(tn::KIND_CLIENT) => g.remote = true,
+                Some(tn::KIND_INTERNAL) => g.remote = false,
+                _ => {}
+            }
+        }
+        self
     }
 
     /// The kind of operation.
@@ -475,7 +548,7 @@ impl GenAiSpanBuilder {
         };
         let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
         let capturing = instruments.settings.capture.mode.is_on() && !span.is_disabled() && span.context().span().span_context().is_sampled();
-        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } = self;
+        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, guard, .. } = self;
         let own_scope = match kind {
             OperationKind::Agent => Some(Scope::new(ScopeKind::Agent, name.clone(), scope.clone())),
             OperationKind::Workflow => Some(Scope::new(ScopeKind::Workflow, name.clone(), scope.clone())),
@@ -495,6 +568,7 @@ impl GenAiSpanBuilder {
             expects_usage,
             streaming: stream.unwrap_or(false),
             attribution: metric_attribution,
+            guard,
         };
         ActiveCall::new(CallState::new(span, Instant::now(), instruments, meta, own_scope, own_attribution, capturing))
     }
@@ -587,6 +661,26 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_OPERATION_NAME } = crate::semconv::plan::OP_PLAN,
                 { sc::GEN_AI_AGENT_NAME } = s(&self.name),
             ),
+            OperationKind::Guard => {
+                let g = self.guard.as_deref();
+                let gs = |f: fn(&crate::guard::GuardSpec) -> &Option<StringValue>| g.and_then(|g| f(g).as_ref()).map(|v| v.as_str().to_owned());
+                let remote = g.is_some_and(|g| g.remote);
+                tracing::span!(
+                    target: tn::TARGET, tracing::Level::INFO, crate::semconv::guardrail::SPAN,
+                    { tn::OTEL_NAME } = %SpanName(self),
+                    { tn::OTEL_KIND } = if remote { tn::KIND_CLIENT } else { tn::KIND_INTERNAL },
+                    { sc::GEN_AI_OPERATION_NAME } = crate::semconv::guardrail::OP_RUN_GUARDRAIL,
+                    { crate::semconv::guardrail::COMPONENT_NAME } = s(&self.name),
+                    { crate::semconv::guardrail::POLICY_ID } = gs(|g| &g.policy_id),
+                    { crate::semconv::guardrail::POLICY_VERSION } = gs(|g| &g.policy_version),
+                    { crate::semconv::guardrail::SOURCE } = gs(|g| &g.source),
+                    { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                    { sc::GEN_AI_AGENT_NAME } = agent.map(|a| a.as_str()),
+                    { sc::SERVER_ADDRESS } = s(&self.server_address),
+                    { sc::SERVER_PORT } = self.server_port,
+                    { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                )
+            }
             OperationKind::Workflow => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::WORKFLOW_SPAN,
                 { tn::OTEL_NAME } = %SpanName(self),

@@ -27,6 +27,8 @@ pub(crate) struct CallMeta {
     pub streaming: bool,
     /// The allowed attribution metadata of the call (`MetricAttribution`), on every metric.
     pub attribution: crate::attribution::MetricAttrs,
+    /// A guard's policy, source and default risk category.
+    pub guard: Option<Box<crate::guard::GuardSpec>>,
 }
 
 /// Metric attributes, on the stack: the common 6, plus `error.type` and one instrument-specific

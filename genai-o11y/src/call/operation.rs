@@ -27,4 +27,8 @@ pub enum OperationKind {
     /// `invoke_workflow`: a multi-agent or graph entry point, span kind INTERNAL, named
     /// `invoke_workflow {workflow}`.
     Workflow,
+    /// `run_guardrail`: a guard deciding whether content or an action goes through
+    /// ([`crate::guard`]), span kind INTERNAL (CLIENT for a remote guard service), named
+    /// `run_guardrail {guard}`.
+    Guard,
 }

@@ -20,6 +20,8 @@ pub struct Outcome<'a> {
     pub(crate) documents: Option<Vec<crate::documents::RetrievedDocument>>,
     /// How many memory records the operation touched (`None`: not reported).
     pub(crate) record_count: Option<u64>,
+    /// What a guard decided (`None`: not reported, or the guard failed).
+    pub(crate) decision: Option<crate::guard::Decision>,
 }
 
 /// Where the usage of a finished call is read from.
@@ -70,16 +72,16 @@ impl<'a> Outcome<'a> {
     }
     /// Success with the usage of `value`.
     pub fn with_usage<T: HasUsage>(value: &'a T) -> Self {
-        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None, documents: None, record_count: None }
+        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None, documents: None, record_count: None, decision: None }
     }
     /// Success with an owned usage value (for example a [`Usage`](crate::Usage) or a
     /// [`Response`](crate::Response)).
     pub fn with_owned_usage<T: HasUsage + 'a>(value: T) -> Self {
-        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None, documents: None, record_count: None }
+        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None, documents: None, record_count: None, decision: None }
     }
     /// Failure.
     pub fn failure(error: ErrorInfo) -> Self {
-        Outcome { usage: UsageSource::None, error: Some(error), output: None, documents: None, record_count: None }
+        Outcome { usage: UsageSource::None, error: Some(error), output: None, documents: None, record_count: None, decision: None }
     }
     /// From a `Result` whose success value reports usage and whose error is `Display`.
     pub fn from_result<T: HasUsage, E: fmt::Display>(r: &'a Result<T, E>) -> Self {
@@ -107,6 +109,15 @@ impl<'a> Outcome<'a> {
         self.record_count = count;
         self
     }
+    /// With what a guard decided (`gen_ai.guardrail.result.*`, see [`crate::guard`]).
+    pub fn with_decision(mut self, decision: Option<crate::guard::Decision>) -> Self {
+        self.decision = decision;
+        self
+    }
+    /// The guard's decision, if any.
+    pub fn decision(&self) -> Option<&crate::guard::Decision> {
+        self.decision.as_ref()
+    }
     /// Captured output content (output messages of a model call, the result of a tool): recorded
     /// only when capture is on. Build it only when the classifier is told capture is on.
     pub fn with_output(mut self, output: Option<Json>) -> Self {
@@ -115,6 +126,6 @@ impl<'a> Outcome<'a> {
     }
     /// From its parts (the generated code's classifier).
     pub(crate) fn from_parts(usage: impl Into<UsageSource<'a>>, error: Option<ErrorInfo>, output: Option<Json>) -> Self {
-        Outcome { usage: usage.into(), error, output, documents: None, record_count: None }
+        Outcome { usage: usage.into(), error, output, documents: None, record_count: None, decision: None }
     }
 }

@@ -75,6 +75,10 @@ pub enum ContentKind {
     MemoryQuery,
     /// `gen_ai.memory.records`
     MemoryRecords,
+    /// `gen_ai.guardrail.content.input.value`: what a guard checked (text, else JSON)
+    GuardrailInput,
+    /// `gen_ai.guardrail.content.output.value`: what a guard let through (text, else JSON)
+    GuardrailOutput,
 }
 
 impl ContentKind {
@@ -91,12 +95,14 @@ impl ContentKind {
             ContentKind::RetrievalDocuments => crate::semconv::retrieval::GEN_AI_RETRIEVAL_DOCUMENTS,
             ContentKind::MemoryQuery => crate::semconv::memory::GEN_AI_MEMORY_QUERY_TEXT,
             ContentKind::MemoryRecords => crate::semconv::memory::GEN_AI_MEMORY_RECORDS,
+            ContentKind::GuardrailInput => crate::semconv::guardrail::CONTENT_INPUT_VALUE,
+            ContentKind::GuardrailOutput => crate::semconv::guardrail::CONTENT_OUTPUT_VALUE,
         }
     }
 
     /// Recorded as plain text, not JSON.
     pub(crate) fn is_text(self) -> bool {
-        matches!(self, ContentKind::RetrievalQuery | ContentKind::MemoryQuery)
+        matches!(self, ContentKind::RetrievalQuery | ContentKind::MemoryQuery | ContentKind::GuardrailInput | ContentKind::GuardrailOutput)
     }
 }
 

@@ -24,6 +24,7 @@ pub(crate) fn record(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>
         OperationKind::CreateAgent | OperationKind::Retrieval | OperationKind::Memory => client_operation(i, meta, finish),
         // The conventions define no metric for planning (its chat records its own).
         OperationKind::Plan => {}
+        OperationKind::Guard => crate::guard::record::metrics(i, meta, finish),
     }
 }
 

@@ -33,6 +33,13 @@ pub(crate) fn add(meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_
                 own.close();
             }
         }
+        // A block marks the scope it ran in; the mark passes up to every enclosing scope as
+        // they close (`Totals::absorb`).
+        OperationKind::Guard => {
+            if let (Some(scope), true) = (&meta.scope, finish.decision.as_ref().is_some_and(|d| d.is_block())) {
+                scope.totals.add_guard_block();
+            }
+        }
         OperationKind::CreateAgent | OperationKind::Plan | OperationKind::Retrieval | OperationKind::Memory => {}
     }
 }

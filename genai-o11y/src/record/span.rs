@@ -69,6 +69,9 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
     if let Some(n) = finish.document_count {
         attrs.push(KeyValue::new(crate::semconv::retrieval::DOCUMENT_COUNT, i64::try_from(n).unwrap_or(i64::MAX)));
     }
+    if meta.kind == OperationKind::Guard {
+        crate::guard::record::span_attributes(meta, finish, &mut attrs);
+    }
     if finish.usage_missing {
         attrs.push(KeyValue::new(vendor::USAGE_MISSING, true));
     }

@@ -16,7 +16,7 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 
-use crate::semconv::{evaluation as ev, v1_41 as sc, vendor};
+use crate::semconv::{evaluation as ev, guardrail as gr, v1_41 as sc, vendor};
 
 /// Where console output goes.
 pub type SharedWriter = Arc<Mutex<Box<dyn Write + Send>>>;
@@ -238,6 +238,25 @@ fn int(s: &SpanData, key: &str) -> Option<i64> {
 /// The GenAI summary of one span: tokens, cost, error.
 fn summary(s: &SpanData) -> String {
     let mut out = String::new();
+    // A guard's decision is its key figure: `guard BLOCK pii (rule pii.ssn): reason`.
+    if let Some(result) = attr(s, gr::RESULT_TYPE) {
+        let _ = write!(out, "  guard {}", result.as_str().to_uppercase());
+        if let Some(c) = attr(s, gr::RISK_CATEGORY) {
+            let _ = write!(out, " {}", c.as_str());
+        }
+        if let Some(Value::F64(score)) = attr(s, gr::RISK_SCORE) {
+            let _ = write!(out, " risk {score}");
+        }
+        if let Some(r) = attr(s, gr::POLICY_RULE_ID) {
+            let _ = write!(out, " (rule {})", r.as_str());
+        }
+        if let Some(r) = attr(s, gr::RESULT_REASON) {
+            let _ = write!(out, ": {}", r.as_str());
+        }
+    }
+    if let Some(n) = int(s, gr::BLOCK_COUNT) {
+        let _ = write!(out, "  {n} guard block{}", if n == 1 { "" } else { "s" });
+    }
     match (int(s, sc::GEN_AI_USAGE_INPUT_TOKENS), int(s, sc::GEN_AI_USAGE_OUTPUT_TOKENS)) {
         (None, None) => {}
         (i, o) => {

@@ -4,7 +4,8 @@
 // builder method its table entry names, which must exist and take that kind of value.
 #![deny(warnings)]
 
-use genai_o11y::{genai_agent, genai_memory, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};
+use genai_o11y::guard::Decision;
+use genai_o11y::{genai_agent, genai_guardrail, genai_memory, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};
 
 #[derive(serde::Serialize)]
 pub struct Msg {
@@ -278,7 +279,53 @@ pub async fn memory_expressions(req: &Req) -> Result<u32, String> {
     Ok(resp().completion_tokens)
 }
 
+/// Doc comment.
+#[genai_guardrail(
+    conversation_id = "text",
+    name = "lookup",
+    policy = "text",
+    policy_version = "text",
+    source = "text",
+    risk_category = "text",
+    span_kind = "client",
+    provider = "text",
+    server_address = "text",
+    server_port = 7,
+    input = req.messages,
+    output = |r: &u32| r.to_string(),
+    decision = |r: &u32| if *r > 1 { Decision::allow() } else { Decision::block("too low").risk_score(0.9) },
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn guardrail_literals(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
+/// Doc comment.
+#[genai_guardrail(
+    conversation_id = req.text.as_str(),
+    name = "lookup",
+    policy = req.text.as_str(),
+    policy_version = req.text.as_str(),
+    source = req.text.as_str(),
+    risk_category = req.text.as_str(),
+    span_kind = "client",
+    provider = req.text.as_str(),
+    server_address = req.text.as_str(),
+    server_port = req.int,
+    input = req.messages,
+    output = |r: &u32| r.to_string(),
+    decision = |r: &u32| if *r > 1 { Decision::allow() } else { Decision::block("too low").risk_score(0.9) },
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn guardrail_expressions(req: &Req) -> Result<u32, String> {
+    let _ = req;
+    Ok(resp().completion_tokens)
+}
+
 fn main() {
     let req = Req { float: Some(0.2), int: 3, text: "t".into(), list: vec!["x".into()], messages: vec![Msg { role: "user", content: "hi".into() }] };
-    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req));
+    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req), guardrail_literals(&req), guardrail_expressions(&req));
 }

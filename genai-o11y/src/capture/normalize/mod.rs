@@ -74,7 +74,7 @@ pub fn normalize(kind: ContentKind, value: Json) -> Json {
         },
         ContentKind::RetrievalDocuments => Json::Array(retrieval_documents(value)),
         // The records as the application gives them (no schema: any JSON).
-        ContentKind::MemoryRecords => value,
+        ContentKind::MemoryRecords | ContentKind::GuardrailInput | ContentKind::GuardrailOutput => value,
     }
 }
 

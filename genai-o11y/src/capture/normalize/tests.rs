@@ -260,7 +260,9 @@ fn well_formed(kind: ContentKind, v: &Json) -> Result<(), String> {
         | ContentKind::RetrievalQuery
         | ContentKind::RetrievalDocuments
         | ContentKind::MemoryQuery
-        | ContentKind::MemoryRecords => {}
+        | ContentKind::MemoryRecords
+        | ContentKind::GuardrailInput
+        | ContentKind::GuardrailOutput => {}
     }
     Ok(())
 }

@@ -61,6 +61,7 @@ fn observation_type(op: Op) -> Option<&'static str> {
         Op::Retrieval => lf::TYPE_RETRIEVER,
         // A plain span: Langfuse's default.
         Op::Evaluation => lf::TYPE_EVALUATOR,
+        Op::Guard => lf::TYPE_GUARDRAIL,
         Op::Workflow => lf::TYPE_CHAIN,
         Op::Memory | Op::Plan | Op::Other => return None,
     })

@@ -39,6 +39,6 @@ fn kind(op: Op) -> &'static str {
         Op::Embeddings => ls::KIND_EMBEDDING,
         Op::Tool => ls::KIND_TOOL,
         Op::Retrieval => ls::KIND_RETRIEVER,
-        Op::Agent | Op::Workflow | Op::Memory | Op::Plan | Op::Evaluation | Op::Other => ls::KIND_CHAIN,
+        Op::Agent | Op::Workflow | Op::Memory | Op::Plan | Op::Evaluation | Op::Guard | Op::Other => ls::KIND_CHAIN,
     }
 }

@@ -39,6 +39,7 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     let (inputs, outputs) = match op {
         Op::Retrieval => (retrieval_inputs(a), retrieval_outputs(a)),
         Op::Memory => (memory_inputs(a), None),
+        Op::Guard => guard_inputs_outputs(a),
         _ => (None, None),
     };
     if let Some(i) = inputs.filter(|_| !a.has(px::INPUT_VALUE)) {
@@ -62,6 +63,24 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     }
 }
 
+/// A guard's inputs (the content it checked, when captured) and outputs (its decision, and what
+/// it let through when captured).
+fn guard_inputs_outputs(a: &Attrs<'_>) -> (Option<Json>, Option<Json>) {
+    use crate::semconv::guardrail as g;
+    let text = |k: &str| a.str(k).map(|t| serde_json::from_str::<Json>(t).unwrap_or_else(|_| Json::String(t.to_owned())));
+    let inputs = text(g::CONTENT_INPUT_VALUE).map(|v| json!({ "content": v }));
+    let mut out = Map::new();
+    for (key, attr) in [("result", g::RESULT_TYPE), ("reason", g::RESULT_REASON), ("risk_category", g::RISK_CATEGORY), ("rule_id", g::POLICY_RULE_ID)] {
+        if let Some(v) = a.str(attr) {
+            out.insert(key.to_owned(), Json::String(v.to_owned()));
+        }
+    }
+    if let Some(v) = text(g::CONTENT_OUTPUT_VALUE) {
+        out.insert("content".to_owned(), v);
+    }
+    (inputs, (!out.is_empty()).then_some(Json::Object(out)))
+}
+
 /// `mlflow.entities.SpanType` of a span; `operation` tells a chat from the other inference
 /// operations (MLflow's own mapping: `chat` is `CHAT_MODEL`, `text_completion` and
 /// `generate_content` are `LLM`).
@@ -78,6 +97,7 @@ fn span_type(op: Op, operation: Option<&str>) -> Option<&'static str> {
         // A plan is a step of the agent's (MLflow has no planning type).
         Op::Plan => ml::TYPE_CHAIN,
         Op::Evaluation => ml::TYPE_EVALUATOR,
+        Op::Guard => ml::TYPE_GUARDRAIL,
         // The application's own spans: MLflow's default (`UNKNOWN`).
         Op::Other => return None,
     })

@@ -20,7 +20,14 @@
 //! | Langfuse | `langfuse.observation.type`; `langfuse.session.id`, `langfuse.user.id`; `gen_ai.usage.cost` from the computed cost (USD); on generation spans `langfuse.observation.prompt.name` / `.version` from `gen_ai.prompt.name` / `version`; the attribution's tags as `langfuse.trace.tags`, its metadata as `langfuse.trace.metadata.<key>` | nothing |
 //! | LangSmith | `langsmith.span.kind`; `gen_ai.system`; `langsmith.metadata.ls_model_name` / `ls_provider` / `conversation_id` / `session_id` / `user_id`; the attribution's tags as `langsmith.span.tags`, its metadata as `langsmith.metadata.<key>` | renames the operation `embeddings` to `embedding` |
 //! | Opik | `gen_ai.system` (not on agent spans); the attribution's tags as `opik.tags`, its user and metadata as `opik.metadata.user_id` / `<key>` | on agent spans: model, usage, messages, system instructions; everywhere: other platforms' keys, and `user.id`, `genai_o11y.tags` and the metadata keys once renamed |
-//! | MLflow | `mlflow.spanType` (`CHAT_MODEL`, `LLM`, `EMBEDDING`, `TOOL`, `AGENT`, `RETRIEVER`, `MEMORY`, `WORKFLOW`, `CHAIN` for plans, `EVALUATOR`); `mlflow.spanInputs` / `mlflow.spanOutputs` on retrieval spans (`{"query"}`, the documents as MLflow's `[{page_content, metadata: {doc_uri, score}, id}]`) and memory spans (`{"query", "records"}`); on embeddings spans `mlflow.chat.tokenUsage` with its total; the attribution's metadata as `mlflow.traceTag.<key>` | nothing |
+//! | MLflow | `mlflow.spanType` (`CHAT_MODEL`, `LLM`, `EMBEDDING`, `TOOL`, `AGENT`, `RETRIEVER`, `MEMORY`, `WORKFLOW`, `CHAIN` for plans, `EVALUATOR`, `GUARDRAIL`); `mlflow.spanInputs` / `mlflow.spanOutputs` on retrieval spans (`{"query"}`, the documents as MLflow's `[{page_content, metadata: {doc_uri, score}, id}]`) and memory spans (`{"query", "records"}`); on embeddings spans `mlflow.chat.tokenUsage` with its total; the attribution's metadata as `mlflow.traceTag.<key>` | nothing |
+//!
+//! Guard spans (`run_guardrail`, [`crate::guard`]): Phoenix `GUARDRAIL`, Langfuse `guardrail`,
+//! MLflow `GUARDRAIL`; LangSmith has no guardrail run type (`chain`); Opik's span type is not set
+//! by this dialect for any span (a guard span carries no model or usage, so Opik files it as a
+//! general span). Phoenix gets the guard's captured content as the span's `input.value` /
+//! `output.value`; MLflow gets it as `mlflow.spanInputs` and the decision (`{"result", "reason"}`)
+//! as `mlflow.spanOutputs`.
 //!
 //! Every rule adds a key only when the span does not carry it already: what the application
 //! sets by hand wins.
@@ -179,6 +186,8 @@ pub(super) enum Op {
     Memory,
     /// `plan`.
     Plan,
+    /// `run_guardrail` (`crate::guard`).
+    Guard,
     /// An evaluation made after its call ended (`crate::evaluation`): no operation, a
     /// `gen_ai.evaluation.name`.
     Evaluation,
@@ -231,6 +240,7 @@ impl Attrs<'_> {
             Some(crate::semconv::workflow::OP_INVOKE_WORKFLOW) => Op::Workflow,
             Some(op) if crate::semconv::memory::OPERATIONS.contains(&op) => Op::Memory,
             Some(crate::semconv::plan::OP_PLAN) => Op::Plan,
+            Some(crate::semconv::guardrail::OP_RUN_GUARDRAIL) => Op::Guard,
             _ if self.has(crate::semconv::evaluation::NAME) => Op::Evaluation,
             _ => Op::Other,
         }

@@ -18,6 +18,7 @@ pub(super) fn rewrite(a: &mut Attrs<'_>) {
     let (input, output) = match op {
         Op::Tool => (sc::GEN_AI_TOOL_CALL_ARGUMENTS, sc::GEN_AI_TOOL_CALL_RESULT),
         Op::Agent => (sc::GEN_AI_INPUT_MESSAGES, sc::GEN_AI_OUTPUT_MESSAGES),
+        Op::Guard => (crate::semconv::guardrail::CONTENT_INPUT_VALUE, crate::semconv::guardrail::CONTENT_OUTPUT_VALUE),
         _ => ("", ""),
     };
     if !input.is_empty() {
@@ -58,6 +59,7 @@ fn kind(op: Op) -> &'static str {
         Op::Agent => px::KIND_AGENT,
         Op::Retrieval => px::KIND_RETRIEVER,
         Op::Evaluation => px::KIND_EVALUATOR,
+        Op::Guard => px::KIND_GUARDRAIL,
         Op::Workflow | Op::Memory | Op::Plan | Op::Other => px::KIND_CHAIN,
     }
 }
