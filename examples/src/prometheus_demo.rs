@@ -36,7 +36,8 @@ use genai_o11y::health::HealthChecker;
 use genai_o11y::prometheus::PrometheusHandle;
 use genai_o11y::propagation::{SendTraced, ServerLayer};
 use genai_o11y::server::{RunningServer, Server};
-use genai_o11y::{genai_agent, genai_span, genai_tool, ErrorType, HasUsage};
+use genai_o11y::guard::{Decision, GuardDecision};
+use genai_o11y::{genai_agent, genai_guardrail, genai_span, genai_tool, ErrorType, HasUsage};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::Resource;
 use tokio::net::ToSocketAddrs;
@@ -295,14 +296,53 @@ pub async fn get_weather(downstream: &Downstream, city: &str) -> Result<String, 
     answer(downstream.client.get(format!("http://{}/weather/{city}", downstream.weather)).send_traced().await, "the weather service").await
 }
 
-/// Answers a support question: asks the model for a plan, runs the tools, then answers with one
-/// of the two versions of the support prompt.
+/// The demo's guards (the guard panels and the block-rate alert).
+pub const GUARDS: [&str; 2] = ["prompt_shield", "pii_filter"];
+
+/// What the input guard decides.
+#[derive(GuardDecision)]
+pub enum Shield {
+    Allow,
+    Block { reason: &'static str, rule_id: &'static str },
+}
+
+/// The input guard: blocks every 4th round (a prompt injection), allows the rest.
+#[genai_guardrail(name = "prompt_shield", policy = "safety", source = "input", risk_category = "prompt_injection")]
+pub fn prompt_shield(question: &str, round: u64) -> Shield {
+    let _ = question;
+    if round % 4 == 3 {
+        Shield::Block { reason: "instructions to ignore the system prompt", rule_id: "injection.override" }
+    } else {
+        Shield::Allow
+    }
+}
+
+/// The output guard: redacts every 3rd answer, blocks every 5th, allows the rest.
+#[genai_guardrail(name = "pii_filter", policy = "privacy", source = "output", risk_category = "pii")]
+pub fn pii_filter(answer: &str, round: u64) -> Decision {
+    let _ = answer;
+    match round % 15 {
+        r if r % 5 == 4 => Decision::block("an account number").rule_id("pii.account"),
+        r if r % 3 == 1 => Decision::modify("an e-mail address redacted").rule_id("pii.email"),
+        _ => Decision::allow(),
+    }
+}
+
+/// Answers a support question: the input guard first, then asks the model for a plan, runs the
+/// tools, answers with one of the two versions of the support prompt, and the output guard checks
+/// the answer.
 #[genai_agent(name = "support_agent")]
 pub async fn support_agent(downstream: &Downstream, model: &str, question: &str, round: u64) -> Result<String, ApiError> {
+    if prompt_shield(question, round).guard_decision().is_block() {
+        return Ok("I can't help with that.".to_owned());
+    }
     let plan = chat(model, None, question).await?;
     let (docs, weather) = futures::join!(search_docs(downstream, question), get_weather(downstream, "Paris"));
     let context = format!("{} {:?} {:?}", plan.text, docs.ok(), weather.ok());
     let answer = chat(model, Some(Prompt::of((round % 2) as usize)), &context).await?;
+    if pii_filter(&answer.text, round).is_block() {
+        return Ok("I can't share that.".to_owned());
+    }
     Ok(answer.text)
 }
 

@@ -8,7 +8,8 @@
 #![cfg(all(genai_o11y_disabled, feature = "testing"))]
 
 use genai_o11y::testing::TestTelemetry;
-use genai_o11y::{genai_agent, genai_span, genai_tool, Usage};
+use genai_o11y::guard::{Decision, GuardDecision};
+use genai_o11y::{genai_agent, genai_guardrail, genai_span, genai_tool, GenAiSpanBuilder, Outcome, Usage};
 
 #[genai_span(operation = "chat", provider = "openai", model = model.to_owned(), temperature = 0.2)]
 fn chat(model: &str) -> Result<Usage, String> {
@@ -23,6 +24,26 @@ async fn tool() -> u8 {
 #[genai_agent(name = "a")]
 fn agent() -> Result<u64, String> {
     Ok(chat("gpt-4o")?.input_tokens.unwrap_or(0))
+}
+
+#[derive(GuardDecision, Debug, PartialEq)]
+enum Verdict {
+    Allow,
+    Block { reason: &'static str },
+}
+
+#[genai_guardrail(name = "shield", policy = "safety", source = "input")]
+fn shield(text: &str) -> Verdict {
+    if text.contains("SSN") {
+        Verdict::Block { reason: "pii" }
+    } else {
+        Verdict::Allow
+    }
+}
+
+#[genai_guardrail(name = "moderation", span_kind = "client", decision = |flagged: &bool| if *flagged { Decision::block("flagged") } else { Decision::allow() })]
+async fn moderate(text: &str) -> Result<bool, String> {
+    Ok(text.contains("hate"))
 }
 
 struct Client;
@@ -40,8 +61,20 @@ fn annotations_are_the_identity() {
     assert_eq!(agent(), Ok(6));
     assert_eq!(block_on(tool()), 7);
     assert_eq!(Client.method(1), 2);
+    // Guards: the function as written, the decision API there too (by hand it still records).
+    assert_eq!(shield("my SSN"), Verdict::Block { reason: "pii" });
+    assert_eq!(block_on(moderate("hate")), Ok(true));
+    assert!(shield("my SSN").guard_decision().is_block());
     assert!(t.spans().is_empty(), "no span at all: {:?}", t.span_names());
     assert!(t.metric_names().is_empty(), "no metric at all: {:?}", t.metric_names());
+}
+
+#[test]
+fn the_guard_api_is_there_by_hand() {
+    let t = TestTelemetry::new();
+    let call = GenAiSpanBuilder::guardrail("by_hand").guardrail_policy("p").start();
+    call.finish(Outcome::success().with_decision(Some(Decision::block("x"))));
+    assert_eq!(t.span_names(), ["run_guardrail by_hand"], "the runtime API is not switched off");
 }
 
 #[test]
@@ -50,6 +83,7 @@ fn arguments_are_still_validated() {
     t.pass("tests/disabled-ui/clean.rs");
     t.compile_fail("tests/disabled-ui/bad_arguments.rs");
     t.compile_fail("tests/disabled-ui/type_errors.rs");
+    t.compile_fail("tests/disabled-ui/guard_without_decision.rs");
     // This build has no `async-openai` feature: the error names it.
     t.compile_fail("tests/disabled-ui/async_openai_feature_off.rs");
 }

@@ -20,6 +20,7 @@
 //! prompt version has every (prompt, version) of the demo, the rate-limit panel and alert both
 //! providers, the downstream HTTP panels both loopback services (`server_address`,
 //! `server_port`) and both routes; the HTTP duration histograms have the conventions' buckets.
+//! The guard panels and the block-rate alert (issue 15) show both of the demo's guards.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -29,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use genai_o11y_examples::prometheus_demo::{self, DOWNSTREAM_ROUTES, FEATURES, MODELS, PROMPTS};
+use genai_o11y_examples::prometheus_demo::{self, DOWNSTREAM_ROUTES, FEATURES, GUARDS, MODELS, PROMPTS};
 use serde_json::Value;
 
 /// An instant vector: each series' labels and value.
@@ -411,6 +412,12 @@ fn check_probe(p: &Probe, result: &[(BTreeMap<String, String>, f64)], expected: 
             return Err(format!("downstream servers {result:?}, expected 127.0.0.1 on ports {:?}", expected.ports));
         }
     }
+    if by("gen_ai_guardrail_component_name") {
+        let guards = label_set(result, "gen_ai_guardrail_component_name");
+        if guards != GUARDS.into_iter().collect() {
+            return Err(format!("guards {guards:?}, expected {GUARDS:?} (both block now and then)"));
+        }
+    }
     if by("http_route") {
         let routes = label_set(result, "http_route");
         if routes != DOWNSTREAM_ROUTES.into_iter().collect() {
@@ -560,7 +567,12 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
         let r = http_get(target, "/metrics").unwrap();
         assert_eq!(r.status, 200);
         // wait until the workload has produced every family (the first streamed call, a tool error)
-        let families = ["gen_ai_client_operation_time_to_first_chunk_seconds_bucket", "http_client_request_duration_seconds_bucket", "gen_ai_prompt_version="];
+        let families = [
+            "gen_ai_client_operation_time_to_first_chunk_seconds_bucket",
+            "http_client_request_duration_seconds_bucket",
+            "gen_ai_prompt_version=",
+            "gen_ai_guardrail_result_type=\"block\"",
+        ];
         let errors = ["error_type=\"timeout\"", "error_type=\"429\"", "error_type=\"503\""];
         if demo.iterations() >= 2 && families.iter().chain(&errors).all(|f| r.body.contains(f)) {
             break r.body;
@@ -583,6 +595,7 @@ fn dashboard_queries_and_alert_rules_against_a_real_prometheus() {
         "genai_o11y_client_cache_read_input_tokens_total",
         "http_client_request_duration_seconds_bucket",
         "http_server_request_duration_seconds_bucket",
+        "genai_o11y_guardrail_decisions_total",
     ] {
         assert!(metric_names.contains(required), "{required} not exposed: {metric_names:?}");
     }

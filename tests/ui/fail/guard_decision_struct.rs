@@ -1,0 +1,8 @@
+use genai_o11y::guard::GuardDecision;
+
+#[derive(GuardDecision)]
+struct Verdict {
+    blocked: bool,
+}
+
+fn main() {}
