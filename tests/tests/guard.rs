@@ -372,3 +372,16 @@ async fn a_block_is_logged_at_error_with_its_trace_id() {
     assert_eq!(e["trace_id"].as_str().unwrap(), guard_span.span_context.trace_id().to_string());
     assert_eq!(guard_span.status, Status::Unset, "the ERROR record does not fail the span");
 }
+
+#[tokio::test]
+async fn the_console_shows_the_decision_as_the_key_figure() {
+    use genai_o11y::setup::console::span_tree;
+    use genai_o11y::setup::ConsoleStyle;
+    let t = TestTelemetry::new();
+    support("my SSN is 123").await.unwrap();
+    let tree = span_tree(&t.spans(), ConsoleStyle::Compact);
+    let line = |prefix: &str| tree.lines().find(|l| l.trim_start().starts_with(prefix)).unwrap_or_else(|| panic!("{prefix} in\n{tree}")).to_owned();
+    let guard = line("run_guardrail pii");
+    assert!(guard.contains("guard BLOCK pii risk 0.97") && guard.contains("(rule pii.ssn): a social security number"), "{guard}");
+    assert!(line("invoke_agent support").contains("1 guard block"), "{tree}");
+}

@@ -388,3 +388,37 @@ fn mlflow_reads_the_conventions_itself_where_it_can() {
     assert_eq!(get(&a, "session.id"), Some("s-1"));
     assert_eq!(get(&a, "user.id"), Some("u-1"));
 }
+
+fn guard() -> Vec<KeyValue> {
+    vec![
+        kv("gen_ai.operation.name", "run_guardrail"),
+        kv("gen_ai.guardrail.component.name", "pii"),
+        kv("gen_ai.guardrail.result.type", "block"),
+        kv("gen_ai.guardrail.result.reason", "a card number"),
+        kv("gen_ai.guardrail.risk.category", "pci"),
+        kv("gen_ai.guardrail.content.input.value", "my card is 4111"),
+    ]
+}
+
+#[test]
+fn a_guard_is_each_platforms_guardrail() {
+    let p = rewritten(Dialect::Phoenix, guard());
+    assert_eq!(get(&p, "openinference.span.kind"), Some("GUARDRAIL"));
+    assert_eq!(get(&p, "input.value"), Some("my card is 4111"), "the checked content as the span's input");
+    assert_eq!(get(&rewritten(Dialect::Langfuse, guard()), "langfuse.observation.type"), Some("guardrail"));
+    assert_eq!(get(&rewritten(Dialect::LangSmith, guard()), "langsmith.span.kind"), Some("chain"), "LangSmith has no guardrail run type");
+    let m = rewritten(Dialect::MLflow, guard());
+    assert_eq!(get(&m, "mlflow.spanType"), Some("GUARDRAIL"));
+    let inputs: serde_json::Value = serde_json::from_str(get(&m, "mlflow.spanInputs").unwrap()).unwrap();
+    assert_eq!(inputs, serde_json::json!({"content": "my card is 4111"}));
+    let outputs: serde_json::Value = serde_json::from_str(get(&m, "mlflow.spanOutputs").unwrap()).unwrap();
+    assert_eq!(outputs, serde_json::json!({"result": "block", "reason": "a card number", "risk_category": "pci"}));
+    // Without content: the decision only.
+    let no_content: Vec<KeyValue> = guard().into_iter().filter(|kv| !kv.key.as_str().contains("content")).collect();
+    let m = rewritten(Dialect::MLflow, no_content);
+    assert!(get(&m, "mlflow.spanInputs").is_none());
+    assert!(get(&m, "mlflow.spanOutputs").is_some());
+    // Opik: no span type, the guard's own keys kept.
+    let o = rewritten(Dialect::Opik, guard());
+    assert_eq!(get(&o, "gen_ai.guardrail.result.type"), Some("block"));
+}
