@@ -100,6 +100,8 @@ mod records;
 mod scope;
 pub mod semconv;
 pub mod settings;
+#[cfg(any(feature = "sdk", feature = "testing"))]
+mod span_events;
 pub mod stdout;
 pub mod task;
 mod thread_slot;
