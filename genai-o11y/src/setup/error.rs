@@ -143,7 +143,7 @@ pub enum SetupError {
         /// The value.
         value: String,
     },
-    /// A switch (`GENAI_O11Y_STDOUT_IS_PROTOCOL`) is neither `true` nor `false`.
+    /// A switch (`GENAI_O11Y_STDOUT_IS_PROTOCOL`, `GENAI_O11Y_EXPORT_EACH_SPAN`) is neither `true` nor `false`.
     InvalidSwitch {
         /// Where it came from.
         source: Source,

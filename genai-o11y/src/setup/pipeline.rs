@@ -115,6 +115,7 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
             thread_guard: None,
             dispatch: None,
             scoped: None,
+            global: false,
             done: false,
         },
         propagators,
@@ -339,9 +340,18 @@ fn resolve_targets(setup: &Setup, exporter: Exporter, source: Source, otlp: &Otl
 
 /// The batch configuration: `Setup::max_queue_size()`, else `OTEL_BSP_MAX_QUEUE_SIZE`, else
 /// [`DEFAULT_MAX_QUEUE_SIZE`].
-fn batch_config(setup: &Setup, env: Env<'_>) -> BatchConfig {
+///
+/// `Setup::export_each_span()`, else `GENAI_O11Y_EXPORT_EACH_SPAN`: batches of one span, so that
+/// each span is handed to the exporter (on the batch processor's own thread, never the
+/// application's) as soon as it ends.
+fn batch_config(setup: &Setup, env: Env<'_>) -> Result<BatchConfig, SetupError> {
     let queue = setup.max_queue_size.or_else(|| config::queue_size_from_env(env)).unwrap_or(DEFAULT_MAX_QUEUE_SIZE);
-    BatchConfigBuilder::default().with_max_queue_size(queue).build()
+    let each = match setup.export_each_span {
+        Some(on) => on,
+        None => config::export_each_span(env)?.unwrap_or(false),
+    };
+    let builder = BatchConfigBuilder::default().with_max_queue_size(queue);
+    Ok(if each { builder.with_max_export_batch_size(1).build() } else { builder.build() })
 }
 
 /// The span processors: the custom exporter if any, else the console or OTLP one, batched and
@@ -358,14 +368,16 @@ fn span_processors(
     runtime: &mut Option<tokio::runtime::Runtime>,
     env: Env<'_>,
 ) -> Result<TracerProviderBuilder, SetupError> {
+    // Read (and checked) whatever the exporter: a bad switch is an error even without one.
+    let batch = batch_config(setup, env)?;
     if let Some(f) = custom {
-        return Ok(f(tp, batch_config(setup, env), stats.clone()));
+        return Ok(f(tp, batch, stats.clone()));
     }
     match exporter {
         Exporter::Console => {
             let e = console::ConsoleSpanExporter::new(console_out.clone(), setup.console_style);
             tp = tp.with_span_processor(e.local_spans());
-            tp = batched(tp, e, batch_config(setup, env), stats, None);
+            tp = batched(tp, e, batch, stats, None);
         }
         Exporter::None => {}
         Exporter::Otlp => {
@@ -375,8 +387,8 @@ fn span_processors(
                 // The platform's dialect, applied at export (the annotation path stays pure
                 // semantic conventions).
                 match setup.dialect.or(setup.preset.map(|p| p.dialect())) {
-                    Some(d) => tp = batched(tp, d.wrap(e), batch_config(setup, env), stats, Some(d)),
-                    None => tp = batched(tp, e, batch_config(setup, env), stats, None),
+                    Some(d) => tp = batched(tp, d.wrap(e), batch, stats, Some(d)),
+                    None => tp = batched(tp, e, batch, stats, None),
                 }
             }
         }

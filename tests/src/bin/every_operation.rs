@@ -70,7 +70,6 @@ fn answer(model: &str, content: &str) -> ChatResponse {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 #[genai_span(
     operation = "chat", provider = "openai", model = model,
     temperature = 0.2, max_tokens = 256, top_p = 0.9, top_k = 40, seed = 7, stop_sequences = ["END"],
