@@ -111,6 +111,8 @@ mod usage;
 pub mod health;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
+#[cfg(any(feature = "sdk", feature = "testing"))]
+pub mod sampling;
 #[cfg(feature = "health")]
 pub mod server;
 #[cfg(feature = "sdk")]

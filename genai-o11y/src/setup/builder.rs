@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::{BatchConfig, SpanExporter, TracerProviderBuilder};
+use opentelemetry_sdk::trace::{SpanExporter, TracerProviderBuilder};
 
 use super::config::{self, OtlpCode, Source};
 use super::console::{ConsoleStyle, SharedWriter};
@@ -65,6 +65,7 @@ pub struct Setup {
     pub(super) shutdown_timeout: Duration,
     pub(super) max_queue_size: Option<usize>,
     pub(super) export_each_span: Option<bool>,
+    pub(super) outcome_sampling: Option<crate::sampling::OutcomeSampling>,
     pub(super) metric_interval: Option<Duration>,
     pub(super) settings: Option<crate::settings::Settings>,
     #[cfg(feature = "prometheus")]
@@ -80,7 +81,7 @@ pub struct Setup {
 pub(super) type EnvSource = dyn Fn(&str) -> Option<String> + Send;
 
 /// Adds the span processor of [`Setup::span_exporter`].
-pub(super) type CustomSpans = Box<dyn FnOnce(TracerProviderBuilder, BatchConfig, Arc<StatsInner>) -> TracerProviderBuilder + Send>;
+pub(super) type CustomSpans = Box<dyn FnOnce(TracerProviderBuilder, pipeline::ExportConfig, Arc<StatsInner>) -> TracerProviderBuilder + Send>;
 
 impl Default for Setup {
     fn default() -> Self {
@@ -103,6 +104,7 @@ impl Default for Setup {
             shutdown_timeout: Duration::from_secs(5),
             max_queue_size: None,
             export_each_span: None,
+            outcome_sampling: None,
             metric_interval: None,
             settings: None,
             #[cfg(feature = "prometheus")]
@@ -135,6 +137,7 @@ impl fmt::Debug for Setup {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("max_queue_size", &self.max_queue_size)
             .field("export_each_span", &self.export_each_span)
+            .field("outcome_sampling", &self.outcome_sampling)
             .field("metric_interval", &self.metric_interval)
             .field("span_exporter", &self.custom_spans.is_some());
         #[cfg(feature = "prometheus")]
@@ -256,6 +259,14 @@ impl Setup {
     /// reserves it itself).
     pub fn stdout_is_protocol(mut self, on: bool) -> Self {
         self.stdout_is_protocol = Some(on);
+        self
+    }
+    /// Keep every trace that went wrong and a share of the others, decided when each trace's
+    /// local root ends (overrides the `GENAI_O11Y_SAMPLING_*` variables; see
+    /// [`crate::sampling`]). `OTEL_TRACES_SAMPLER` stays the head sampler, in front of it. A bad
+    /// setting is a [`SetupError::InvalidSampler`] naming the method.
+    pub fn outcome_sampling(mut self, sampling: crate::sampling::OutcomeSampling) -> Self {
+        self.outcome_sampling = Some(sampling);
         self
     }
     /// Export each span as soon as it ends, rather than in batches every few seconds (overrides

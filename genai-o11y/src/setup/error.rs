@@ -83,9 +83,11 @@ pub enum SetupError {
         /// What is wrong.
         reason: String,
     },
-    /// `OTEL_TRACES_SAMPLER` / `_ARG` is not understood.
+    /// `OTEL_TRACES_SAMPLER` / `_ARG`, or an outcome-sampling setting (a `GENAI_O11Y_SAMPLING_*`
+    /// variable or an `OutcomeSampling` method), is not understood.
     InvalidSampler {
-        /// `OTEL_TRACES_SAMPLER` or `OTEL_TRACES_SAMPLER_ARG`.
+        /// `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, the `GENAI_O11Y_SAMPLING_*` variable or
+        /// the `OutcomeSampling` method.
         source: Source,
         /// The value.
         value: String,

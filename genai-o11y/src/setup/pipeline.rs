@@ -16,6 +16,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use super::dialect::Dialect;
 use crate::attribution::AttributionProcessor;
+use crate::sampling::{InvalidSampling, OutcomeSampler, OutcomeSampling};
 use crate::trace_root::TraceRootProcessor;
 
 use super::builder::{CustomSpans, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
@@ -369,7 +370,7 @@ fn span_processors(
     env: Env<'_>,
 ) -> Result<TracerProviderBuilder, SetupError> {
     // Read (and checked) whatever the exporter: a bad switch is an error even without one.
-    let batch = batch_config(setup, env)?;
+    let batch = ExportConfig { batch: batch_config(setup, env)?, sampling: outcome_sampling(setup, env)? };
     if let Some(f) = custom {
         return Ok(f(tp, batch, stats.clone()));
     }
@@ -405,16 +406,48 @@ fn span_processors(
 pub(super) fn batched<E: SpanExporter + 'static>(
     tp: TracerProviderBuilder,
     exporter: E,
-    batch: BatchConfig,
+    config: ExportConfig,
     stats: &Arc<StatsInner>,
     dialect: Option<Dialect>,
 ) -> TracerProviderBuilder {
-    let roots = TraceRootProcessor::wrap(CountingProcessor::new(
-        BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(),
-        stats.clone(),
-    ))
+    let export =
+        CountingProcessor::new(BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(config.batch).build(), stats.clone());
+    // Outcome sampling after the trace root is complete (it decides on the finished root) and
+    // before the counting, so that `Stats` counts the spans kept. (Validated when resolved.)
+    let roots = match config.sampling {
+        Some(cfg) => {
+            let sampler = OutcomeSampler::checked(cfg, export);
+            let _ = stats.sampling.set(sampler.stats());
+            TraceRootProcessor::wrap(sampler)
+        }
+        None => TraceRootProcessor::wrap(export),
+    }
     .stamp_trace_name(dialect.is_some_and(Dialect::wants_trace_name));
     tp.with_span_processor(AttributionProcessor::wrap(roots))
+}
+
+/// How spans leave: the batch configuration and, if on, outcome sampling.
+pub(super) struct ExportConfig {
+    pub(super) batch: BatchConfig,
+    pub(super) sampling: Option<OutcomeSampling>,
+}
+
+/// `Setup::outcome_sampling()`, else the `GENAI_O11Y_SAMPLING_*` variables; checked, the error
+/// naming the method or variable.
+fn outcome_sampling(setup: &Setup, env: Env<'_>) -> Result<Option<OutcomeSampling>, SetupError> {
+    let invalid = |e: InvalidSampling| SetupError::InvalidSampler {
+        source: if e.in_code { Source::Code(e.setting) } else { Source::Env(e.setting) },
+        value: e.value,
+        reason: format!("expected {}", e.expected),
+    };
+    let sampling = match &setup.outcome_sampling {
+        Some(s) => Some(s.clone()),
+        None => OutcomeSampling::from_env(env).map_err(invalid)?,
+    };
+    if let Some(s) = &sampling {
+        s.validate().map_err(invalid)?;
+    }
+    Ok(sampling)
 }
 
 /// The metric readers: the console summary at shutdown, or the periodic OTLP push.
