@@ -105,8 +105,15 @@ impl Args {
 
     pub fn parse(kind: MacroKind, input: TokenStream) -> syn::Result<Args> {
         let raw = syn::parse::Parser::parse2(Punctuated::<RawArg, Token![,]>::parse_terminated, input)?;
-        let mut args =
-            Args { operation: None, values: Vec::new(), usage: UsageArg::FromReturn, documents: UsageArg::FromReturn, decision: None, fields: Vec::new(), krate: None };
+        let mut args = Args {
+            operation: None,
+            values: Vec::new(),
+            usage: UsageArg::FromReturn,
+            documents: UsageArg::FromReturn,
+            decision: None,
+            fields: Vec::new(),
+            krate: None,
+        };
         let mut seen: Vec<&'static str> = Vec::new();
         let mut errors = Errors::default();
         for raw in raw {

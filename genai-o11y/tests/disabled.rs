@@ -7,8 +7,8 @@
 //! (the workspace test `switch_off` does exactly that).
 #![cfg(all(genai_o11y_disabled, feature = "testing"))]
 
-use genai_o11y::testing::TestTelemetry;
 use genai_o11y::guard::{Decision, GuardDecision};
+use genai_o11y::testing::TestTelemetry;
 use genai_o11y::{genai_agent, genai_guardrail, genai_span, genai_tool, GenAiSpanBuilder, Outcome, Usage};
 
 #[genai_span(operation = "chat", provider = "openai", model = model.to_owned(), temperature = 0.2)]

@@ -162,8 +162,7 @@ fn every_decision_in_both_modes() {
         assert!(event_attrs(block).iter().any(|(k, _)| k == "gen_ai.guardrail.risk.score"));
         assert_eq!(event_str(escalate, "gen_ai.guardrail.result.type").as_deref(), Some("escalate"));
         // One count per decision, by guard and result type.
-        let expected: Vec<(String, String, u64)> =
-            ["allow", "block", "escalate", "modify"].iter().map(|r| ("pii".to_owned(), (*r).to_owned(), 1)).collect();
+        let expected: Vec<(String, String, u64)> = ["allow", "block", "escalate", "modify"].iter().map(|r| ("pii".to_owned(), (*r).to_owned(), 1)).collect();
         assert_eq!(decisions(&t), expected, "{conventions:?}");
         let m = t.metric("genai_o11y.guardrail.decisions").unwrap();
         assert_eq!(m.unit, "{decision}");
@@ -368,7 +367,10 @@ async fn a_block_is_logged_at_error_with_its_trace_id() {
     assert_eq!(e["message"], "guardrail pii blocked: a social security number");
     assert_eq!(e["gen_ai.guardrail.component.name"], "pii");
     assert_eq!(e["gen_ai.guardrail.policy.rule.id"], "pii.ssn");
-    let guard_span = exported.iter().find(|s| s.name == "run_guardrail pii" && s.span_context.span_id().to_string() == e["span_id"].as_str().unwrap()).expect("the logged span is the guard's");
+    let guard_span = exported
+        .iter()
+        .find(|s| s.name == "run_guardrail pii" && s.span_context.span_id().to_string() == e["span_id"].as_str().unwrap())
+        .expect("the logged span is the guard's");
     assert_eq!(e["trace_id"].as_str().unwrap(), guard_span.span_context.trace_id().to_string());
     assert_eq!(guard_span.status, Status::Unset, "the ERROR record does not fail the span");
 }
@@ -384,4 +386,25 @@ async fn the_console_shows_the_decision_as_the_key_figure() {
     let guard = line("run_guardrail pii");
     assert!(guard.contains("guard BLOCK pii risk 0.97") && guard.contains("(rule pii.ssn): a social security number"), "{guard}");
     assert!(line("invoke_agent support").contains("1 guard block"), "{tree}");
+}
+
+#[tokio::test]
+async fn outcome_sampling_keeps_the_traces_where_a_guard_blocked() {
+    use genai_o11y::sampling::OutcomeSampling;
+    for conventions in MODES {
+        // Keep no successful trace by ratio: only the outcomes keep one.
+        let t = TestTelemetry::with_outcome_sampling(Settings::default().conventions(conventions), OutcomeSampling::keep_successes(0.0));
+        support("hello").await.unwrap();
+        support("my SSN is 123").await.unwrap();
+        // A guard outside any agent: its own span carries the mark.
+        pii_guard("another SSN");
+        pii_guard("fine");
+        let spans = t.spans();
+        let names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
+        assert_eq!(names.iter().filter(|n| **n == "invoke_agent support").count(), 1, "{conventions:?}: the blocked request only: {names:?}");
+        assert_eq!(names.iter().filter(|n| **n == "run_guardrail pii").count(), 2, "{names:?}");
+        assert!(spans.iter().filter(|s| s.name == "run_guardrail pii").all(|s| string_attr(s, "gen_ai.guardrail.result.type").as_deref() == Some("block")));
+        let stats = t.sampling_stats().unwrap();
+        assert_eq!(stats.kept_guard_blocked, 2, "{stats:?}");
+    }
 }

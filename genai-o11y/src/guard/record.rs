@@ -22,6 +22,11 @@ fn risk_category<'a>(d: &'a Decision, spec: Option<&'a GuardSpec>) -> Option<&'a
 pub(crate) fn span_attributes(meta: &CallMeta, finish: &Finish<'_>, attrs: &mut Vec<KeyValue>) {
     let Some(d) = &finish.decision else { return };
     attrs.push(KeyValue::new(names::RESULT_TYPE, d.kind.as_str()));
+    // The mark an outcome sampler reads (`crate::sampling`), on the guard's own span too: a guard
+    // may run outside any agent.
+    if d.is_block() {
+        attrs.push(KeyValue::new(names::BLOCKED, true));
+    }
     let mut put = |k: &'static str, v: Option<&StringValue>| {
         if let Some(v) = v {
             attrs.push(KeyValue::new(k, v.clone()));

@@ -399,7 +399,20 @@ pub(crate) fn sdk_disabled(env: Env<'_>) -> bool {
 /// `GENAI_O11Y_STDOUT_IS_PROTOCOL`: `true` or `false` (any case, spaces ignored; empty is
 /// unset). Anything else is an error: a mistyped switch would leave the protocol pipe unguarded.
 pub(crate) fn stdout_is_protocol(env: Env<'_>) -> Result<Option<bool>, SetupError> {
-    let name = crate::stdout::STDOUT_IS_PROTOCOL_ENV;
+    switch(env, crate::stdout::STDOUT_IS_PROTOCOL_ENV)
+}
+
+/// `GENAI_O11Y_EXPORT_EACH_SPAN`: `true` or `false`, as [`stdout_is_protocol`] reads its switch.
+pub const EXPORT_EACH_SPAN_ENV: &str = "GENAI_O11Y_EXPORT_EACH_SPAN";
+
+/// `GENAI_O11Y_EXPORT_EACH_SPAN`: export each span as soon as it ends (short-lived processes).
+pub(crate) fn export_each_span(env: Env<'_>) -> Result<Option<bool>, SetupError> {
+    switch(env, EXPORT_EACH_SPAN_ENV)
+}
+
+/// A `true`/`false` variable (any case, spaces ignored; empty is unset); anything else is an
+/// error naming the variable.
+fn switch(env: Env<'_>, name: &'static str) -> Result<Option<bool>, SetupError> {
     match env(name).as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
@@ -550,5 +563,9 @@ mod tests {
         assert_eq!(stdout("").unwrap(), None);
         assert_eq!(stdout_is_protocol(&env(&[])).unwrap(), None);
         assert!(matches!(stdout("yes"), Err(SetupError::InvalidSwitch { .. })));
+        let each = |v: &str| export_each_span(&env(&[(EXPORT_EACH_SPAN_ENV, v)]));
+        assert_eq!(each("True").unwrap(), Some(true));
+        assert_eq!(each(" ").unwrap(), None);
+        assert!(matches!(each("1"), Err(SetupError::InvalidSwitch { source: Source::Env(EXPORT_EACH_SPAN_ENV), .. })));
     }
 }

@@ -83,9 +83,11 @@ pub enum SetupError {
         /// What is wrong.
         reason: String,
     },
-    /// `OTEL_TRACES_SAMPLER` / `_ARG` is not understood.
+    /// `OTEL_TRACES_SAMPLER` / `_ARG`, or an outcome-sampling setting (a `GENAI_O11Y_SAMPLING_*`
+    /// variable or an `OutcomeSampling` method), is not understood.
     InvalidSampler {
-        /// `OTEL_TRACES_SAMPLER` or `OTEL_TRACES_SAMPLER_ARG`.
+        /// `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, the `GENAI_O11Y_SAMPLING_*` variable or
+        /// the `OutcomeSampling` method.
         source: Source,
         /// The value.
         value: String,
@@ -143,7 +145,7 @@ pub enum SetupError {
         /// The value.
         value: String,
     },
-    /// A switch (`GENAI_O11Y_STDOUT_IS_PROTOCOL`) is neither `true` nor `false`.
+    /// A switch (`GENAI_O11Y_STDOUT_IS_PROTOCOL`, `GENAI_O11Y_EXPORT_EACH_SPAN`) is neither `true` nor `false`.
     InvalidSwitch {
         /// Where it came from.
         source: Source,

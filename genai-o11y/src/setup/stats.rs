@@ -23,6 +23,8 @@ pub(super) struct StatsInner {
     pub(super) dispatch: OnceLock<tracing::dispatcher::WeakDispatch>,
     /// Header values and URL secrets, kept out of the export-failure warning.
     secrets: Secrets,
+    /// Outcome sampling's counters, when it is on.
+    pub(super) sampling: OnceLock<crate::sampling::SamplingStatsHandle>,
 }
 
 impl StatsInner {
@@ -59,6 +61,12 @@ impl Stats {
     /// Spans neither exported nor failed: dropped by the full queue, or still queued.
     pub fn spans_unaccounted(&self) -> u64 {
         self.spans_ended().saturating_sub(self.spans_exported() + self.spans_failed())
+    }
+    /// What outcome sampling kept, dropped and decided early, when it is on
+    /// ([`Setup::outcome_sampling`](super::Setup::outcome_sampling)). The span counters above
+    /// count only the spans it kept.
+    pub fn sampling(&self) -> Option<crate::sampling::SamplingStats> {
+        self.0.sampling.get().map(|h| h.get())
     }
 }
 
