@@ -73,6 +73,11 @@
 //! [`evaluation`] records how good an answer was: the `gen_ai.evaluation.result` event on the
 //! span it evaluates, and a histogram of scores per evaluation name.
 //!
+//! ## Guardrails
+//! [`guard`] and `#[genai_guardrail]`: a guard's span (`run_guardrail {name}`), its decision read
+//! from the return value (`allow`, `block`, `modify`, `escalate`), a counter of decisions, and a
+//! block's ERROR log record and mark on the enclosing agents, which outcome sampling keeps.
+//!
 //! ## Without the macros
 //! [`GenAiSpanBuilder`] builds the same telemetry by hand, for closures, trait objects and code paths
 //! a macro cannot annotate.
