@@ -331,7 +331,13 @@ pub const ARGS: &[Arg] = &[
 ];
 
 /// Keys people write for another argument.
-pub const ALIASES: &[(MacroKind, &str, &str)] = &[(MacroKind::Tool, "type", "the tool type is `tool_type = \"...\"`")];
+pub const ALIASES: &[(MacroKind, &str, &str)] = &[
+    (MacroKind::Tool, "type", "the tool type is `tool_type = \"...\"`"),
+    // Guards: the content they check and let through.
+    (MacroKind::Guard, "arguments", "what a guard checked is `input = ...` (by default its parameters)"),
+    (MacroKind::Guard, "input_messages", "what a guard checked is `input = ...` (by default its parameters)"),
+    (MacroKind::Guard, "output_messages", "what a guard let through is `output = |v| ...`"),
+];
 
 /// A well-known operation of `#[genai_span]`.
 #[derive(Debug)]

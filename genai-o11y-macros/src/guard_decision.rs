@@ -146,9 +146,13 @@ fn arm(p: &TokenStream, name: &syn::Ident, v: &syn::Variant) -> syn::Result<Toke
             Some((member, f)) => {
                 let var = format_ident!("__genai_o11y_{}", ROLES[i].0);
                 bindings.extend(quote!(#member: #var,));
+                // Spanned at the field's type: a field of the wrong type is blamed there.
                 let ty = &f.ty;
-                let call = if ROLES[i].0 == "risk_score" { quote!(#p::decision_score) } else { quote!(#p::decision_text) };
-                values.push(quote_spanned!(ty.span()=> #call(#var)));
+                values.push(if ROLES[i].0 == "risk_score" {
+                    quote_spanned!(ty.span()=> #p::decision_score(#var))
+                } else {
+                    quote_spanned!(ty.span()=> #p::decision_text(#var))
+                });
             }
             None => values.push(quote!(::core::option::Option::None)),
         }

@@ -285,13 +285,16 @@ fn check_value(kind: MacroKind, arg: &Arg, e: &Expr) -> syn::Result<()> {
     match arg.value {
         Value::Serializable => return Ok(()),
         Value::OutputClosure => {
+            let hint = match kind {
+                MacroKind::Guard => {
+                    format!("`{key}` takes a closure from the guard's result to the content it let through, e.g. `{key} = |v| v.redacted.clone()`")
+                }
+                _ => format!("`{key}` takes a closure from the response to its messages, e.g. `{key} = |resp| resp.choices.clone()`"),
+            };
             return match e {
-                Expr::Lit(l) => Err(syn::Error::new(
-                    l.span(),
-                    format!("`{key}` takes a closure from the response to its messages, e.g. `{key} = |resp| resp.choices.clone()`"),
-                )),
+                Expr::Lit(l) => Err(syn::Error::new(l.span(), hint)),
                 _ => Ok(()),
-            }
+            };
         }
         _ => {}
     }

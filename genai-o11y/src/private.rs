@@ -94,57 +94,6 @@ pub fn document_score<T: crate::documents::DocumentScoreField + ?Sized>(v: &T) -
     v.document_score().filter(|s| s.is_finite())
 }
 
-// ---- guards (`crate::guard`)
-
-pub use crate::guard::{Decision, DecisionKind, GuardDecision};
-
-/// The decision of a guard's return value (it must report one).
-#[inline]
-pub fn required_decision<T: crate::guard::ReportsDecision + ?Sized>(out: &T) -> Option<Decision> {
-    out.reported_decision()
-}
-
-/// The decision read by the user's `decision = ...` closure from the success value.
-#[inline]
-pub fn decision_with<'a, T: ?Sized, D: GuardDecision>(ok: Option<&'a T>, f: impl FnOnce(&'a T) -> D) -> Option<Decision> {
-    ok.map(|v| f(v).guard_decision())
-}
-
-/// A guard's parameters as the content it checked: the value of a single one, else their object.
-#[inline]
-pub fn guard_input(args: Json) -> Option<Json> {
-    match args {
-        Json::Object(m) if m.len() == 1 => m.into_iter().next().map(|(_, v)| v),
-        Json::Object(m) if m.is_empty() => None,
-        other => Some(other),
-    }
-}
-
-/// A derived decision's text field (spanned at the field's type).
-#[inline]
-pub fn decision_text<T: crate::guard::DecisionText + ?Sized>(v: &T) -> Option<opentelemetry::StringValue> {
-    v.decision_text()
-}
-
-/// A derived decision's risk score field (spanned at the field's type).
-#[inline]
-pub fn decision_score<T: crate::guard::DecisionScore + ?Sized>(v: &T) -> Option<f64> {
-    v.decision_score().filter(|s| s.is_finite())
-}
-
-/// A derived decision from its parts.
-#[inline]
-pub fn decision(
-    kind: DecisionKind,
-    reason: Option<opentelemetry::StringValue>,
-    value: Option<opentelemetry::StringValue>,
-    risk_category: Option<opentelemetry::StringValue>,
-    risk_score: Option<f64>,
-    rule_id: Option<opentelemetry::StringValue>,
-) -> Decision {
-    Decision { kind, reason, value, risk_category, risk_score, rule_id }
-}
-
 /// Usage of a return type that must report it (inference operations).
 #[inline]
 pub fn required_usage<T: ReportsUsage + ?Sized>(out: &T) -> Option<&dyn HasUsage> {
@@ -248,4 +197,55 @@ pub fn check_classifier<R: ?Sized, C: for<'a> FnOnce(&'a R, bool) -> Outcome<'a>
 #[inline]
 pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
     f()
+}
+
+// ---- guards (`crate::guard`)
+
+pub use crate::guard::{Decision, DecisionKind, GuardDecision};
+
+/// The decision of a guard's return value (it must report one).
+#[inline]
+pub fn required_decision<T: crate::guard::ReportsDecision + ?Sized>(out: &T) -> Option<Decision> {
+    out.reported_decision()
+}
+
+/// The decision read by the user's `decision = ...` closure from the success value.
+#[inline]
+pub fn decision_with<'a, T: ?Sized, D: GuardDecision>(ok: Option<&'a T>, f: impl FnOnce(&'a T) -> D) -> Option<Decision> {
+    ok.map(|v| f(v).guard_decision())
+}
+
+/// A guard's parameters as the content it checked: the value of a single one, else their object.
+#[inline]
+pub fn guard_input(args: Json) -> Option<Json> {
+    match args {
+        Json::Object(m) if m.len() == 1 => m.into_iter().next().map(|(_, v)| v),
+        Json::Object(m) if m.is_empty() => None,
+        other => Some(other),
+    }
+}
+
+/// A derived decision's text field (spanned at the field's type).
+#[inline]
+pub fn decision_text<T: crate::guard::DecisionText + ?Sized>(v: &T) -> Option<opentelemetry::StringValue> {
+    v.decision_text()
+}
+
+/// A derived decision's risk score field (spanned at the field's type).
+#[inline]
+pub fn decision_score<T: crate::guard::DecisionScore + ?Sized>(v: &T) -> Option<f64> {
+    v.decision_score().filter(|s| s.is_finite())
+}
+
+/// A derived decision from its parts.
+#[inline]
+pub fn decision(
+    kind: DecisionKind,
+    reason: Option<opentelemetry::StringValue>,
+    value: Option<opentelemetry::StringValue>,
+    risk_category: Option<opentelemetry::StringValue>,
+    risk_score: Option<f64>,
+    rule_id: Option<opentelemetry::StringValue>,
+) -> Decision {
+    Decision { kind, reason, value, risk_category, risk_score, rule_id }
 }
