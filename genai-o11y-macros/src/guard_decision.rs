@@ -144,10 +144,11 @@ fn arm(p: &TokenStream, name: &syn::Ident, v: &syn::Variant) -> syn::Result<Toke
     for (i, role) in roles.iter().enumerate() {
         match role {
             Some((member, f)) => {
-                let var = format_ident!("__genai_o11y_{}", ROLES[i].0);
-                bindings.extend(quote!(#member: #var,));
-                // Spanned at the field's type: a field of the wrong type is blamed there.
+                // Spanned at the field's type (the binding too): a field of the wrong type is
+                // blamed there.
                 let ty = &f.ty;
+                let var = syn::Ident::new(&format!("__genai_o11y_{}", ROLES[i].0), ty.span());
+                bindings.extend(quote!(#member: #var,));
                 values.push(if ROLES[i].0 == "risk_score" {
                     quote_spanned!(ty.span()=> #p::decision_score(#var))
                 } else {
