@@ -1,0 +1,303 @@
+//! The newest GenAI conventions' usage and request context (issue 15), in both convention modes,
+//! read from the SDK's in-memory exporters: usage by modality (span attributes and the
+//! `gen_ai.token.modality` of the usage counters), the token histograms and counters of failed
+//! calls, the request context (`reasoning_level`, `previous_response_id`,
+//! `conversation_compacted`, `prompt_variables`), and the `gen_ai.client.operation.exception`
+//! log event. In v1.41 mode, none of the names v1.41.1 lacks may appear.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use genai_o11y::testing::{attr, point_attrs, TestTelemetry};
+use genai_o11y::{genai_span, CaptureConfig, CaptureMode, Conventions, GenAiSpanBuilder, HasUsage, Modality, Outcome, Settings, Usage};
+use opentelemetry::logs::Severity;
+use opentelemetry::Value;
+use opentelemetry_sdk::trace::SpanData;
+
+/// A provider that reports a split by modality, read by field name and by `#[usage(...)]`.
+#[derive(HasUsage, Debug, Clone)]
+struct AudioChat {
+    prompt_tokens: u32,
+    completion_tokens: u32,
+    #[usage(cache_read)]
+    cached: u32,
+    text_input_tokens: Option<u32>,
+    #[usage(audio_input)]
+    audio_in: u32,
+    #[usage(audio_output)]
+    audio_out: u32,
+    #[usage(audio_cache_read)]
+    audio_cached: u32,
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o-audio-preview")]
+fn audio_chat(text: Option<u32>) -> Result<AudioChat, ApiError> {
+    Ok(AudioChat { prompt_tokens: 300, completion_tokens: 120, cached: 50, text_input_tokens: text, audio_in: 200, audio_out: 100, audio_cached: 50 })
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o")]
+fn failing_chat() -> Result<ChatResponse, ApiError> {
+    Err(ApiError::RateLimited)
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o")]
+fn plain_chat() -> Result<ChatResponse, ApiError> {
+    Ok(response("gpt-4o", "hi"))
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o", usage = none)]
+fn chat_without_usage() -> Result<String, ApiError> {
+    Ok("hi".into())
+}
+
+#[derive(serde::Serialize)]
+struct Vars<'a> {
+    user_name: &'a str,
+    turns: u32,
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "o3", reasoning_level = "high", previous_response_id = prev,
+             conversation_compacted = compacted, prompt_name = "support-answer", prompt_variables = Vars { user_name: "Alice", turns: 3 })]
+fn reasoning_chat(prev: &str, compacted: bool) -> Result<ChatResponse, ApiError> {
+    Ok(response("o3", "hi"))
+}
+
+const BREAKDOWN: [&str; 9] = [
+    "gen_ai.usage.text.input_tokens",
+    "gen_ai.usage.image.input_tokens",
+    "gen_ai.usage.audio.input_tokens",
+    "gen_ai.usage.text.output_tokens",
+    "gen_ai.usage.image.output_tokens",
+    "gen_ai.usage.audio.output_tokens",
+    "gen_ai.usage.text.cache_read.input_tokens",
+    "gen_ai.usage.image.cache_read.input_tokens",
+    "gen_ai.usage.audio.cache_read.input_tokens",
+];
+
+/// Every key of the span that v1.41.1 does not define (the names this work added).
+fn latest_only_keys(span: &SpanData) -> Vec<String> {
+    keys(span)
+        .into_iter()
+        .filter(|k| {
+            BREAKDOWN.contains(&k.as_str())
+                || k.starts_with("gen_ai.prompt.variable.")
+                || ["gen_ai.request.reasoning.level", "gen_ai.request.previous_response.id", "gen_ai.conversation.compacted"].contains(&k.as_str())
+        })
+        .collect()
+}
+
+/// A counter's points as `modality -> value`, with the other attributes checked to be `base`.
+fn by_modality(t: &TestTelemetry, name: &str) -> BTreeMap<String, u64> {
+    t.u64_counter(name)
+        .iter()
+        .map(|p| {
+            let attrs = point_attrs(p.attributes());
+            let modality = attrs.iter().find(|(k, _)| k == "gen_ai.token.modality").map(|(_, v)| v.clone()).expect("gen_ai.token.modality is required");
+            (modality, p.value())
+        })
+        .collect()
+}
+
+fn modalities(v: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    v.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+}
+
+#[test]
+fn latest_mode_records_the_breakdown_by_modality_and_never_derives_text() {
+    let t = TestTelemetry::with_conventions(Conventions::LatestExperimental);
+    audio_chat(None).unwrap();
+    let span = t.span("chat gpt-4o-audio-preview");
+    assert_eq!(int_attr(&span, "gen_ai.usage.input_tokens"), Some(300));
+    assert_eq!(int_attr(&span, "gen_ai.usage.audio.input_tokens"), Some(200));
+    assert_eq!(int_attr(&span, "gen_ai.usage.audio.output_tokens"), Some(100));
+    assert_eq!(int_attr(&span, "gen_ai.usage.audio.cache_read.input_tokens"), Some(50));
+    assert_eq!(int_attr(&span, "gen_ai.usage.text.input_tokens"), None, "only audio reported: text is not derived from the rest");
+    // Counters: each reported part under its modality, the rest (text or anything else the
+    // provider did not name) under `unknown`; the points sum to the span's totals.
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.input_tokens"), modalities(&[("audio", 200), ("unknown", 100)]));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.output_tokens"), modalities(&[("audio", 100), ("unknown", 20)]));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.cache_read.input_tokens"), modalities(&[("audio", 50)]), "the parts make the whole total");
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.cache_write.input_tokens"), modalities(&[("unknown", 0)]));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.reasoning.output_tokens"), modalities(&[("unknown", 0)]));
+
+    // The provider names text too: it is recorded as such, and the counters have no rest.
+    t.reset_spans();
+    audio_chat(Some(100)).unwrap();
+    let span = t.span("chat gpt-4o-audio-preview");
+    assert_eq!(int_attr(&span, "gen_ai.usage.text.input_tokens"), Some(100));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.input_tokens"), modalities(&[("audio", 400), ("text", 100), ("unknown", 100)]), "cumulative");
+}
+
+#[test]
+fn v1_41_mode_keeps_the_totals_and_writes_no_breakdown() {
+    let t = TestTelemetry::new();
+    audio_chat(Some(100)).unwrap();
+    let span = t.span("chat gpt-4o-audio-preview");
+    assert_eq!(latest_only_keys(&span), Vec::<String>::new());
+    assert_eq!(int_attr(&span, "gen_ai.usage.input_tokens"), Some(300));
+    assert_eq!(int_attr(&span, "gen_ai.usage.output_tokens"), Some(120));
+    let usage = t.u64_histogram("gen_ai.client.token.usage");
+    assert_eq!(usage.len(), 2, "input and output, no modality");
+    assert!(usage.iter().all(|p| p.attributes().all(|kv| kv.key.as_str() != "gen_ai.token.modality")));
+    assert!(t.metric_names().iter().all(|n| !n.starts_with("gen_ai.client.inference.")));
+}
+
+#[test]
+fn a_provider_that_reports_only_parts_gets_their_sum_as_total() {
+    let t = TestTelemetry::with_conventions(Conventions::LatestExperimental);
+    let call = GenAiSpanBuilder::inference("chat", "gcp.gemini", "gemini-2.5-flash").start();
+    let usage = Usage::new().input_of(Modality::Text, 100).input_of(Modality::Image, 258).output_of(Modality::Text, 20);
+    call.finish(Outcome::with_usage(&usage));
+    let span = t.span("chat gemini-2.5-flash");
+    assert_eq!(int_attr(&span, "gen_ai.usage.input_tokens"), Some(358), "summed from the parts, as the conventions allow");
+    assert_eq!(int_attr(&span, "gen_ai.usage.image.input_tokens"), Some(258));
+    assert_eq!(int_attr(&span, "gen_ai.usage.output_tokens"), Some(20));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.input_tokens"), modalities(&[("image", 258), ("text", 100)]));
+    assert_eq!(t.u64_histogram("gen_ai.client.inference.operation.input_tokens")[0].sum(), 358);
+}
+
+#[test]
+fn failed_calls_record_the_token_histograms_and_counters_with_zero() {
+    let t = TestTelemetry::with_conventions(Conventions::LatestExperimental);
+    failing_chat().unwrap_err();
+    plain_chat().unwrap();
+    for name in ["gen_ai.client.inference.operation.input_tokens", "gen_ai.client.inference.operation.output_tokens"] {
+        let points = t.u64_histogram(name);
+        assert_eq!(points.len(), 2, "{name}: the failed call and the successful one");
+        let failed = points.iter().find(|p| p.attributes().any(|kv| kv.key.as_str() == "error.type")).expect("the failed call's point");
+        assert!(point_attrs(failed.attributes()).contains(&("error.type".into(), "429".into())));
+        assert_eq!((failed.count(), failed.sum()), (1, 0), "{name}: 0 when nothing came back");
+        let ok = points.iter().find(|p| p.attributes().all(|kv| kv.key.as_str() != "error.type")).unwrap();
+        assert_eq!(ok.count(), 1);
+    }
+    // Every usage counter has a point for each call; the failed one adds 0 under `unknown`, with
+    // no `error.type` (the counters do not carry it).
+    for name in [
+        "gen_ai.client.inference.usage.input_tokens",
+        "gen_ai.client.inference.usage.output_tokens",
+        "gen_ai.client.inference.usage.cache_read.input_tokens",
+        "gen_ai.client.inference.usage.cache_write.input_tokens",
+        "gen_ai.client.inference.usage.reasoning.output_tokens",
+    ] {
+        let points = t.u64_counter(name);
+        assert!(!points.is_empty(), "{name}");
+        assert!(points.iter().all(|p| p.attributes().all(|kv| kv.key.as_str() != "error.type")), "{name}");
+        let failed = points.iter().find(|p| p.attributes().all(|kv| kv.key.as_str() != "gen_ai.response.model")).expect("the failed call's point");
+        assert_eq!(failed.value(), 0, "{name}");
+    }
+    assert_eq!(t.u64_counter("gen_ai.client.inference.usage.cache_read.input_tokens").iter().map(|p| p.value()).sum::<u64>(), 100);
+}
+
+#[test]
+fn a_call_that_reports_no_usage_on_purpose_records_no_usage_metric() {
+    let t = TestTelemetry::with_conventions(Conventions::LatestExperimental);
+    chat_without_usage().unwrap();
+    let names = t.metric_names();
+    assert!(names.contains(&"gen_ai.client.inference.duration".to_owned()));
+    assert!(!names.iter().any(|n| n.contains("tokens")), "{names:?}");
+}
+
+fn capture_on(conventions: Conventions) -> TestTelemetry {
+    TestTelemetry::with_settings(Settings::default().conventions(conventions).capture(CaptureConfig::new(CaptureMode::SpanOnly)))
+}
+
+#[test]
+fn the_request_context_is_written_in_latest_mode_only() {
+    let t = capture_on(Conventions::LatestExperimental);
+    reasoning_chat("resp_0123456789aBCdef", true).unwrap();
+    let span = t.span("chat o3");
+    assert_eq!(string_attr(&span, "gen_ai.request.reasoning.level").as_deref(), Some("high"));
+    assert_eq!(string_attr(&span, "gen_ai.request.previous_response.id").as_deref(), Some("resp_0123456789aBCdef"));
+    assert_eq!(attr(&span, "gen_ai.conversation.compacted"), Some(&Value::Bool(true)));
+    assert_eq!(string_attr(&span, "gen_ai.prompt.variable.user_name").as_deref(), Some("Alice"));
+    assert_eq!(string_attr(&span, "gen_ai.prompt.variable.turns").as_deref(), Some("3"), "a number is written as its text");
+
+    // Not compacted: the positive indicator is left out, never `false`.
+    t.reset_spans();
+    reasoning_chat("resp_1", false).unwrap();
+    assert_eq!(attr(&t.span("chat o3"), "gen_ai.conversation.compacted"), None);
+
+    // v1.41 mode: none of these keys (v1.41.1 defines none of them), capture on or not.
+    let t = capture_on(Conventions::V1_41);
+    reasoning_chat("resp_1", true).unwrap();
+    let span = t.span("chat o3");
+    assert_eq!(latest_only_keys(&span), Vec::<String>::new());
+    assert_eq!(string_attr(&span, "gen_ai.prompt.name").as_deref(), Some("support-answer"), "v1.41 has the prompt's name");
+}
+
+#[test]
+fn prompt_variables_are_opt_in_content() {
+    let t = TestTelemetry::with_conventions(Conventions::LatestExperimental);
+    reasoning_chat("resp_1", true).unwrap();
+    let span = t.span("chat o3");
+    assert!(keys(&span).iter().all(|k| !k.starts_with("gen_ai.prompt.variable.")), "capture off: no variable");
+    assert_eq!(string_attr(&span, "gen_ai.request.reasoning.level").as_deref(), Some("high"), "the rest is not content");
+
+    // The redaction hook sees them, as any content.
+    let config = CaptureConfig::new(CaptureMode::SpanOnly).redact(|kind, v| {
+        if kind == genai_o11y::ContentKind::PromptVariables {
+            v["user_name"] = serde_json::json!("[REDACTED]");
+        }
+    });
+    let t = TestTelemetry::with_settings(Settings::default().conventions(Conventions::LatestExperimental).capture(config));
+    reasoning_chat("resp_1", true).unwrap();
+    assert_eq!(string_attr(&t.span("chat o3"), "gen_ai.prompt.variable.user_name").as_deref(), Some("[REDACTED]"));
+}
+
+#[test]
+fn the_builder_methods_write_the_same_attributes() {
+    let t = capture_on(Conventions::LatestExperimental);
+    let call = GenAiSpanBuilder::inference("chat", "anthropic", "claude-opus-4")
+        .reasoning_level("medium")
+        .previous_response_id(None::<&str>)
+        .conversation_compacted(Some(true))
+        .prompt_variable("language", "French")
+        .start();
+    call.finish(Outcome::with_usage(&Usage::new().input(1).output(1)));
+    let span = t.span("chat claude-opus-4");
+    assert_eq!(string_attr(&span, "gen_ai.request.reasoning.level").as_deref(), Some("medium"));
+    assert_eq!(attr(&span, "gen_ai.request.previous_response.id"), None);
+    assert_eq!(attr(&span, "gen_ai.conversation.compacted"), Some(&Value::Bool(true)));
+    assert_eq!(string_attr(&span, "gen_ai.prompt.variable.language").as_deref(), Some("French"));
+}
+
+fn exception_records(t: &TestTelemetry) -> Vec<opentelemetry_sdk::logs::in_memory_exporter::LogDataWithResource> {
+    t.log_records().into_iter().filter(|r| r.record.event_name() == Some("gen_ai.client.operation.exception")).collect()
+}
+
+fn log_attr(r: &opentelemetry_sdk::logs::in_memory_exporter::LogDataWithResource, key: &str) -> Option<String> {
+    r.record.attributes_iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| format!("{v:?}"))
+}
+
+#[test]
+fn failed_client_operations_leave_the_exception_event_with_the_logs_bridge() {
+    for conventions in [Conventions::V1_41, Conventions::LatestExperimental] {
+        let t = TestTelemetry::with_logs(Settings::default().conventions(conventions).capture(CaptureConfig::new(CaptureMode::NoContent).error_messages(true)));
+        plain_chat().unwrap();
+        failing_chat().unwrap_err();
+        let records = exception_records(&t);
+        assert_eq!(records.len(), 1, "{conventions:?}: one event, for the failed call only");
+        let r = &records[0];
+        assert_eq!(r.record.severity_number(), Some(Severity::Warn), "WARN, severity number 13");
+        assert_eq!(Severity::Warn as i32, 13);
+        assert!(log_attr(r, "exception.type").unwrap().contains("ApiError"), "the exception type, as on the span: {:?}", log_attr(r, "exception.type"));
+        assert!(log_attr(r, "exception.message").unwrap().contains("rate limited"));
+        let keys: Vec<String> = r.record.attributes_iter().map(|(k, _)| k.to_string()).collect();
+        assert!(keys.iter().all(|k| k.starts_with("exception.")), "only the event's own attributes: {keys:?}");
+        // Correlated with the call's span; the span keeps its one `exception` span event.
+        let failed = t.spans().into_iter().find(|s| s.name == "chat gpt-4o" && s.attributes.iter().any(|kv| kv.key.as_str() == "error.type")).unwrap();
+        let cx = r.record.trace_context().expect("the record carries the span's context");
+        assert_eq!((cx.trace_id, cx.span_id), (failed.span_context.trace_id(), failed.span_context.span_id()));
+        assert!(failed.events.iter().all(|e| e.name != "gen_ai.client.operation.exception"), "a log record, not a span event");
+        assert_eq!(exceptions(&failed).len(), 1);
+    }
+}
+
+#[test]
+fn no_exception_event_without_the_logs_bridge() {
+    let t = TestTelemetry::new();
+    failing_chat().unwrap_err();
+    assert!(t.span("chat gpt-4o").events.iter().all(|e| e.name != "gen_ai.client.operation.exception"));
+}
