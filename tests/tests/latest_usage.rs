@@ -301,3 +301,107 @@ fn no_exception_event_without_the_logs_bridge() {
     failing_chat().unwrap_err();
     assert!(t.span("chat gpt-4o").events.iter().all(|e| e.name != "gen_ai.client.operation.exception"));
 }
+
+// ---- async-openai: the usage details and the request context the traced client reads ----
+
+use async_openai::config::OpenAIConfig;
+use async_openai::types::chat::{ChatCompletionRequestUserMessage, CreateChatCompletionRequest, CreateChatCompletionResponse, ReasoningEffort};
+use async_openai::types::responses::{CreateResponse, InputItem, InputParam, Item, Prompt, Reasoning, ResponsePromptVariables};
+use genai_o11y::adapters::async_openai::TracedClient;
+use genai_o11y_examples::fake_openai;
+
+/// An audio chat completion as OpenAI documents it (`gpt-4o-audio-preview`).
+fn audio_completion() -> CreateChatCompletionResponse {
+    serde_json::from_value(serde_json::json!({
+        "id": "chatcmpl-audio", "object": "chat.completion", "created": 1741570283, "model": "gpt-4o-audio-preview-2024-12-17",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "refusal": null, "annotations": []}, "logprobs": null, "finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": 120, "completion_tokens": 230, "total_tokens": 350,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 90},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 200, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
+        }
+    }))
+    .expect("the documented payload deserializes")
+}
+
+#[test]
+fn async_openai_audio_details_are_the_audio_parts_and_zeros_are_not_parts() {
+    let u = audio_completion().usage();
+    assert_eq!((u.input_by_modality.audio, u.output_by_modality.audio), (Some(90), Some(200)));
+    assert_eq!((u.input_by_modality.text, u.output_by_modality.text), (None, None), "text is not derived");
+    assert_eq!(u.cache_read_input_tokens, Some(0), "the cache total stays as reported");
+    assert!(u.cache_read_by_modality.is_empty());
+
+    #[genai_span(operation = "chat", provider = "openai", model = "gpt-4o-audio-preview")]
+    fn audio() -> Result<CreateChatCompletionResponse, ApiError> {
+        Ok(audio_completion())
+    }
+    let t = TestTelemetry::with_conventions(Conventions::LatestExperimental);
+    audio().unwrap();
+    let span = t.span("chat gpt-4o-audio-preview");
+    assert_eq!(int_attr(&span, "gen_ai.usage.audio.input_tokens"), Some(90));
+    assert_eq!(int_attr(&span, "gen_ai.usage.audio.output_tokens"), Some(200));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.input_tokens"), modalities(&[("audio", 90), ("unknown", 30)]));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.output_tokens"), modalities(&[("audio", 200), ("unknown", 30)]));
+}
+
+fn openai(fake: &fake_openai::FakeOpenAi) -> async_openai::Client<OpenAIConfig> {
+    async_openai::Client::with_config(OpenAIConfig::new().with_api_base(fake.base_url()).with_api_key("sk-test"))
+}
+
+#[tokio::test]
+async fn the_traced_client_reads_the_reasoning_effort_in_latest_mode_only() {
+    let fake = fake_openai::start().await;
+    let request = CreateChatCompletionRequest {
+        model: "o3".into(),
+        messages: vec![ChatCompletionRequestUserMessage::from("hi").into()],
+        reasoning_effort: Some(ReasoningEffort::Xhigh),
+        ..Default::default()
+    };
+    for (conventions, want) in [(Conventions::LatestExperimental, Some("xhigh")), (Conventions::V1_41, None)] {
+        let t = TestTelemetry::with_conventions(conventions);
+        openai(&fake).traced().chat(request.clone()).await.unwrap();
+        let span = t.span("chat o3");
+        assert_eq!(string_attr(&span, "gen_ai.request.reasoning.level").as_deref(), want, "{conventions:?}: as sent");
+        assert_eq!(latest_only_keys(&span).len(), usize::from(want.is_some()));
+    }
+}
+
+#[tokio::test]
+async fn the_traced_client_reads_the_responses_request_context() {
+    // The fake server has no Responses API: the call fails (its 404 has no JSON body), and the
+    // span still carries what the request said.
+    let fake = fake_openai::start().await;
+    let request = CreateResponse {
+        model: Some("gpt-5".into()),
+        input: InputParam::Items(vec![
+            InputItem::Item(Item::Compaction(serde_json::from_value(serde_json::json!({"id": "cmp_1", "encrypted_content": "gAAAA"})).unwrap())),
+            InputItem::EasyMessage(serde_json::from_value(serde_json::json!({"role": "user", "content": "and then?"})).unwrap()),
+        ]),
+        previous_response_id: Some("resp_0123456789aBCdef".into()),
+        reasoning: Some(Reasoning { effort: Some(ReasoningEffort::Low), ..Default::default() }),
+        prompt: Some(Prompt {
+            id: "pmpt_support".into(),
+            version: Some("4".into()),
+            variables: Some(ResponsePromptVariables::Custom(serde_json::json!({"user_name": "Alice", "plan": "pro"}))),
+        }),
+        ..Default::default()
+    };
+    let t = capture_on(Conventions::LatestExperimental);
+    openai(&fake).traced().responses(request.clone()).await.unwrap_err();
+    let span = t.span("chat gpt-5");
+    assert!(string_attr(&span, "error.type").is_some());
+    assert_eq!(string_attr(&span, "gen_ai.request.reasoning.level").as_deref(), Some("low"));
+    assert_eq!(string_attr(&span, "gen_ai.request.previous_response.id").as_deref(), Some("resp_0123456789aBCdef"));
+    assert_eq!(attr(&span, "gen_ai.conversation.compacted"), Some(&Value::Bool(true)), "a compaction item in the input");
+    assert_eq!(string_attr(&span, "gen_ai.prompt.name").as_deref(), Some("pmpt_support"));
+    assert_eq!(string_attr(&span, "gen_ai.prompt.version").as_deref(), Some("4"));
+    assert_eq!(string_attr(&span, "gen_ai.prompt.variable.user_name").as_deref(), Some("Alice"));
+    assert_eq!(string_attr(&span, "gen_ai.prompt.variable.plan").as_deref(), Some("pro"));
+
+    let t = capture_on(Conventions::V1_41);
+    openai(&fake).traced().responses(request).await.unwrap_err();
+    let span = t.span("chat gpt-5");
+    assert_eq!(latest_only_keys(&span), Vec::<String>::new());
+    assert_eq!(string_attr(&span, "gen_ai.prompt.name").as_deref(), Some("pmpt_support"));
+}
