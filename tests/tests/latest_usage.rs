@@ -405,3 +405,90 @@ async fn the_traced_client_reads_the_responses_request_context() {
     assert_eq!(latest_only_keys(&span), Vec::<String>::new());
     assert_eq!(string_attr(&span, "gen_ai.prompt.name").as_deref(), Some("pmpt_support"));
 }
+
+// ---- output messages: each mode's own schema ----
+
+const OUTPUT_V1_41: &str = include_str!("../schemas/gen-ai-output-messages.json");
+const OUTPUT_LATEST: &str = include_str!("../schemas/latest/gen-ai-output-messages.json");
+
+fn validator(schema: &str) -> jsonschema::Validator {
+    jsonschema::validator_for(&serde_json::from_str(schema).unwrap()).expect("the schema compiles")
+}
+
+fn errors(v: &jsonschema::Validator, value: &serde_json::Value) -> Vec<String> {
+    v.iter_errors(value).map(|e| format!("{e} at {}", e.instance_path())).collect()
+}
+
+/// A streamed chunk in OpenAI's shape.
+#[derive(HasUsage, serde::Serialize)]
+struct Chunk {
+    #[usage(skip)]
+    choices: serde_json::Value,
+    output_tokens: Option<u32>,
+    finish_reason: Option<String>,
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o", output_messages = |r: &ChatResponse| serde_json::json!({"role": "assistant", "content": r.text, "finish_reason": "stop"}))]
+fn answered() -> Result<ChatResponse, ApiError> {
+    Ok(response("gpt-4o", "Paris is sunny."))
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o-mini")]
+fn streamed_answer() -> impl futures::Stream<Item = Result<Chunk, ApiError>> + Send {
+    futures::stream::iter([
+        Ok(Chunk { choices: serde_json::json!([{"index": 0, "delta": {"role": "assistant", "content": "Paris "}}]), output_tokens: None, finish_reason: None }),
+        Ok(Chunk {
+            choices: serde_json::json!([{"index": 0, "delta": {"content": "is sunny."}, "finish_reason": "stop"}]),
+            output_tokens: Some(4),
+            finish_reason: Some("stop".into()),
+        }),
+    ])
+}
+
+fn output_messages(span: &SpanData) -> serde_json::Value {
+    serde_json::from_str(&string_attr(span, "gen_ai.output.messages").expect("captured")).unwrap()
+}
+
+#[tokio::test]
+async fn output_messages_follow_the_schema_of_their_mode() {
+    use futures::StreamExt;
+    let (v1_41, latest) = (validator(OUTPUT_V1_41), validator(OUTPUT_LATEST));
+    for conventions in [Conventions::V1_41, Conventions::LatestExperimental] {
+        let t = capture_on(conventions);
+        answered().unwrap();
+        let _ = streamed_answer().collect::<Vec<_>>().await;
+        for name in ["chat gpt-4o", "chat gpt-4o-mini"] {
+            let span = t.span(name);
+            let messages = output_messages(&span);
+            let reasons: Vec<Option<&str>> = messages.as_array().unwrap().iter().map(|m| m.get("finish_reason").and_then(|r| r.as_str())).collect();
+            let attr_reasons = match attr(&span, "gen_ai.response.finish_reasons") {
+                Some(Value::Array(opentelemetry::Array::String(v))) => v.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>(),
+                other => panic!("{name}: {other:?}"),
+            };
+            assert_eq!(attr_reasons, ["stop"], "{conventions:?} {name}: the reasons are the span's, in both modes");
+            match conventions {
+                Conventions::V1_41 => {
+                    assert_eq!(reasons, [Some("stop")], "{name}: v1.41's schema requires a finish_reason per message");
+                    assert_eq!(errors(&v1_41, &messages), Vec::<String>::new(), "{name}: {messages}");
+                }
+                Conventions::LatestExperimental => {
+                    assert_eq!(reasons, [None], "{name}: deprecated in the latest schema, left out");
+                    assert_eq!(errors(&latest, &messages), Vec::<String>::new(), "{name}: {messages}");
+                    assert!(!errors(&v1_41, &messages).is_empty(), "{name}: the shape v1.41 would reject, hence one shape per mode");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_details_event_carries_the_same_output_messages() {
+    let t = TestTelemetry::with_settings(Settings::default().conventions(Conventions::LatestExperimental).capture(CaptureConfig::new(CaptureMode::EventOnly)));
+    answered().unwrap();
+    let span = t.span("chat gpt-4o");
+    let event = span.events.iter().find(|e| e.name == "gen_ai.client.inference.operation.details").expect("the details event");
+    let text = event.attributes.iter().find(|kv| kv.key.as_str() == "gen_ai.output.messages").map(|kv| kv.value.as_str().into_owned()).unwrap();
+    let messages: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(messages[0].get("finish_reason").is_none(), "{messages}");
+    assert_eq!(errors(&validator(OUTPUT_LATEST), &messages), Vec::<String>::new());
+}

@@ -125,7 +125,7 @@ impl ActiveCall {
             return self.capture_prompt_variables(value);
         }
         let config = &self.0.instruments.settings.capture;
-        let Some((text, truncated)) = config.prepare(kind, value) else { return };
+        let Some((text, truncated)) = config.prepare_in(kind, value, self.0.instruments.settings.conventions) else { return };
         // Text content (the retrieval query) is recorded as the string itself.
         let text = if kind.is_text() { serde_json::from_str::<String>(&text).unwrap_or(text) } else { text };
         if config.mode.on_spans() {

@@ -184,7 +184,17 @@ impl CaptureConfig {
     /// Normalizes, redacts and truncates a value; returns the JSON text to record, and whether
     /// it was truncated. `None` when the hook dropped it.
     pub fn prepare(&self, kind: ContentKind, value: Json) -> Option<(String, bool)> {
-        let v = self.normalized_and_redacted(kind, value)?;
+        self.prepare_in(kind, value, crate::semconv::Conventions::V1_41)
+    }
+
+    /// [`prepare`](Self::prepare) for the schemas of a convention mode: in the latest
+    /// conventions an output message has no `finish_reason` of its own (deprecated there: the
+    /// reasons are `gen_ai.response.finish_reasons`), while v1.41's schema requires one.
+    pub(crate) fn prepare_in(&self, kind: ContentKind, value: Json, conventions: crate::semconv::Conventions) -> Option<(String, bool)> {
+        let mut v = self.normalized_and_redacted(kind, value)?;
+        if kind == ContentKind::OutputMessages && conventions == crate::semconv::Conventions::LatestExperimental {
+            crate::capture::normalize::without_finish_reasons(&mut v);
+        }
         Some(truncate(v, self.max_length))
     }
 

@@ -79,6 +79,16 @@ pub fn normalize(kind: ContentKind, value: Json) -> Json {
     }
 }
 
+/// Takes the per-message `finish_reason` off normalized output messages (the latest
+/// conventions' schema deprecates it: the reasons live in `gen_ai.response.finish_reasons`).
+pub(crate) fn without_finish_reasons(messages: &mut Json) {
+    if let Json::Array(list) = messages {
+        for m in list.iter_mut().filter_map(Json::as_object_mut) {
+            m.remove("finish_reason");
+        }
+    }
+}
+
 /// The variables of a prompt template as an object of strings (`gen_ai.prompt.variable.<key>`
 /// is a string: a string stays itself, any other value becomes its JSON text; a null variable is
 /// left out). Anything but an object (a map or a struct) has no variable names: dropped.
