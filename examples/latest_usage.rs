@@ -94,7 +94,14 @@ async fn describe_aloud(question: &str) -> Result<MultimodalResponse, RateLimite
              prompt_name = "support-answer", prompt_version = "4", prompt_variables = vars, input_messages = question,
              output_messages = |r: &ReasoningResponse| serde_json::json!({"role": "assistant", "content": format!("answer {}", r.id)}))]
 async fn follow_up(question: &str, previous: &str, compacted: bool, vars: &BTreeMap<&str, String>) -> Result<ReasoningResponse, RateLimited> {
-    Ok(ReasoningResponse { id: "resp_2".into(), model: "o3-2025-04-16".into(), input_tokens: 812, output_tokens: 390, reasoning_tokens: 256, finish_reason: "stop".into() })
+    Ok(ReasoningResponse {
+        id: "resp_2".into(),
+        model: "o3-2025-04-16".into(),
+        input_tokens: 812,
+        output_tokens: 390,
+        reasoning_tokens: 256,
+        finish_reason: "stop".into(),
+    })
 }
 
 #[genai_span(operation = "chat", provider = "openai", model = "gpt-4o-mini", server_address = "api.openai.com", server_port = 443, input_messages = question)]

@@ -534,7 +534,8 @@ impl GenAiSpanBuilder {
         };
         let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
         let capturing = instruments.settings.capture.mode.is_on() && !span.is_disabled() && span.context().span().span_context().is_sampled();
-        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, request_context, .. } = self;
+        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, request_context, .. } =
+            self;
         let own_scope = match kind {
             OperationKind::Agent => Some(Scope::new(ScopeKind::Agent, name.clone(), scope.clone())),
             OperationKind::Workflow => Some(Scope::new(ScopeKind::Workflow, name.clone(), scope.clone())),

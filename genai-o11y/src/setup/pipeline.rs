@@ -92,7 +92,9 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
 
     let log_layer = TraceLogLayer::new(setup.log_format, log_out).redacting(secrets);
     let subscriber = tracing_subscriber::registry()
-        .with(crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter()).and(crate::layer::not_log_record_only())))
+        .with(
+            crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter()).and(crate::layer::not_log_record_only())),
+        )
         .with(log_layer.with_filter(filter.and(crate::layer::not_log_record_only())));
     // The logs bridge exports what the span exporters do: the export filter, never the
     // exporter's own stack.

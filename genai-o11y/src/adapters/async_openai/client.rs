@@ -37,9 +37,9 @@ use std::borrow::Cow;
 
 use async_openai::config::Config;
 use async_openai::error::OpenAIError;
+use async_openai::types::chat::ReasoningEffort;
 use async_openai::types::chat::{ChatCompletionResponseStream, CreateChatCompletionRequest, CreateChatCompletionResponse, ResponseFormat, StopConfiguration};
 use async_openai::types::responses::{CreateResponse, InputItem, InputParam, Item, Response, ResponsePromptVariables, ResponseStream};
-use async_openai::types::chat::ReasoningEffort;
 use async_openai::Client;
 use serde_json::Value as Json;
 
