@@ -198,6 +198,19 @@ impl Usage {
         self.spec_input_tokens().or_else(|| sum(&self.input_by_modality))
     }
 
+    /// The same counts, each total that was not reported but whose parts by modality were
+    /// filled with the sum of the parts (so every reader of the totals sees them: span, metrics,
+    /// rollups, cost, events).
+    pub fn with_totals(mut self) -> Usage {
+        if self.input_tokens.is_none() && !self.input_by_modality.is_empty() {
+            self.input_tokens = self.total_input_tokens();
+            self.input_convention = InputTokens::IncludesCache;
+        }
+        self.output_tokens = self.total_output_tokens();
+        self.cache_read_input_tokens = self.total_cache_read_input_tokens();
+        self
+    }
+
     /// The output total, else the sum of its parts.
     pub fn total_output_tokens(&self) -> Option<u64> {
         self.output_tokens.or_else(|| sum(&self.output_by_modality))
@@ -609,6 +622,9 @@ mod tests {
         assert_eq!(u.input_by_modality.parts().collect::<Vec<_>>(), vec![(Modality::Text, 100), (Modality::Image, 200)]);
         assert_eq!(u.input_by_modality.rest(u.total_input_tokens()), Some(0));
         assert_eq!(u.total_cache_read_input_tokens(), Some(40), "the sum of the parts when no total is reported");
+        assert_eq!(u.with_totals().cache_read_input_tokens, Some(40));
+        let parts_only = Usage::new().input_of(Modality::Text, 10).input_of(Modality::Image, 5).with_totals();
+        assert_eq!((parts_only.input_tokens, parts_only.output_tokens), (Some(15), None));
         // Only audio reported (OpenAI): the rest is of a modality the provider did not name.
         let u = Usage::new().input(100).input_of(Modality::Audio, 60);
         assert_eq!(u.input_by_modality.rest(u.total_input_tokens()), Some(40));
