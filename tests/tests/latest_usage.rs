@@ -156,6 +156,16 @@ fn a_provider_that_reports_only_parts_gets_their_sum_as_total() {
     assert_eq!(int_attr(&span, "gen_ai.usage.output_tokens"), Some(20));
     assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.input_tokens"), modalities(&[("image", 258), ("text", 100)]));
     assert_eq!(t.u64_histogram("gen_ai.client.inference.operation.input_tokens")[0].sum(), 358);
+
+    // The enclosing agent's totals see the same sum (one normalisation for every reader).
+    #[genai_o11y::genai_agent(name = "describer")]
+    fn describer() -> u8 {
+        let call = GenAiSpanBuilder::inference("chat", "gcp.gemini", "gemini-2.5-flash").start();
+        call.finish(Outcome::with_usage(&Usage::new().input_of(Modality::Text, 100).input_of(Modality::Image, 258)));
+        1
+    }
+    describer();
+    assert_eq!(int_attr(&t.span("invoke_agent describer"), "genai_o11y.aggregated_usage.input_tokens"), Some(358));
 }
 
 #[test]
