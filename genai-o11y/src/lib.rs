@@ -100,6 +100,8 @@ mod records;
 mod scope;
 pub mod semconv;
 pub mod settings;
+#[cfg(any(feature = "sdk", feature = "testing"))]
+mod span_events;
 pub mod stdout;
 pub mod task;
 mod thread_slot;
@@ -109,6 +111,8 @@ mod usage;
 pub mod health;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
+#[cfg(any(feature = "sdk", feature = "testing"))]
+pub mod sampling;
 #[cfg(feature = "health")]
 pub mod server;
 #[cfg(feature = "sdk")]
@@ -138,7 +142,7 @@ pub use scope::{current_agent_name, Rollup, RollupFuture};
 pub use semconv::Conventions;
 pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_metric_attribution, set_pricing, Settings};
 #[cfg(feature = "sdk")]
-pub use setup::init;
+pub use setup::{flush, flush_within, init};
 pub use usage::{ByModality, CostField, HasUsage, InputTokens, Modality, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
