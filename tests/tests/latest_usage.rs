@@ -502,3 +502,36 @@ fn the_details_event_carries_the_same_output_messages() {
     assert!(messages[0].get("finish_reason").is_none(), "{messages}");
     assert_eq!(errors(&validator(OUTPUT_LATEST), &messages), Vec::<String>::new());
 }
+
+/// A chunk of a realtime-style stream whose last chunk reports the usage by modality.
+#[derive(HasUsage)]
+struct AudioChunk {
+    input_tokens: Option<u32>,
+    output_tokens: Option<u32>,
+    #[usage(audio_input)]
+    audio_in: Option<u32>,
+    #[usage(audio_output)]
+    audio_out: Option<u32>,
+    #[usage(text_output)]
+    text_out: Option<u32>,
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-realtime")]
+fn audio_stream() -> impl futures::Stream<Item = Result<AudioChunk, ApiError>> + Send {
+    let empty = AudioChunk { input_tokens: None, output_tokens: None, audio_in: None, audio_out: None, text_out: None };
+    let last = AudioChunk { input_tokens: Some(80), output_tokens: Some(300), audio_in: Some(60), audio_out: Some(250), text_out: Some(50) };
+    futures::stream::iter([Ok(empty), Ok(last)])
+}
+
+#[tokio::test]
+async fn a_stream_gathers_the_parts_from_its_chunks() {
+    use futures::StreamExt;
+    let t = TestTelemetry::with_conventions(Conventions::LatestExperimental);
+    let _ = audio_stream().collect::<Vec<_>>().await;
+    let span = t.span("chat gpt-realtime");
+    assert_eq!(int_attr(&span, "gen_ai.usage.audio.input_tokens"), Some(60));
+    assert_eq!(int_attr(&span, "gen_ai.usage.audio.output_tokens"), Some(250));
+    assert_eq!(int_attr(&span, "gen_ai.usage.text.output_tokens"), Some(50));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.input_tokens"), modalities(&[("audio", 60), ("unknown", 20)]));
+    assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.output_tokens"), modalities(&[("audio", 250), ("text", 50)]));
+}
