@@ -535,3 +535,31 @@ async fn a_stream_gathers_the_parts_from_its_chunks() {
     assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.input_tokens"), modalities(&[("audio", 60), ("unknown", 20)]));
     assert_eq!(by_modality(&t, "gen_ai.client.inference.usage.output_tokens"), modalities(&[("audio", 250), ("text", 50)]));
 }
+
+// ---- the exception event through the real setup, over OTLP ----
+
+#[test]
+fn the_setup_with_otel_logs_exports_the_exception_event() {
+    use genai_o11y::setup::LogFormat;
+    use genai_o11y_tests::otlp_receiver::Receiver;
+    let receiver = Receiver::start();
+    let guard = genai_o11y::init()
+        .env_source(|_: &str| None)
+        .otlp_endpoint(receiver.endpoint())
+        .otel_logs(true)
+        .log_format(LogFormat::Off)
+        .install_thread_local()
+        .unwrap();
+    plain_chat().unwrap();
+    failing_chat().unwrap_err();
+    let _ = guard.shutdown();
+    assert!(receiver.wait_for_log_records_blocking(1, std::time::Duration::from_secs(10)));
+    let records: Vec<_> = receiver.log_records().into_iter().filter(|r| r.event_name == "gen_ai.client.operation.exception").collect();
+    assert_eq!(records.len(), 1, "one for the failed call");
+    let r = &records[0];
+    assert_eq!((r.severity_number, r.severity_text.as_str()), (13, "WARN"));
+    assert!(r.attributes.contains_key("exception.type"), "{:?}", r.attributes);
+    let failed = receiver.spans().into_iter().find(|s| s.name == "chat gpt-4o" && s.attributes.contains_key("error.type")).expect("the failed span");
+    assert_eq!((r.trace_id.as_deref(), r.span_id.as_deref()), (Some(failed.trace_id.as_str()), Some(failed.span_id.as_str())));
+    receiver.shutdown();
+}
