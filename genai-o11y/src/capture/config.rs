@@ -10,6 +10,8 @@ use super::{normalize, truncate};
 
 /// The environment variable that turns capture on.
 pub const CAPTURE_ENV: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+/// A directory for the media taken out of captured content (a filesystem uploader).
+pub const MEDIA_DIR_ENV: &str = "GENAI_O11Y_MEDIA_DIR";
 /// The environment variable that gates the details event.
 pub const EMIT_EVENT_ENV: &str = "OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT";
 
@@ -126,6 +128,9 @@ pub struct CaptureConfig {
     pub error_messages: bool,
     /// The redaction hook.
     pub redact: Option<Redactor>,
+    /// Where the bytes of media taken out of captured content go (see [`super::media`]); without
+    /// one, media is still referenced by its hash and its bytes are not kept.
+    pub media: Option<Arc<super::media::MediaSink>>,
 }
 
 impl fmt::Debug for CaptureConfig {
@@ -136,6 +141,7 @@ impl fmt::Debug for CaptureConfig {
             .field("max_length", &self.max_length)
             .field("error_messages", &self.error_messages)
             .field("redact", &self.redact.is_some())
+            .field("media", &self.media)
             .finish()
     }
 }
@@ -149,16 +155,26 @@ impl Default for CaptureConfig {
 impl CaptureConfig {
     /// Capture in `mode`, with the defaults.
     pub fn new(mode: CaptureMode) -> Self {
-        CaptureConfig { mode, emit_event: true, max_length: 16 * 1024, error_messages: mode.is_on(), redact: None }
+        CaptureConfig { mode, emit_event: true, max_length: 16 * 1024, error_messages: mode.is_on(), redact: None, media: None }
     }
-    /// From the environment variables.
+    /// From the environment variables (`GENAI_O11Y_MEDIA_DIR` sets a [`FilesystemUploader`](super::media::FilesystemUploader)
+    /// for the media taken out of captured content).
     pub fn from_env() -> Self {
         let mode = std::env::var(CAPTURE_ENV).map(|v| CaptureMode::parse(&v)).unwrap_or_default();
         let mut c = CaptureConfig::new(mode);
         if let Ok(v) = std::env::var(EMIT_EVENT_ENV) {
             c.emit_event = !matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "0");
         }
+        if let Some(dir) = std::env::var_os(MEDIA_DIR_ENV).filter(|d| !d.is_empty()) {
+            c.media = Some(super::media::MediaSink::new(super::media::FilesystemUploader::new(dir)));
+        }
         c
+    }
+    /// Where the bytes of media (base64 images, audio, files) taken out of captured content go:
+    /// `MediaSink::new(FilesystemUploader::new("media"))`, or an uploader of your own.
+    pub fn media(mut self, sink: Arc<super::media::MediaSink>) -> Self {
+        self.media = Some(sink);
+        self
     }
     /// Sets the maximum length of one attribute.
     pub fn max_length(mut self, bytes: usize) -> Self {
@@ -212,6 +228,8 @@ impl CaptureConfig {
         if v.is_null() {
             return None;
         }
+        // After redaction: what the hook removed is never uploaded.
+        super::media::externalize(&mut v, self.media.as_deref());
         Some(v)
     }
 }

@@ -467,6 +467,8 @@ pub(crate) fn modality(mime: Option<&str>, default: &str) -> Json {
 
 /// A blob part (inline bytes, base64).
 pub(crate) fn blob(mime: Option<String>, default_modality: &str, content: String) -> Json {
+    // `data:;base64,...` names no type.
+    let mime = mime.filter(|m| !m.trim().is_empty());
     let modality = modality(mime.as_deref(), default_modality);
     obj([("type", Some("blob".into())), ("mime_type", mime.map(Json::String)), ("modality", Some(modality)), ("content", Some(Json::String(content)))])
 }
