@@ -149,7 +149,7 @@ pub use semconv::Conventions;
 pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_metric_attribution, set_pricing, Settings};
 #[cfg(feature = "sdk")]
 pub use setup::{flush, flush_within, init};
-pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
+pub use usage::{ByModality, CostField, HasUsage, InputTokens, Modality, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
 pub use genai_o11y_macros::genai_agent;

@@ -234,6 +234,8 @@ fn drain<S: Stream<Item = Chunk>>(make: impl FnOnce() -> S) -> usize {
 struct HandInstruments {
     duration: Histogram<f64>,
     tokens: Histogram<u64>,
+    /// The cache-read counter the annotation records in v1.41 mode (calls that read the cache).
+    cache_read: opentelemetry::metrics::Counter<u64>,
 }
 
 thread_local! {
@@ -253,6 +255,7 @@ fn hand_instruments(provider: &dyn opentelemetry::metrics::MeterProvider) -> Arc
             .with_unit("{token}")
             .with_boundaries(genai_o11y::semconv::v1_41::TOKEN_BUCKETS.to_vec())
             .build(),
+        cache_read: meter.u64_counter(genai_o11y::semconv::vendor::CACHE_READ_INPUT_TOKENS_METRIC).with_unit("{token}").build(),
     })
 }
 
@@ -308,6 +311,10 @@ async fn hand(req: &Req) -> Result<Resp, ApiError> {
         attrs.pop();
         attrs.push(KeyValue::new("gen_ai.token.type", "output"));
         instruments.tokens.record(r.completion_tokens as u64, &attrs);
+        attrs.pop();
+        if let Some(cached) = r.cached_tokens.filter(|c| *c > 0) {
+            instruments.cache_read.add(cached as u64, &attrs);
+        }
     }
     result
 }
@@ -458,6 +465,7 @@ fn benches(c: &mut Criterion) {
     // A retrieval span returning 10 documents: capture off, and on (the documents serialized
     // and recorded); the same search unannotated as the baseline.
     bench_retrieval(c);
+    bench_media(c);
 
     let mut g = c.benchmark_group("streaming");
     {
@@ -600,6 +608,57 @@ async fn plain_search(query: &str) -> Result<Vec<Hit>, ApiError> {
 async fn annotated_search(query: &str) -> Result<Vec<Hit>, ApiError> {
     let _ = black_box(query);
     Ok(hits())
+}
+
+/// A chat request whose user message carries an image as a base64 data URL (OpenAI's shape).
+#[derive(serde::Serialize)]
+struct ImageReq {
+    model: String,
+    messages: Vec<serde_json::Value>,
+}
+
+fn image_req(bytes: usize) -> ImageReq {
+    let b64 = "iVBORw0KGgoAAAANSUhEUgAA".repeat(bytes / 18);
+    ImageReq {
+        model: "gpt-4o".to_owned(),
+        messages: vec![serde_json::json!({"role": "user", "content": [
+            {"type": "text", "text": "What is in this picture?"},
+            {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{b64}")}}
+        ]})],
+    }
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = req.model.as_str(), input_messages = req.messages)]
+async fn annotated_image(req: &ImageReq) -> Result<Resp, ApiError> {
+    Ok(Resp {
+        id: "chatcmpl-1".to_owned(),
+        model: req.model.clone(),
+        prompt_tokens: black_box(1107),
+        completion_tokens: 42,
+        cached_tokens: None,
+        finish_reason: Some("stop".to_owned()),
+    })
+}
+
+/// Media in captured content: an image of 2 and 8 MiB (decoded), its request serialized once
+/// (the yardstick), and the annotated call with capture off and on. The capture's cost is
+/// `capture_on - capture_off`, against `serialize`.
+fn bench_media(c: &mut Criterion) {
+    let mut g = c.benchmark_group("media");
+    g.sample_size(20);
+    for (label, bytes) in [("2mib", 2 * 1024 * 1024), ("8mib", 8 * 1024 * 1024)] {
+        let req = image_req(bytes);
+        g.bench_function(format!("serialize_{label}"), |b| b.iter(|| serde_json::to_string(black_box(&req)).map(|s| s.len())));
+        {
+            let _on = enable_with(no_pricing());
+            g.bench_function(format!("capture_off_{label}"), |b| b.iter(|| run(annotated_image(black_box(&req)))));
+        }
+        {
+            let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly)));
+            g.bench_function(format!("capture_on_{label}"), |b| b.iter(|| run(annotated_image(black_box(&req)))));
+        }
+    }
+    g.finish();
 }
 
 fn bench_retrieval(c: &mut Criterion) {

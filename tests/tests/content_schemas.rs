@@ -922,3 +922,125 @@ async fn a_long_stream_keeps_at_most_max_length() {
     schemas().output.check("a truncated streamed answer", &output);
     assert!(output[0]["parts"][0]["content"].as_str().unwrap().starts_with("word0 word1 "));
 }
+
+// ------------------------------------------------------------------ media as references
+
+/// Base64 of `n` pseudo-random bytes (and the bytes).
+fn media_bytes(n: usize, seed: u64) -> (Vec<u8>, String) {
+    let mut x = seed | 1;
+    let bytes: Vec<u8> = (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(n.div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            out.push(if i <= c.len() { A[((v >> shift) & 63) as usize] as char } else { '=' });
+        }
+    }
+    (bytes, out)
+}
+
+fn with_media(dir: &std::path::Path) -> TestTelemetry {
+    let sink = genai_o11y::capture::media::MediaSink::new(genai_o11y::capture::media::FilesystemUploader::new(dir));
+    TestTelemetry::with_settings(Settings::default().capture(CaptureConfig::new(CaptureMode::SpanOnly).media(sink)))
+}
+
+fn uri_parts(messages: &Json) -> Vec<Json> {
+    messages.as_array().unwrap().iter().flat_map(|m| m["parts"].as_array().cloned().unwrap_or_default()).filter(|p| p["type"] == "uri").collect()
+}
+
+#[tokio::test]
+async fn base64_media_of_every_provider_becomes_references_valid_by_the_official_schema() {
+    let dir = std::env::temp_dir().join(format!("genai-o11y-media-it-{}", std::process::id()));
+    let (image, image_b64) = media_bytes(2 * 1024 * 1024, 7);
+    let (audio, audio_b64) = media_bytes(40_000, 11);
+    let (_, doc_b64) = media_bytes(30_000, 13);
+    let exchanges = [
+        // OpenAI Chat: an image data URL, input_audio, a file with file_data.
+        json!({"model": "gpt-4o", "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Describe these."},
+            {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{image_b64}")}},
+            {"type": "input_audio", "input_audio": {"data": audio_b64, "format": "wav"}},
+            {"type": "file", "file": {"filename": "a.pdf", "file_data": format!("data:application/pdf;base64,{doc_b64}")}}
+        ]}]}),
+        // OpenAI Responses: input_image and input_file.
+        json!({"model": "gpt-4.1", "input": [{"type": "message", "role": "user", "content": [
+            {"type": "input_text", "text": "Describe these."},
+            {"type": "input_image", "image_url": format!("data:image/jpeg;base64,{image_b64}")},
+            {"type": "input_file", "filename": "a.pdf", "file_data": format!("data:application/pdf;base64,{doc_b64}")}
+        ]}]}),
+        // Anthropic: image and document base64 sources.
+        json!({"model": "claude-sonnet-4-5", "max_tokens": 100, "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Describe these."},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": image_b64}},
+            {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": doc_b64}}
+        ]}]}),
+        // Gemini: inlineData.
+        json!({"contents": [{"role": "user", "parts": [{"text": "Describe these."}, {"inlineData": {"mimeType": "image/png", "data": image_b64}}]}]}),
+    ];
+    for (i, messages) in exchanges.into_iter().enumerate() {
+        let t = with_media(&dir);
+        let x = Exchange { provider: "openai", model: "gpt-4o", messages, system: None, tools: None, response: json!({"role": "assistant", "content": "ok"}) };
+        call(&x).await.unwrap();
+        let span = t.span("chat gpt-4o");
+        let text = match attr(&span, "gen_ai.input.messages") {
+            Some(Value::String(s)) => s.as_str().to_owned(),
+            other => panic!("{other:?}"),
+        };
+        assert!(text.len() < 4096, "exchange {i}: no base64 on the span ({} bytes)", text.len());
+        let input: Json = serde_json::from_str(&text).unwrap();
+        schemas().input.check("gen_ai.input.messages", &input);
+        let uris = uri_parts(&input);
+        assert!(!uris.is_empty(), "exchange {i}: {input:#}");
+        for p in &uris {
+            assert!(p["uri"].as_str().unwrap().starts_with("file://"), "{p}");
+            assert!(p["size"].as_u64().unwrap() > 1024);
+            assert!(p["modality"].is_string());
+        }
+        assert_eq!(attr(&span, "genai_o11y.content.truncated"), None, "exchange {i}: nothing cut");
+    }
+    // The bytes arrive, decoded, named by their hash (each piece once, whatever the provider).
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let written = || {
+        std::fs::read_dir(&dir).map(|d| d.filter_map(Result::ok).map(|e| std::fs::read(e.path()).unwrap_or_default()).collect::<Vec<_>>()).unwrap_or_default()
+    };
+    while !(written().contains(&image) && written().contains(&audio)) && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(written().contains(&image), "the 2 MiB image, decoded");
+    assert!(written().contains(&audio), "the audio, decoded");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn hostile_media_stays_valid_and_bounded() {
+    let t = capture_on();
+    let (_, big_b64) = media_bytes(50 * 1024 * 1024, 3);
+    let hundred: Vec<Json> =
+        (0..100).map(|i| json!({"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{i:03}{}", "QUJD".repeat(600))}})).collect();
+    let messages = json!([
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": format!("data:;base64,{}", "QUJD".repeat(1000))}}]},
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{}", "!?".repeat(2000))}}]},
+        {"role": "user", "content": hundred},
+        {"role": "user", "content": [{"type": "file", "file": {"filename": "big.bin", "file_data": format!("data:application/octet-stream;base64,{big_b64}")}}]}
+    ]);
+    let x = Exchange { provider: "openai", model: "gpt-4o", messages, system: None, tools: None, response: json!({"role": "assistant", "content": "ok"}) };
+    call(&x).await.unwrap();
+    let span = t.span("chat gpt-4o");
+    let input = json_attr(&span, "gen_ai.input.messages").unwrap();
+    schemas().input.check("gen_ai.input.messages", &input);
+    let uris = uri_parts(&input);
+    // Within the attribute's size limit, every piece that fits is a reference (the list is cut
+    // from its end, valid JSON, when the references of a hundred images do not fit).
+    assert!(uris.len() >= 2, "{}", uris.len());
+    assert!(uris.iter().all(|p| p["uri"].as_str().unwrap().starts_with("urn:genai-o11y:media:xh128-")));
+    assert_eq!(uris[0]["mime_type"], Json::Null, "a data URL without a MIME type");
+}

@@ -10,6 +10,8 @@ use super::{normalize, truncate};
 
 /// The environment variable that turns capture on.
 pub const CAPTURE_ENV: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+/// A directory for the media taken out of captured content (a filesystem uploader).
+pub const MEDIA_DIR_ENV: &str = "GENAI_O11Y_MEDIA_DIR";
 /// The environment variable that gates the details event.
 pub const EMIT_EVENT_ENV: &str = "OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT";
 
@@ -79,7 +81,13 @@ pub enum ContentKind {
     GuardrailInput,
     /// `gen_ai.guardrail.content.output.value`: what a guard let through (text, else JSON)
     GuardrailOutput,
+    /// `gen_ai.prompt.variable.<key>`: the variables of the prompt template, a JSON object
+    /// (latest conventions only; one span attribute per variable).
+    PromptVariables,
 }
+
+/// The registry's name of the `gen_ai.prompt.variable.<key>` template.
+const PROMPT_VARIABLE: &str = "gen_ai.prompt.variable";
 
 impl ContentKind {
     pub(crate) fn key(self) -> &'static str {
@@ -97,6 +105,7 @@ impl ContentKind {
             ContentKind::MemoryRecords => crate::semconv::memory::GEN_AI_MEMORY_RECORDS,
             ContentKind::GuardrailInput => crate::semconv::guardrail::CONTENT_INPUT_VALUE,
             ContentKind::GuardrailOutput => crate::semconv::guardrail::CONTENT_OUTPUT_VALUE,
+            ContentKind::PromptVariables => PROMPT_VARIABLE,
         }
     }
 
@@ -125,6 +134,9 @@ pub struct CaptureConfig {
     pub error_messages: bool,
     /// The redaction hook.
     pub redact: Option<Redactor>,
+    /// Where the bytes of media taken out of captured content go (see [`super::media`]); without
+    /// one, media is still referenced by its hash and its bytes are not kept.
+    pub media: Option<Arc<super::media::MediaSink>>,
 }
 
 impl fmt::Debug for CaptureConfig {
@@ -135,6 +147,7 @@ impl fmt::Debug for CaptureConfig {
             .field("max_length", &self.max_length)
             .field("error_messages", &self.error_messages)
             .field("redact", &self.redact.is_some())
+            .field("media", &self.media)
             .finish()
     }
 }
@@ -148,16 +161,26 @@ impl Default for CaptureConfig {
 impl CaptureConfig {
     /// Capture in `mode`, with the defaults.
     pub fn new(mode: CaptureMode) -> Self {
-        CaptureConfig { mode, emit_event: true, max_length: 16 * 1024, error_messages: mode.is_on(), redact: None }
+        CaptureConfig { mode, emit_event: true, max_length: 16 * 1024, error_messages: mode.is_on(), redact: None, media: None }
     }
-    /// From the environment variables.
+    /// From the environment variables (`GENAI_O11Y_MEDIA_DIR` sets a [`FilesystemUploader`](super::media::FilesystemUploader)
+    /// for the media taken out of captured content).
     pub fn from_env() -> Self {
         let mode = std::env::var(CAPTURE_ENV).map(|v| CaptureMode::parse(&v)).unwrap_or_default();
         let mut c = CaptureConfig::new(mode);
         if let Ok(v) = std::env::var(EMIT_EVENT_ENV) {
             c.emit_event = !matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "0");
         }
+        if let Some(dir) = std::env::var_os(MEDIA_DIR_ENV).filter(|d| !d.is_empty()) {
+            c.media = Some(super::media::MediaSink::new(super::media::FilesystemUploader::new(dir)));
+        }
         c
+    }
+    /// Where the bytes of media (base64 images, audio, files) taken out of captured content go:
+    /// `MediaSink::new(FilesystemUploader::new("media"))`, or an uploader of your own.
+    pub fn media(mut self, sink: Arc<super::media::MediaSink>) -> Self {
+        self.media = Some(sink);
+        self
     }
     /// Sets the maximum length of one attribute.
     pub fn max_length(mut self, bytes: usize) -> Self {
@@ -183,6 +206,22 @@ impl CaptureConfig {
     /// Normalizes, redacts and truncates a value; returns the JSON text to record, and whether
     /// it was truncated. `None` when the hook dropped it.
     pub fn prepare(&self, kind: ContentKind, value: Json) -> Option<(String, bool)> {
+        self.prepare_in(kind, value, crate::semconv::Conventions::V1_41)
+    }
+
+    /// [`prepare`](Self::prepare) for the schemas of a convention mode: in the latest
+    /// conventions an output message has no `finish_reason` of its own (deprecated there: the
+    /// reasons are `gen_ai.response.finish_reasons`), while v1.41's schema requires one.
+    pub(crate) fn prepare_in(&self, kind: ContentKind, value: Json, conventions: crate::semconv::Conventions) -> Option<(String, bool)> {
+        let mut v = self.normalized_and_redacted(kind, value)?;
+        if kind == ContentKind::OutputMessages && conventions == crate::semconv::Conventions::LatestExperimental {
+            crate::capture::normalize::without_finish_reasons(&mut v);
+        }
+        Some(truncate(v, self.max_length))
+    }
+
+    /// Normalizes and redacts a value (no truncation). `None` when the hook dropped it.
+    pub(crate) fn normalized_and_redacted(&self, kind: ContentKind, value: Json) -> Option<Json> {
         let mut v = normalize(kind, value);
         if let Some(r) = &self.redact {
             // A panicking hook costs this piece of content (it is not recorded), not the call.
@@ -195,7 +234,9 @@ impl CaptureConfig {
         if v.is_null() {
             return None;
         }
-        Some(truncate(v, self.max_length))
+        // After redaction: what the hook removed is never uploaded.
+        super::media::externalize(&mut v, self.media.as_deref());
+        Some(v)
     }
 }
 

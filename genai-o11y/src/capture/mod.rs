@@ -20,11 +20,12 @@
 //! the error provides a content-free [`ErrorType::description`](crate::ErrorType::description)).
 
 mod config;
+pub mod media;
 pub mod normalize;
 mod streamed;
 mod truncate;
 
-pub use config::{to_json, CaptureConfig, CaptureMode, ContentKind, Redactor, Sensitive, CAPTURE_ENV, EMIT_EVENT_ENV, REDACTED};
+pub use config::{to_json, CaptureConfig, CaptureMode, ContentKind, Redactor, Sensitive, CAPTURE_ENV, EMIT_EVENT_ENV, MEDIA_DIR_ENV, REDACTED};
 pub use normalize::normalize;
 pub use streamed::StreamedAnswer;
 pub use truncate::truncate;

@@ -66,6 +66,7 @@ pub struct Setup {
     pub(super) max_queue_size: Option<usize>,
     pub(super) export_each_span: Option<bool>,
     pub(super) outcome_sampling: Option<crate::sampling::OutcomeSampling>,
+    pub(super) max_export_bytes: Option<usize>,
     pub(super) metric_interval: Option<Duration>,
     pub(super) settings: Option<crate::settings::Settings>,
     #[cfg(feature = "prometheus")]
@@ -105,6 +106,7 @@ impl Default for Setup {
             max_queue_size: None,
             export_each_span: None,
             outcome_sampling: None,
+            max_export_bytes: None,
             metric_interval: None,
             settings: None,
             #[cfg(feature = "prometheus")]
@@ -138,6 +140,7 @@ impl fmt::Debug for Setup {
             .field("max_queue_size", &self.max_queue_size)
             .field("export_each_span", &self.export_each_span)
             .field("outcome_sampling", &self.outcome_sampling)
+            .field("max_export_bytes", &self.max_export_bytes)
             .field("metric_interval", &self.metric_interval)
             .field("span_exporter", &self.custom_spans.is_some());
         #[cfg(feature = "prometheus")]
@@ -179,6 +182,22 @@ impl Setup {
     /// The OTLP protocol.
     pub fn otlp_protocol(mut self, p: Protocol) -> Self {
         self.otlp.protocol = Some(p);
+        self
+    }
+    /// OTLP payload compression for every signal (overrides `OTEL_EXPORTER_OTLP_COMPRESSION` and
+    /// its per-signal forms; default none). Captured content compresses well: a chat's messages
+    /// shrink several times over.
+    pub fn otlp_compression(mut self, c: super::config::Compression) -> Self {
+        self.otlp.compression = Some(c);
+        self
+    }
+    /// The most bytes one OTLP span export may carry (overrides `GENAI_O11Y_OTLP_MAX_EXPORT_BYTES`;
+    /// default 4 MiB, what a gRPC receiver accepts by default, an OpenTelemetry Collector
+    /// among them). A larger batch is split; a span larger on its own has its longest values
+    /// shortened (JSON content kept valid, marked `genai_o11y.content.truncated`) or, if that is
+    /// not enough, is dropped and counted ([`Stats`](super::Stats)).
+    pub fn otlp_max_export_bytes(mut self, bytes: usize) -> Self {
+        self.max_export_bytes = Some(bytes);
         self
     }
     /// An OTLP header (gRPC metadata).
@@ -366,6 +385,7 @@ impl Setup {
                 crate::settings::set_pricing(s.pricing.as_ref().map(|p| (**p).clone()));
                 crate::settings::set_capture(s.capture.clone());
                 crate::settings::set_log_summaries(s.log_summaries);
+                crate::settings::set_exception_events(s.exception_events);
                 crate::settings::set_metric_attribution(s.metric_attribution.clone());
             }
             crate::settings::refresh();

@@ -152,6 +152,21 @@ pub enum SetupError {
         /// The value.
         value: String,
     },
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION` (or its per-signal form) is neither `gzip` nor `none`.
+    UnknownCompression {
+        /// Where it came from.
+        source: Source,
+        /// The value.
+        value: String,
+    },
+    /// The most bytes of one OTLP export (`GENAI_O11Y_OTLP_MAX_EXPORT_BYTES`) is not a whole
+    /// number of at least 64 KiB.
+    InvalidExportSize {
+        /// Where it came from.
+        source: Source,
+        /// The value.
+        value: String,
+    },
     /// OTLP was asked for, but the crate was built without the feature.
     FeatureDisabled {
         /// The feature, e.g. `otlp`.
@@ -181,6 +196,8 @@ impl SetupError {
             SetupError::UnknownPropagator { .. } => "UnknownPropagator",
             SetupError::InvalidMetricAttribution { .. } => "InvalidMetricAttribution",
             SetupError::InvalidSwitch { .. } => "InvalidSwitch",
+            SetupError::UnknownCompression { .. } => "UnknownCompression",
+            SetupError::InvalidExportSize { .. } => "InvalidExportSize",
             SetupError::FeatureDisabled { .. } => "FeatureDisabled",
             SetupError::TlsUnavailable(_) => "TlsUnavailable",
         }
@@ -202,6 +219,8 @@ impl SetupError {
             | SetupError::UnknownPropagator { source, .. }
             | SetupError::InvalidMetricAttribution { source, .. }
             | SetupError::InvalidSwitch { source, .. }
+            | SetupError::UnknownCompression { source, .. }
+            | SetupError::InvalidExportSize { source, .. }
             | SetupError::FeatureDisabled { source, .. } => Some(*source),
             SetupError::TlsUnavailable(e) => Some(e.source),
         }
@@ -240,6 +259,10 @@ impl fmt::Display for SetupError {
                 write!(f, "invalid cap on metric attribution values {value:?} (from {source}): expected a whole number, e.g. 100")
             }
             SetupError::InvalidSwitch { source, value } => write!(f, "invalid value {value:?} (from {source}): expected `true` or `false`"),
+            SetupError::UnknownCompression { source, value } => write!(f, "unknown OTLP compression {value:?} (from {source}): expected `gzip` or `none`"),
+            SetupError::InvalidExportSize { source, value } => {
+                write!(f, "invalid OTLP export size {value:?} (from {source}): expected a whole number of bytes, at least 65536 (64 KiB)")
+            }
             SetupError::FeatureDisabled { feature, source } => {
                 write!(f, "{source} needs the `{feature}` feature of genai-o11y: enable it in Cargo.toml")
             }

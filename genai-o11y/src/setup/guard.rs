@@ -134,7 +134,7 @@ impl Guard {
             flush::unregister();
         }
         let completed = self.shut_providers_down();
-        let lost = self.stats.spans_failed() + self.stats.spans_unaccounted();
+        let lost = self.stats.spans_failed() + self.stats.spans_dropped_oversized() + self.stats.spans_unaccounted();
         if lost > 0 || !completed {
             self.report_losses(lost, completed);
         }

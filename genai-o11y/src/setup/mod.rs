@@ -44,10 +44,11 @@ pub mod presets;
 mod propagators;
 mod redact;
 mod signal;
+mod size_guard;
 mod stats;
 
 pub use builder::{init, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
-pub use config::{Protocol, SamplerConfig, Signal};
+pub use config::{Compression, Protocol, SamplerConfig, Signal};
 pub use console::{ConsoleStyle, LocalSpans, SharedWriter};
 pub use dialect::{Dialect, DialectExporter};
 pub use error::{Endpoint, SetupError, Source};
@@ -59,4 +60,5 @@ pub use pipeline::EXPORT_FILTER_ENV;
 pub use presets::Preset;
 pub use propagators::Propagator;
 pub use signal::shutdown_signal;
+pub use size_guard::{DEFAULT_MAX_EXPORT_BYTES, MAX_EXPORT_BYTES_ENV};
 pub use stats::Stats;

@@ -26,6 +26,7 @@ use super::guard::Guard;
 #[cfg(feature = "otlp")]
 use super::otlp;
 use super::redact::Secrets;
+use super::size_guard::{SizeGuard, DEFAULT_MAX_EXPORT_BYTES, MAX_EXPORT_BYTES_ENV, MIN_EXPORT_BYTES};
 use super::stats::{Counted, CountingProcessor, Stats, StatsInner};
 use super::{SamplerConfig, SetupError, TraceLogLayer};
 
@@ -86,11 +87,17 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let meter_provider = mp.build();
     #[cfg(feature = "otel-logs")]
     let (logger_provider, logs_layer) = otel_logs(&targets, &resource, &mut runtime)?;
+    // With a logs bridge, failed client operations also leave the conventions' exception event
+    // (a log record: kept off the spans and the text log, see `crate::layer::not_log_record_only`).
+    #[cfg(feature = "otel-logs")]
+    let settings = settings.map(|s| if logs_layer.is_some() { s.exception_events(true) } else { s });
 
     let log_layer = TraceLogLayer::new(setup.log_format, log_out).redacting(secrets);
     let subscriber = tracing_subscriber::registry()
-        .with(crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter())))
-        .with(log_layer.with_filter(filter));
+        .with(
+            crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter()).and(crate::layer::not_log_record_only())),
+        )
+        .with(log_layer.with_filter(filter.and(crate::layer::not_log_record_only())));
     // The logs bridge exports what the span exporters do: the export filter, never the
     // exporter's own stack.
     #[cfg(feature = "otel-logs")]
@@ -370,7 +377,8 @@ fn span_processors(
     env: Env<'_>,
 ) -> Result<TracerProviderBuilder, SetupError> {
     // Read (and checked) whatever the exporter: a bad switch is an error even without one.
-    let batch = ExportConfig { batch: batch_config(setup, env)?, sampling: outcome_sampling(setup, env)? };
+    let mut batch = ExportConfig { batch: batch_config(setup, env)?, sampling: outcome_sampling(setup, env)?, size_limit: None };
+    let size_limit = max_export_bytes(setup, env)?;
     if let Some(f) = custom {
         return Ok(f(tp, batch, stats.clone()));
     }
@@ -387,6 +395,7 @@ fn span_processors(
                 let e = otlp::span_exporter(t, targets.timeout, runtime, targets.source_of(t))?;
                 // The platform's dialect, applied at export (the annotation path stays pure
                 // semantic conventions).
+                batch.size_limit = Some(size_limit);
                 match setup.dialect.or(setup.preset.map(|p| p.dialect())) {
                     Some(d) => tp = batched(tp, d.wrap(e), batch, stats, Some(d)),
                     None => tp = batched(tp, e, batch, stats, None),
@@ -410,8 +419,14 @@ pub(super) fn batched<E: SpanExporter + 'static>(
     stats: &Arc<StatsInner>,
     dialect: Option<Dialect>,
 ) -> TracerProviderBuilder {
-    let export =
-        CountingProcessor::new(BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(config.batch).build(), stats.clone());
+    let batch = match config.size_limit {
+        // The size guard in front of the counting: each export it makes is counted on its own.
+        Some(limit) => {
+            BatchSpanProcessor::builder(SizeGuard::new(Counted::new(exporter, stats.clone()), limit, stats.clone())).with_batch_config(config.batch).build()
+        }
+        None => BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(config.batch).build(),
+    };
+    let export = CountingProcessor::new(batch, stats.clone());
     // Outcome sampling after the trace root is complete (it decides on the finished root) and
     // before the counting, so that `Stats` counts the spans kept. (Validated when resolved.)
     let roots = match config.sampling {
@@ -426,10 +441,26 @@ pub(super) fn batched<E: SpanExporter + 'static>(
     tp.with_span_processor(AttributionProcessor::wrap(roots))
 }
 
-/// How spans leave: the batch configuration and, if on, outcome sampling.
+/// How spans leave: the batch configuration, outcome sampling if on, and the OTLP export
+/// size limit (OTLP only).
 pub(super) struct ExportConfig {
     pub(super) batch: BatchConfig,
     pub(super) sampling: Option<OutcomeSampling>,
+    pub(super) size_limit: Option<usize>,
+}
+
+/// `Setup::otlp_max_export_bytes()`, else `GENAI_O11Y_OTLP_MAX_EXPORT_BYTES`, else 4 MiB; at
+/// least 64 KiB.
+fn max_export_bytes(setup: &Setup, env: Env<'_>) -> Result<usize, SetupError> {
+    let (value, source) = match (setup.max_export_bytes, env(MAX_EXPORT_BYTES_ENV)) {
+        (Some(n), _) => (n.to_string(), Source::Code("Setup::otlp_max_export_bytes()")),
+        (None, Some(v)) => (v.trim().to_owned(), Source::Env(MAX_EXPORT_BYTES_ENV)),
+        (None, None) => return Ok(DEFAULT_MAX_EXPORT_BYTES),
+    };
+    match value.parse::<usize>() {
+        Ok(n) if n >= MIN_EXPORT_BYTES => Ok(n),
+        _ => Err(SetupError::InvalidExportSize { source, value }),
+    }
 }
 
 /// `Setup::outcome_sampling()`, else the `GENAI_O11Y_SAMPLING_*` variables; checked, the error

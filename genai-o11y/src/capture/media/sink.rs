@@ -1,0 +1,113 @@
+//! [`MediaSink`]: the bounded queue between the call path and the uploader.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::Arc;
+
+use super::uploader::{Media, MediaUploader};
+
+/// Default queue length: pieces of media waiting for the uploader.
+pub const DEFAULT_QUEUE: usize = 64;
+
+#[derive(Debug, Default)]
+struct Counters {
+    referenced: AtomicU64,
+    uploaded: AtomicU64,
+    dropped_queue_full: AtomicU64,
+    failed: AtomicU64,
+    warned: AtomicBool,
+}
+
+/// What the media sink did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediaStats {
+    /// Pieces of media taken out of captured content and referenced.
+    pub referenced: u64,
+    /// Uploaded (or already there).
+    pub uploaded: u64,
+    /// Not uploaded: the queue was full (the reference is on the span, the bytes are not stored).
+    pub dropped_queue_full: u64,
+    /// The uploader failed (or panicked, or the content was not valid base64).
+    pub failed: u64,
+}
+
+/// Hands media to a [`MediaUploader`] on a thread of its own, through a bounded queue: a full
+/// queue drops the piece and counts it, never blocking the call. Set it on the capture settings:
+/// `CaptureConfig::new(mode).media(MediaSink::new(FilesystemUploader::new("media")))`.
+pub struct MediaSink {
+    uploader: Arc<dyn MediaUploader>,
+    queue: SyncSender<Media>,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for MediaSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaSink").field("stats", &self.stats()).finish()
+    }
+}
+
+impl MediaSink {
+    /// A sink with the default queue ([`DEFAULT_QUEUE`] pieces).
+    pub fn new(uploader: impl MediaUploader) -> Arc<Self> {
+        Self::with_queue(uploader, DEFAULT_QUEUE)
+    }
+
+    /// A sink whose queue holds `capacity` pieces (at least one).
+    pub fn with_queue(uploader: impl MediaUploader, capacity: usize) -> Arc<Self> {
+        let uploader: Arc<dyn MediaUploader> = Arc::new(uploader);
+        let (queue, rx) = sync_channel::<Media>(capacity.max(1));
+        let counters = Arc::new(Counters::default());
+        let (up, c) = (uploader.clone(), counters.clone());
+        let spawned = std::thread::Builder::new().name("genai-o11y-media".into()).spawn(move || {
+            for media in rx {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| up.upload(&media)));
+                match result {
+                    Ok(Ok(())) => {
+                        c.uploaded.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(Err(e)) => failed(&c, &media, &e.to_string()),
+                    Err(_) => failed(&c, &media, "the uploader panicked"),
+                }
+            }
+        });
+        if spawned.is_err() {
+            tracing::warn!(target: "genai_o11y", "media uploads are off: the upload thread could not start");
+        }
+        Arc::new(MediaSink { uploader, queue, counters })
+    }
+
+    /// The URI of a piece once uploaded (the uploader's).
+    pub(crate) fn uri(&self, media: &Media) -> String {
+        self.uploader.uri(media)
+    }
+
+    /// Queues a piece; never blocks.
+    pub(crate) fn submit(&self, media: Media) {
+        self.counters.referenced.fetch_add(1, Ordering::Relaxed);
+        match self.queue.try_send(media) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.counters.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> MediaStats {
+        let c = &self.counters;
+        MediaStats {
+            referenced: c.referenced.load(Ordering::Relaxed),
+            uploaded: c.uploaded.load(Ordering::Relaxed),
+            dropped_queue_full: c.dropped_queue_full.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn failed(c: &Counters, media: &Media, why: &str) {
+    c.failed.fetch_add(1, Ordering::Relaxed);
+    if !c.warned.swap(true, Ordering::Relaxed) {
+        tracing::warn!(target: "genai_o11y", media = media.id(), "media upload failed ({why}); the application is unaffected, further failures are counted (MediaSink::stats)");
+    }
+}
