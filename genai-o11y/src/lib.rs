@@ -99,6 +99,7 @@ mod record;
 mod records;
 mod scope;
 pub mod semconv;
+mod skills;
 pub mod settings;
 pub mod stdout;
 pub mod task;
@@ -136,6 +137,7 @@ pub use pricing::{Cost, CostSource, ModelPrice, PricingTable};
 pub use records::{RecordCount, ReportsRecordCount};
 pub use scope::{current_agent_name, Rollup, RollupFuture};
 pub use semconv::Conventions;
+pub use skills::{ExitCode, ReportsExitCode, ToolRefinement};
 pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_metric_attribution, set_pricing, Settings};
 #[cfg(feature = "sdk")]
 pub use setup::init;
