@@ -233,6 +233,8 @@ pub mod mcp {
     pub const MCP_METHOD_NAME: &str = "mcp.method.name";
     pub const MCP_SESSION_ID: &str = "mcp.session.id";
     pub const MCP_PROTOCOL_VERSION: &str = "mcp.protocol.version";
+    /// The resource a `resources/read`, `resources/subscribe` or `resources/unsubscribe` names.
+    pub const MCP_RESOURCE_URI: &str = "mcp.resource.uri";
     pub const JSONRPC_REQUEST_ID: &str = "jsonrpc.request.id";
     pub const METHOD_TOOLS_CALL: &str = "tools/call";
     pub const CLIENT_OPERATION_DURATION: &str = "mcp.client.operation.duration";
@@ -252,10 +254,6 @@ pub mod mcp {
     /// errors on the server (the caller sent a request the server could not serve): parse error,
     /// invalid request, method not found, invalid params, resource not found.
     pub const SERVER_NON_ERROR_CODES: [i32; 5] = [-32700, -32600, -32601, -32602, -32002];
-    // ---- the method names of the 2026-07-28 revision (latest conventions) ----
-    pub const METHOD_SERVER_DISCOVER: &str = "server/discover";
-    pub const METHOD_SUBSCRIPTIONS_LISTEN: &str = "subscriptions/listen";
-    pub const METHOD_NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED: &str = "notifications/subscriptions/acknowledged";
 }
 
 /// Retrieval (`#[genai_retrieval]`): the latest conventions' names, emitted in both modes
