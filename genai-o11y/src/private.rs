@@ -32,6 +32,7 @@ pub use crate::__genai_o11y_ok_json_of as ok_json_of;
 pub use crate::__genai_o11y_ok_of as ok_of;
 pub use crate::__genai_o11y_optional_usage_of as optional_usage_of;
 pub use crate::__genai_o11y_record_count_of as record_count_of;
+pub use crate::__genai_o11y_exit_code_of as exit_code_of;
 pub use crate::__genai_o11y_select as select;
 
 /// Picks the instrumented or the original item: the original when the application is built with
