@@ -161,7 +161,7 @@ impl Args {
                 }
             }
         }
-        for e in latest_operation_errors(kind, &args) {
+        for e in latest_operation_errors(kind, &args, &seen) {
             errors.push(e);
         }
         errors.finish(args)
@@ -171,7 +171,7 @@ impl Args {
 /// The arguments of the latest conventions' operations, checked against each other:
 /// `fetch_response` and what applies to it, a hosted agent (`span_kind = "client"`) and its
 /// provider and server, a tool's refinement and its skill and process arguments.
-fn latest_operation_errors(kind: MacroKind, args: &Args) -> Vec<syn::Error> {
+fn latest_operation_errors(kind: MacroKind, args: &Args, seen: &[&str]) -> Vec<syn::Error> {
     let mut out = Vec::new();
     let lit_of = |key: &str| {
         args.get(key).and_then(|g| match &g.value {
@@ -183,7 +183,8 @@ fn latest_operation_errors(kind: MacroKind, args: &Args) -> Vec<syn::Error> {
         MacroKind::Span => {
             let fetch = matches!(&args.operation, Some(Operation::WellKnown(_, op)) if op.name == "fetch_response");
             if fetch {
-                for g in args.values.iter().filter(|g| !args::FETCH_RESPONSE_ARGS.contains(&g.arg.key)) {
+                // (A sampling parameter has its own error, above.)
+                for g in args.values.iter().filter(|g| !args::FETCH_RESPONSE_ARGS.contains(&g.arg.key) && !g.arg.checks.contains(&Check::Sampling)) {
                     out.push(syn::Error::new(
                         g.key.span(),
                         format!(
@@ -196,7 +197,7 @@ fn latest_operation_errors(kind: MacroKind, args: &Args) -> Vec<syn::Error> {
                 if let UsageArg::With(e) = &args.usage {
                     out.push(syn::Error::new(e.span(), "`usage` does not apply to `fetch_response`: fetching a stored response consumes no tokens"));
                 }
-                if args.get("response_id").is_none() {
+                if !seen.contains(&"response_id") {
                     let span = args.operation.as_ref().map(|o| o.lit().span()).unwrap_or_else(Span::call_site);
                     out.push(syn::Error::new(span, "missing `response_id`: `fetch_response` names the response it fetches (`gen_ai.response.id`), e.g. `response_id = id`"));
                 }

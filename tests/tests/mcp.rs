@@ -249,10 +249,13 @@ async fn the_latest_conventions_classify_json_rpc_codes_per_side() {
     assert!(unknown.is_err());
     mcp::call_tool(&peer, weather("Paris")).await.unwrap();
     let trace_id = span.context().span().span_context().trace_id().to_string();
+    // The server has no prompts or resources: `-32601` (method not found), the caller's mistake.
+    assert!(peer.get_prompt(rmcp::model::GetPromptRequestParams::new("greeting")).await.is_err());
+    assert!(peer.read_resource(rmcp::model::ReadResourceRequestParams::new("file:///notes.txt")).await.is_err());
     client.cancel().await.unwrap();
 
-    // initialize, 2 tools/call, 1 execute_tool.
-    assert!(receiver.wait_for_spans(4, Duration::from_secs(20)).await, "{:?}", receiver.spans().iter().map(|s| &s.name).collect::<Vec<_>>());
+    // initialize, 2 tools/call, 1 execute_tool, prompts/get, resources/read.
+    assert!(receiver.wait_for_spans(6, Duration::from_secs(20)).await, "{:?}", receiver.spans().iter().map(|s| &s.name).collect::<Vec<_>>());
     let server = receiver.spans();
     let served = server_span(&server, &trace_id, "tools/call get_stock");
     assert_eq!(served.attr_str("rpc.response.status_code").as_deref(), Some("-32602"));
@@ -261,6 +264,17 @@ async fn the_latest_conventions_classify_json_rpc_codes_per_side() {
     let client_span = t.spans().into_iter().find(|s| s.name == "tools/call get_stock").unwrap();
     assert_eq!(string_attr(&client_span, "rpc.response.status_code").as_deref(), Some("-32602"));
     assert_eq!(string_attr(&client_span, "error.type").as_deref(), Some("-32602"), "every code is an error on the client");
+    // A prompt request is named after its prompt; a resource request carries its URI (not in
+    // the name: high-cardinality).
+    let prompt = server.iter().find(|s| s.name == "prompts/get greeting").expect("prompts/get greeting");
+    assert_eq!(prompt.attr_str("gen_ai.prompt.name").as_deref(), Some("greeting"));
+    assert_eq!(prompt.attr_str("mcp.method.name").as_deref(), Some("prompts/get"));
+    let resource = server.iter().find(|s| s.name == "resources/read").expect("resources/read");
+    assert_eq!(resource.attr_str("mcp.resource.uri").as_deref(), Some("file:///notes.txt"));
+    for s in [prompt, resource] {
+        assert_eq!(s.attr_str("rpc.response.status_code").as_deref(), Some("-32601"), "{}", s.name);
+        assert!(s.attr("error.type").is_none(), "{}: method not found is not the server's error", s.name);
+    }
 
     // The server's duration per request, whatever the method: initialize too.
     assert!(receiver.wait_for_metric("mcp.server.operation.duration", Duration::from_secs(20)).await);
@@ -279,7 +293,9 @@ async fn the_latest_conventions_classify_json_rpc_codes_per_side() {
         [
             p(&[("gen_ai.operation.name", "execute_tool"), ("gen_ai.tool.name", "get_stock"), ("mcp.method.name", "tools/call"), ("rpc.response.status_code", "-32602")]),
             p(&[("gen_ai.operation.name", "execute_tool"), ("gen_ai.tool.name", "get_weather"), ("mcp.method.name", "tools/call")]),
+            p(&[("gen_ai.prompt.name", "greeting"), ("mcp.method.name", "prompts/get"), ("rpc.response.status_code", "-32601")]),
             p(&[("mcp.method.name", "initialize")]),
+            p(&[("mcp.method.name", "resources/read"), ("rpc.response.status_code", "-32601")]),
         ]
     );
     receiver.shutdown();
