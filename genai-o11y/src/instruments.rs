@@ -51,6 +51,9 @@ pub(crate) struct V141Instruments {
     /// `genai_o11y.client.cache_read.input_tokens`: v1.41 has no cache metric (the cache-read
     /// share of input tokens); a name of this crate's, so the v1.41 registry's check stays clean.
     pub usage_cache_read: Counter<u64>,
+    /// `genai_o11y.client.operation.duration`: a client operation without a provider, which the
+    /// v1.41 histogram cannot take (it requires `gen_ai.provider.name`).
+    pub providerless_operation_duration: Histogram<f64>,
 }
 
 pub(crate) struct LatestInstruments {
@@ -106,6 +109,12 @@ impl Instruments {
         let v1_41 = (conventions == Conventions::V1_41).then(|| V141Instruments {
             token_usage: tokens_histogram(meter, sc::GEN_AI_CLIENT_TOKEN_USAGE, "Number of input and output tokens used per GenAI operation"),
             usage_cache_read: tokens_counter(meter, vendor::CACHE_READ_INPUT_TOKENS_METRIC),
+            providerless_operation_duration: duration(
+                meter,
+                vendor::PROVIDERLESS_OPERATION_DURATION_METRIC,
+                "Duration of GenAI client operations made without a GenAI provider (retrieval, memory)",
+                &sc::DURATION_BUCKETS,
+            ),
         });
         let latest = (conventions == Conventions::LatestExperimental).then(|| LatestInstruments {
             inference_duration: duration(meter, latest::GEN_AI_CLIENT_INFERENCE_DURATION, "Duration of GenAI inference operations", &sc::DURATION_BUCKETS),

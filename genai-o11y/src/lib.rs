@@ -101,6 +101,8 @@ mod scope;
 pub mod semconv;
 mod skills;
 pub mod settings;
+#[cfg(any(feature = "sdk", feature = "testing"))]
+mod span_events;
 pub mod stdout;
 pub mod task;
 mod thread_slot;
@@ -110,6 +112,8 @@ mod usage;
 pub mod health;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
+#[cfg(any(feature = "sdk", feature = "testing"))]
+pub mod sampling;
 #[cfg(feature = "health")]
 pub mod server;
 #[cfg(feature = "sdk")]
@@ -140,7 +144,7 @@ pub use semconv::Conventions;
 pub use skills::{ExitCode, ReportsExitCode, ToolRefinement};
 pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_metric_attribution, set_pricing, Settings};
 #[cfg(feature = "sdk")]
-pub use setup::init;
+pub use setup::{flush, flush_within, init};
 pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.

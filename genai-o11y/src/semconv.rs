@@ -210,6 +210,12 @@ pub mod vendor {
     /// v1.41 mode: input tokens served from the provider's cache (v1.41 defines no cache metric;
     /// the latest mode records the conventions' `gen_ai.client.inference.usage.cache_read.input_tokens`).
     pub const CACHE_READ_INPUT_TOKENS_METRIC: &str = "genai_o11y.client.cache_read.input_tokens";
+    /// v1.41 mode: the duration of a client operation made without a GenAI provider (a retrieval
+    /// from the application's own vector store, a memory operation on its own store). v1.41
+    /// requires `gen_ai.provider.name` on `gen_ai.client.operation.duration`; the latest
+    /// conventions require it only "if the operation involves a call to a GenAI provider", and
+    /// the latest mode records such operations on the conventions' histogram without it.
+    pub const PROVIDERLESS_OPERATION_DURATION_METRIC: &str = "genai_o11y.client.operation.duration";
     /// Counter of inference calls that could not be priced.
     pub const UNPRICED_METRIC: &str = "genai_o11y.client.cost.unpriced";
     pub const UNIT_CALL: &str = "{call}";

@@ -62,6 +62,7 @@ pub struct TestTelemetry {
     tracer_provider: SdkTracerProvider,
     meter_provider: SdkMeterProvider,
     metrics: InMemoryMetricExporter,
+    sampling: Option<crate::sampling::SamplingStatsHandle>,
     _metrics: ScopedGuard,
     _subscriber: tracing::subscriber::DefaultGuard,
 }
@@ -85,13 +86,33 @@ impl TestTelemetry {
 
     /// The given settings (conventions, pricing, capture) for the calls made on this thread.
     pub fn with_settings(settings: Settings) -> Self {
+        Self::build(settings, None)
+    }
+
+    /// Outcome sampling in front of the in-memory exporter, where `init()` puts it (after the
+    /// trace root is complete); [`sampling_stats`](Self::sampling_stats) reads its counters.
+    /// Panics on settings [`OutcomeSampling::validate`](crate::sampling::OutcomeSampling::validate)
+    /// refuses.
+    pub fn with_outcome_sampling(settings: Settings, sampling: crate::sampling::OutcomeSampling) -> Self {
+        Self::build(settings, Some(sampling))
+    }
+
+    fn build(settings: Settings, sampling: Option<crate::sampling::OutcomeSampling>) -> Self {
         let exporter = InMemorySpanExporter::default();
         // A batch processor, flushed before every read: unlike the simple processor it does not call
         // `futures::executor::block_on` on the thread that ends the span, so tests may drive their
         // futures with any executor.
+        let export = BatchSpanProcessor::builder(exporter.clone()).build();
+        let (roots, stats) = match sampling {
+            Some(cfg) => {
+                let sampler = crate::sampling::OutcomeSampler::wrap(cfg, export).expect("valid outcome sampling settings");
+                let stats = sampler.stats();
+                (crate::trace_root::TraceRootProcessor::wrap(sampler), Some(stats))
+            }
+            None => (crate::trace_root::TraceRootProcessor::wrap(export), None),
+        };
         // Attribution written on start, as `init()` does.
-        let processor =
-            crate::attribution::AttributionProcessor::wrap(crate::trace_root::TraceRootProcessor::wrap(BatchSpanProcessor::builder(exporter.clone()).build()));
+        let processor = crate::attribution::AttributionProcessor::wrap(roots);
         let tracer_provider = SdkTracerProvider::builder().with_span_processor(processor).build();
         let metrics = InMemoryMetricExporter::default();
         // Exports only on `force_flush` (the interval is longer than any test).
@@ -101,7 +122,12 @@ impl TestTelemetry {
         let subscriber = tracing_subscriber::registry().with(layer);
         let _subscriber = tracing::subscriber::set_default(subscriber);
         let _metrics = crate::instruments::scoped_with(&meter_provider, settings);
-        TestTelemetry { exporter, tracer_provider, meter_provider, metrics, _metrics, _subscriber }
+        TestTelemetry { exporter, tracer_provider, meter_provider, metrics, sampling: stats, _metrics, _subscriber }
+    }
+
+    /// What outcome sampling did so far (with [`with_outcome_sampling`](Self::with_outcome_sampling)).
+    pub fn sampling_stats(&self) -> Option<crate::sampling::SamplingStats> {
+        self.sampling.as_ref().map(|h| h.get())
     }
 
     /// Every span finished so far, in the order they ended.

@@ -477,6 +477,24 @@ fn benches(c: &mut Criterion) {
     // The trace-root processor: an annotated call inside a request span, the export processor
     // alone and wrapped by it.
     bench_trace_root(c, &req);
+    bench_sampling(c, &req);
+}
+
+/// Outcome sampling: the same request trace (a request span and an annotated call, two spans)
+/// through the export processor alone and behind the sampler, keeping every trace (ratio 1), so
+/// that both export the same spans and the difference is the holding and deciding.
+fn bench_sampling(c: &mut Criterion, req: &Req) {
+    let mut g = c.benchmark_group("sampling");
+    let call = || run(async { annotated(black_box(req)).await }.instrument(tracing::info_span!("request")));
+    {
+        let _on = enable_processor(Wrap::None, no_pricing());
+        g.bench_function("no_sampler", |b| b.iter(call));
+    }
+    {
+        let _on = enable_processor(Wrap::Sampler, no_pricing());
+        g.bench_function("sampler", |b| b.iter(call));
+    }
+    g.finish();
 }
 
 fn bench_trace_root(c: &mut Criterion, req: &Req) {
@@ -498,6 +516,7 @@ enum Wrap {
     None,
     Attribution,
     TraceRoot,
+    Sampler,
 }
 
 /// The enabled pipeline, its export processor wrapped by one of this crate's span processors or not.
@@ -508,6 +527,11 @@ fn enable_processor(wrap: Wrap, settings: Settings) -> Enabled {
         Wrap::None => builder.with_span_processor(processor).build(),
         Wrap::Attribution => builder.with_span_processor(genai_o11y::attribution::AttributionProcessor::wrap(processor)).build(),
         Wrap::TraceRoot => builder.with_span_processor(genai_o11y::trace_root::TraceRootProcessor::wrap(processor)).build(),
+        Wrap::Sampler => builder
+            .with_span_processor(
+                genai_o11y::sampling::OutcomeSampler::wrap(genai_o11y::sampling::OutcomeSampling::keep_successes(1.0), processor).expect("valid"),
+            )
+            .build(),
     };
     let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
     let meter = SdkMeterProvider::builder().with_reader(reader).build();

@@ -450,6 +450,9 @@ impl ReceivedLogRecord {
 #[derive(Default)]
 struct Shared {
     behaviour: Mutex<Behaviour>,
+    /// The most bytes one request may carry (gRPC: the decoded message; HTTP: the body as sent),
+    /// as a Collector's `max_recv_msg_size_mib` / `max_request_body_size` set it.
+    receive_limit: Option<usize>,
     requests: Mutex<Vec<ReceivedRequest>>,
     /// The payloads answered with success, in order.
     accepted: Mutex<Vec<(Protocol, Payload)>>,
@@ -560,17 +563,29 @@ async fn http_export(shared: Arc<Shared>, signal: Signal, method: Method, uri: U
     let is_protobuf = content_type.as_deref().is_some_and(|c| c.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-protobuf"));
     let encoded =
         headers.get(axum::http::header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).filter(|e| !e.eq_ignore_ascii_case("identity")).map(str::to_owned);
+    let plain: Result<std::borrow::Cow<'_, [u8]>, (HttpStatus, String)> = match encoded.as_deref() {
+        None => Ok(std::borrow::Cow::Borrowed(body.as_ref())),
+        Some(enc) if enc.eq_ignore_ascii_case("gzip") => {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body.as_ref()), &mut out)
+                .map(|_| std::borrow::Cow::Owned(out))
+                .map_err(|e| (HttpStatus::BAD_REQUEST, format!("invalid gzip body: {e}")))
+        }
+        Some(enc) => Err((HttpStatus::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-encoding {enc:?}"))),
+    };
     let decoded: Result<Payload, (HttpStatus, String)> = if !is_protobuf {
         Err((HttpStatus::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-type {content_type:?} (only application/x-protobuf)")))
-    } else if let Some(enc) = encoded {
-        Err((HttpStatus::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-encoding {enc:?}")))
+    } else if shared.receive_limit.is_some_and(|limit| body.len() > limit) {
+        Err((HttpStatus::PAYLOAD_TOO_LARGE, format!("request body of {} bytes over the receive limit", body.len())))
     } else {
-        let r = match signal {
-            Signal::Traces => ExportTraceServiceRequest::decode(body.as_ref()).map(Payload::Traces),
-            Signal::Metrics => ExportMetricsServiceRequest::decode(body.as_ref()).map(Payload::Metrics),
-            Signal::Logs => ExportLogsServiceRequest::decode(body.as_ref()).map(Payload::Logs),
-        };
-        r.map_err(|e| (HttpStatus::BAD_REQUEST, format!("invalid protobuf: {e}")))
+        plain.and_then(|plain| {
+            let r = match signal {
+                Signal::Traces => ExportTraceServiceRequest::decode(plain.as_ref()).map(Payload::Traces),
+                Signal::Metrics => ExportMetricsServiceRequest::decode(plain.as_ref()).map(Payload::Metrics),
+                Signal::Logs => ExportLogsServiceRequest::decode(plain.as_ref()).map(Payload::Logs),
+            };
+            r.map_err(|e| (HttpStatus::BAD_REQUEST, format!("invalid protobuf: {e}")))
+        })
     };
     let (payload, decode_error) = match &decoded {
         Ok(p) => (Some(p.clone()), None),
@@ -632,6 +647,9 @@ async fn unknown_path(State(shared): State<Arc<Shared>>, method: Method, uri: Ur
 
 fn router(shared: Arc<Shared>) -> Router {
     let grpc = Grpc(shared.clone());
+    // gzip accepted, as a Collector does; the receive limit, when set, as tonic applies it.
+    let limit = shared.receive_limit.unwrap_or(4 * 1024 * 1024);
+    let gzip = tonic::codec::CompressionEncoding::Gzip;
     let route = |signal: Signal| {
         post(move |State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes| http_export(s, signal, method, uri, headers, body))
     };
@@ -639,9 +657,20 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/traces", route(Signal::Traces))
         .route("/v1/metrics", route(Signal::Metrics))
         .route("/v1/logs", route(Signal::Logs))
-        .route_service(&format!("/{}/{{*rest}}", TraceServiceServer::<Grpc>::NAME), TraceServiceServer::new(grpc.clone()))
-        .route_service(&format!("/{}/{{*rest}}", MetricsServiceServer::<Grpc>::NAME), MetricsServiceServer::new(grpc.clone()))
-        .route_service(&format!("/{}/{{*rest}}", LogsServiceServer::<Grpc>::NAME), LogsServiceServer::new(grpc))
+        .route_service(
+            &format!("/{}/{{*rest}}", TraceServiceServer::<Grpc>::NAME),
+            TraceServiceServer::new(grpc.clone()).accept_compressed(gzip).max_decoding_message_size(limit),
+        )
+        .route_service(
+            &format!("/{}/{{*rest}}", MetricsServiceServer::<Grpc>::NAME),
+            MetricsServiceServer::new(grpc.clone()).accept_compressed(gzip).max_decoding_message_size(limit),
+        )
+        .route_service(
+            &format!("/{}/{{*rest}}", LogsServiceServer::<Grpc>::NAME),
+            LogsServiceServer::new(grpc).accept_compressed(gzip).max_decoding_message_size(limit),
+        )
+        // Bodies up to the limit (axum's own default is 2 MiB).
+        .layer(axum::extract::DefaultBodyLimit::max(limit.max(64 * 1024 * 1024)))
         .fallback(unknown_path)
         .with_state(shared)
 }
@@ -668,10 +697,21 @@ impl Receiver {
 
     /// Starts a receiver with the given behaviour.
     pub fn start_with(behaviour: Behaviour) -> Receiver {
+        Receiver::start_inner(behaviour, None)
+    }
+
+    /// Starts a receiver that refuses a request over `bytes` (gRPC `RESOURCE_EXHAUSTED` for a
+    /// larger decoded message, HTTP 413 for a larger body), as a Collector configured with
+    /// `max_recv_msg_size_mib` / `max_request_body_size` does.
+    pub fn start_with_limit(bytes: usize) -> Receiver {
+        Receiver::start_inner(Behaviour::Normal, Some(bytes))
+    }
+
+    fn start_inner(behaviour: Behaviour, receive_limit: Option<usize>) -> Receiver {
         let listener = StdTcpListener::bind("127.0.0.1:0").expect("otlp_receiver: bind 127.0.0.1:0");
         listener.set_nonblocking(true).expect("otlp_receiver: set_nonblocking");
         let addr = listener.local_addr().expect("otlp_receiver: local_addr");
-        let shared = Arc::new(Shared { behaviour: Mutex::new(behaviour), ..Default::default() });
+        let shared = Arc::new(Shared { behaviour: Mutex::new(behaviour), receive_limit, ..Default::default() });
         let app = router(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()

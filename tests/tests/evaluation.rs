@@ -36,13 +36,10 @@ async fn agent() -> Result<Answer, ApiError> {
     Ok(answer)
 }
 
+/// Every attribute of each evaluation event: exactly the conventions' (no `level` or `target`,
+/// which tracing-opentelemetry adds to every event and the export side removes from ours).
 fn event_attrs(span: &SpanData) -> Vec<Vec<(String, String)>> {
-    // (`level` and `target` are what tracing-opentelemetry adds to every event.)
-    span.events
-        .iter()
-        .filter(|e| e.name == "gen_ai.evaluation.result")
-        .map(|e| point_attrs(e.attributes.iter().filter(|kv| !["level", "target"].contains(&kv.key.as_str()))))
-        .collect()
+    span.events.iter().filter(|e| e.name == "gen_ai.evaluation.result").map(|e| point_attrs(e.attributes.iter())).collect()
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {

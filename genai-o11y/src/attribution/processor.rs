@@ -21,6 +21,10 @@ const MAX_LIVE: usize = 65_536;
 /// in force on every span when it starts, or, when none is in force on that thread, those of its
 /// parent span (a live span of this process).
 ///
+/// At the end of each span it also tidies this crate's span events (see `span_events.rs`:
+/// tracing-opentelemetry's `level` and `target` removed from the conventions' events, this
+/// crate's log lines kept off the spans).
+///
 /// [`init()`](crate::setup::init) installs it. A pipeline wired by hand wraps its export
 /// processor with it, so the span data is not copied once more at the end of every span (the SDK
 /// copies it for each processor):
@@ -108,8 +112,11 @@ impl SpanProcessor for AttributionProcessor {
         }
     }
 
-    fn on_end(&self, span: SpanData) {
+    fn on_end(&self, mut span: SpanData) {
         self.forget(span.span_context.span_id());
+        // The outermost step of every pipeline: this crate's events lose the `level` and
+        // `target` attributes `tracing-opentelemetry` adds (no convention defines them).
+        crate::span_events::tidy(&mut span);
         if let Some(inner) = &self.inner {
             inner.on_end(span);
         }

@@ -31,11 +31,16 @@ pub(crate) fn record(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>
 }
 
 /// `gen_ai.client.operation.duration` of a client operation that is not an inference call
-/// (`create_agent`, `retrieval`).
+/// (`create_agent`, `retrieval`, memory). In v1.41 mode one made without a provider goes to
+/// `genai_o11y.client.operation.duration` instead: v1.41 requires `gen_ai.provider.name` there.
 fn client_operation(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     let mut attrs = MetricAttrs::new();
     meta.inference_attrs(None, &mut attrs);
-    with(&mut attrs, error_type(finish), |a| i.operation_duration.record(finish.elapsed, a));
+    let histogram = match &i.v1_41 {
+        Some(v) if meta.provider.is_none() => &v.providerless_operation_duration,
+        _ => &i.operation_duration,
+    };
+    with(&mut attrs, error_type(finish), |a| histogram.record(finish.elapsed, a));
 }
 
 /// `gen_ai.client.operation.duration` of a remote agent invocation or a fetched response, with

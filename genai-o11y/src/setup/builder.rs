@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::{BatchConfig, SpanExporter, TracerProviderBuilder};
+use opentelemetry_sdk::trace::{SpanExporter, TracerProviderBuilder};
 
 use super::config::{self, OtlpCode, Source};
 use super::console::{ConsoleStyle, SharedWriter};
@@ -64,6 +64,9 @@ pub struct Setup {
     pub(super) console_style: ConsoleStyle,
     pub(super) shutdown_timeout: Duration,
     pub(super) max_queue_size: Option<usize>,
+    pub(super) export_each_span: Option<bool>,
+    pub(super) outcome_sampling: Option<crate::sampling::OutcomeSampling>,
+    pub(super) max_export_bytes: Option<usize>,
     pub(super) metric_interval: Option<Duration>,
     pub(super) settings: Option<crate::settings::Settings>,
     #[cfg(feature = "prometheus")]
@@ -79,7 +82,7 @@ pub struct Setup {
 pub(super) type EnvSource = dyn Fn(&str) -> Option<String> + Send;
 
 /// Adds the span processor of [`Setup::span_exporter`].
-pub(super) type CustomSpans = Box<dyn FnOnce(TracerProviderBuilder, BatchConfig, Arc<StatsInner>) -> TracerProviderBuilder + Send>;
+pub(super) type CustomSpans = Box<dyn FnOnce(TracerProviderBuilder, pipeline::ExportConfig, Arc<StatsInner>) -> TracerProviderBuilder + Send>;
 
 impl Default for Setup {
     fn default() -> Self {
@@ -101,6 +104,9 @@ impl Default for Setup {
             console_style: ConsoleStyle::Compact,
             shutdown_timeout: Duration::from_secs(5),
             max_queue_size: None,
+            export_each_span: None,
+            outcome_sampling: None,
+            max_export_bytes: None,
             metric_interval: None,
             settings: None,
             #[cfg(feature = "prometheus")]
@@ -132,6 +138,9 @@ impl fmt::Debug for Setup {
             .field("stdout_is_protocol", &self.stdout_is_protocol)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("max_queue_size", &self.max_queue_size)
+            .field("export_each_span", &self.export_each_span)
+            .field("outcome_sampling", &self.outcome_sampling)
+            .field("max_export_bytes", &self.max_export_bytes)
             .field("metric_interval", &self.metric_interval)
             .field("span_exporter", &self.custom_spans.is_some());
         #[cfg(feature = "prometheus")]
@@ -173,6 +182,22 @@ impl Setup {
     /// The OTLP protocol.
     pub fn otlp_protocol(mut self, p: Protocol) -> Self {
         self.otlp.protocol = Some(p);
+        self
+    }
+    /// OTLP payload compression for every signal (overrides `OTEL_EXPORTER_OTLP_COMPRESSION` and
+    /// its per-signal forms; default none). Captured content compresses well: a chat's messages
+    /// shrink several times over.
+    pub fn otlp_compression(mut self, c: super::config::Compression) -> Self {
+        self.otlp.compression = Some(c);
+        self
+    }
+    /// The most bytes one OTLP span export may carry (overrides `GENAI_O11Y_OTLP_MAX_EXPORT_BYTES`;
+    /// default 4 MiB, what a gRPC receiver accepts by default, an OpenTelemetry Collector
+    /// among them). A larger batch is split; a span larger on its own has its longest values
+    /// shortened (JSON content kept valid, marked `genai_o11y.content.truncated`) or, if that is
+    /// not enough, is dropped and counted ([`Stats`](super::Stats)).
+    pub fn otlp_max_export_bytes(mut self, bytes: usize) -> Self {
+        self.max_export_bytes = Some(bytes);
         self
     }
     /// An OTLP header (gRPC metadata).
@@ -253,6 +278,23 @@ impl Setup {
     /// reserves it itself).
     pub fn stdout_is_protocol(mut self, on: bool) -> Self {
         self.stdout_is_protocol = Some(on);
+        self
+    }
+    /// Keep every trace that went wrong and a share of the others, decided when each trace's
+    /// local root ends (overrides the `GENAI_O11Y_SAMPLING_*` variables; see
+    /// [`crate::sampling`]). `OTEL_TRACES_SAMPLER` stays the head sampler, in front of it. A bad
+    /// setting is a [`SetupError::InvalidSampler`] naming the method.
+    pub fn outcome_sampling(mut self, sampling: crate::sampling::OutcomeSampling) -> Self {
+        self.outcome_sampling = Some(sampling);
+        self
+    }
+    /// Export each span as soon as it ends, rather than in batches every few seconds (overrides
+    /// `GENAI_O11Y_EXPORT_EACH_SPAN`): for short-lived processes and serverless handlers, whose
+    /// spans would otherwise wait in the queue when the process is frozen or killed. The export
+    /// still runs on the batch processor's thread, never the application's; more spans mean
+    /// more requests to the collector.
+    pub fn export_each_span(mut self, on: bool) -> Self {
+        self.export_each_span = Some(on);
         self
     }
     /// The most the guard waits at shutdown (default 5 s): a dead collector never hangs exit.
@@ -346,6 +388,9 @@ impl Setup {
                 crate::settings::set_metric_attribution(s.metric_attribution.clone());
             }
             crate::settings::refresh();
+            let mut guard = guard;
+            guard.global = true;
+            super::flush::register(guard.flushable());
             Ok(guard)
         });
         if result.is_err() {

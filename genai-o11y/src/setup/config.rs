@@ -39,6 +39,26 @@ impl Protocol {
     }
 }
 
+/// OTLP payload compression (`OTEL_EXPORTER_OTLP_COMPRESSION`: `gzip` or `none`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Uncompressed (the OTLP default).
+    None,
+    /// gzip, over HTTP (`Content-Encoding: gzip`) and gRPC (`grpc-encoding: gzip`).
+    Gzip,
+}
+
+impl Compression {
+    /// Parses a compression read from `source`: `gzip` or `none` (any case, spaces ignored).
+    pub(crate) fn parse_from(source: Source, v: &str) -> Result<Self, SetupError> {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "gzip" => Ok(Compression::Gzip),
+            "none" | "" => Ok(Compression::None),
+            _ => Err(SetupError::UnknownCompression { source, value: v.trim().to_owned() }),
+        }
+    }
+}
+
 /// A signal of the OTLP exporter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signal {
@@ -73,6 +93,14 @@ impl Signal {
             Signal::Traces => "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
             Signal::Metrics => "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
             Signal::Logs => "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+        }
+    }
+    /// `OTEL_EXPORTER_OTLP_{SIGNAL}_COMPRESSION`.
+    pub(crate) fn compression_var(self) -> &'static str {
+        match self {
+            Signal::Traces => "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            Signal::Metrics => "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
+            Signal::Logs => "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION",
         }
     }
     /// The HTTP path appended to a base endpoint.
@@ -209,6 +237,8 @@ pub struct OtlpTarget {
     pub url: String,
     /// Headers (gRPC metadata).
     pub headers: Vec<(String, String)>,
+    /// Payload compression.
+    pub compression: Compression,
     /// Where the URL came from.
     pub(crate) url_source: Source,
     /// Where each header came from (same order as `headers`).
@@ -221,6 +251,7 @@ impl fmt::Debug for OtlpTarget {
             .field("protocol", &self.protocol)
             .field("url", &RedactedUrl(&self.url))
             .field("headers", &RedactedHeaders(&self.headers))
+            .field("compression", &self.compression)
             .finish()
     }
 }
@@ -234,6 +265,7 @@ pub(crate) struct OtlpCode {
     pub headers: Vec<(String, String, Source)>,
     /// A full traces URL and where it came from (presets).
     pub traces_url: Option<(String, Source)>,
+    pub compression: Option<Compression>,
 }
 
 impl fmt::Debug for OtlpCode {
@@ -244,6 +276,7 @@ impl fmt::Debug for OtlpCode {
             .field("protocol", &self.protocol)
             .field("headers", &RedactedHeaders(&headers))
             .field("traces_url", &self.traces_url.as_ref().map(|(u, _)| RedactedUrl(u)))
+            .field("compression", &self.compression)
             .finish()
     }
 }
@@ -295,7 +328,15 @@ pub(crate) fn resolve_otlp(signal: Signal, code: &OtlpCode, env: Env<'_>) -> Res
     }
     let header_sources = headers.iter().map(|(_, _, s)| *s).collect();
     let headers = headers.into_iter().map(|(k, v, _)| (k, v)).collect();
-    Ok(OtlpTarget { protocol, url, headers, url_source, header_sources })
+    let compression = match code.compression {
+        Some(c) => c,
+        None => match (env(signal.compression_var()), env("OTEL_EXPORTER_OTLP_COMPRESSION")) {
+            (Some(c), _) => Compression::parse_from(Source::Env(signal.compression_var()), &c)?,
+            (None, Some(c)) => Compression::parse_from(Source::Env("OTEL_EXPORTER_OTLP_COMPRESSION"), &c)?,
+            (None, None) => Compression::None,
+        },
+    };
+    Ok(OtlpTarget { protocol, url, headers, compression, url_source, header_sources })
 }
 
 /// TLS is available for HTTPS over OTLP/HTTP with the `tls` feature; never for gRPC (here).
@@ -399,7 +440,20 @@ pub(crate) fn sdk_disabled(env: Env<'_>) -> bool {
 /// `GENAI_O11Y_STDOUT_IS_PROTOCOL`: `true` or `false` (any case, spaces ignored; empty is
 /// unset). Anything else is an error: a mistyped switch would leave the protocol pipe unguarded.
 pub(crate) fn stdout_is_protocol(env: Env<'_>) -> Result<Option<bool>, SetupError> {
-    let name = crate::stdout::STDOUT_IS_PROTOCOL_ENV;
+    switch(env, crate::stdout::STDOUT_IS_PROTOCOL_ENV)
+}
+
+/// `GENAI_O11Y_EXPORT_EACH_SPAN`: `true` or `false`, as [`stdout_is_protocol`] reads its switch.
+pub const EXPORT_EACH_SPAN_ENV: &str = "GENAI_O11Y_EXPORT_EACH_SPAN";
+
+/// `GENAI_O11Y_EXPORT_EACH_SPAN`: export each span as soon as it ends (short-lived processes).
+pub(crate) fn export_each_span(env: Env<'_>) -> Result<Option<bool>, SetupError> {
+    switch(env, EXPORT_EACH_SPAN_ENV)
+}
+
+/// A `true`/`false` variable (any case, spaces ignored; empty is unset); anything else is an
+/// error naming the variable.
+fn switch(env: Env<'_>, name: &'static str) -> Result<Option<bool>, SetupError> {
     match env(name).as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
@@ -491,6 +545,24 @@ mod tests {
     }
 
     #[test]
+    fn compression_from_code_the_signal_and_the_general_variable() {
+        let c = |code: OtlpCode, vars: &[(&str, &str)]| resolve_otlp(Signal::Traces, &code, &env(vars)).map(|t| t.compression);
+        assert_eq!(c(OtlpCode::default(), &[]).unwrap(), Compression::None);
+        assert_eq!(c(OtlpCode::default(), &[("OTEL_EXPORTER_OTLP_COMPRESSION", " GZIP ")]).unwrap(), Compression::Gzip);
+        assert_eq!(
+            c(OtlpCode::default(), &[("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"), ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "none")]).unwrap(),
+            Compression::None,
+            "the per-signal variable wins"
+        );
+        let code = OtlpCode { compression: Some(Compression::Gzip), ..Default::default() };
+        assert_eq!(c(code, &[("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "none")]).unwrap(), Compression::Gzip, "code wins");
+        assert!(matches!(
+            c(OtlpCode::default(), &[("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zip")]),
+            Err(SetupError::UnknownCompression { source: Source::Env("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"), .. })
+        ));
+    }
+
+    #[test]
     fn debug_never_shows_header_values_or_url_secrets() {
         let code = OtlpCode {
             endpoint: Some("http://code:4318?api_key=sk-SECRET-4242".into()),
@@ -550,5 +622,9 @@ mod tests {
         assert_eq!(stdout("").unwrap(), None);
         assert_eq!(stdout_is_protocol(&env(&[])).unwrap(), None);
         assert!(matches!(stdout("yes"), Err(SetupError::InvalidSwitch { .. })));
+        let each = |v: &str| export_each_span(&env(&[(EXPORT_EACH_SPAN_ENV, v)]));
+        assert_eq!(each("True").unwrap(), Some(true));
+        assert_eq!(each(" ").unwrap(), None);
+        assert!(matches!(each("1"), Err(SetupError::InvalidSwitch { source: Source::Env(EXPORT_EACH_SPAN_ENV), .. })));
     }
 }

@@ -83,9 +83,11 @@ pub enum SetupError {
         /// What is wrong.
         reason: String,
     },
-    /// `OTEL_TRACES_SAMPLER` / `_ARG` is not understood.
+    /// `OTEL_TRACES_SAMPLER` / `_ARG`, or an outcome-sampling setting (a `GENAI_O11Y_SAMPLING_*`
+    /// variable or an `OutcomeSampling` method), is not understood.
     InvalidSampler {
-        /// `OTEL_TRACES_SAMPLER` or `OTEL_TRACES_SAMPLER_ARG`.
+        /// `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, the `GENAI_O11Y_SAMPLING_*` variable or
+        /// the `OutcomeSampling` method.
         source: Source,
         /// The value.
         value: String,
@@ -143,8 +145,23 @@ pub enum SetupError {
         /// The value.
         value: String,
     },
-    /// A switch (`GENAI_O11Y_STDOUT_IS_PROTOCOL`) is neither `true` nor `false`.
+    /// A switch (`GENAI_O11Y_STDOUT_IS_PROTOCOL`, `GENAI_O11Y_EXPORT_EACH_SPAN`) is neither `true` nor `false`.
     InvalidSwitch {
+        /// Where it came from.
+        source: Source,
+        /// The value.
+        value: String,
+    },
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION` (or its per-signal form) is neither `gzip` nor `none`.
+    UnknownCompression {
+        /// Where it came from.
+        source: Source,
+        /// The value.
+        value: String,
+    },
+    /// The most bytes of one OTLP export (`GENAI_O11Y_OTLP_MAX_EXPORT_BYTES`) is not a whole
+    /// number of at least 64 KiB.
+    InvalidExportSize {
         /// Where it came from.
         source: Source,
         /// The value.
@@ -179,6 +196,8 @@ impl SetupError {
             SetupError::UnknownPropagator { .. } => "UnknownPropagator",
             SetupError::InvalidMetricAttribution { .. } => "InvalidMetricAttribution",
             SetupError::InvalidSwitch { .. } => "InvalidSwitch",
+            SetupError::UnknownCompression { .. } => "UnknownCompression",
+            SetupError::InvalidExportSize { .. } => "InvalidExportSize",
             SetupError::FeatureDisabled { .. } => "FeatureDisabled",
             SetupError::TlsUnavailable(_) => "TlsUnavailable",
         }
@@ -200,6 +219,8 @@ impl SetupError {
             | SetupError::UnknownPropagator { source, .. }
             | SetupError::InvalidMetricAttribution { source, .. }
             | SetupError::InvalidSwitch { source, .. }
+            | SetupError::UnknownCompression { source, .. }
+            | SetupError::InvalidExportSize { source, .. }
             | SetupError::FeatureDisabled { source, .. } => Some(*source),
             SetupError::TlsUnavailable(e) => Some(e.source),
         }
@@ -238,6 +259,10 @@ impl fmt::Display for SetupError {
                 write!(f, "invalid cap on metric attribution values {value:?} (from {source}): expected a whole number, e.g. 100")
             }
             SetupError::InvalidSwitch { source, value } => write!(f, "invalid value {value:?} (from {source}): expected `true` or `false`"),
+            SetupError::UnknownCompression { source, value } => write!(f, "unknown OTLP compression {value:?} (from {source}): expected `gzip` or `none`"),
+            SetupError::InvalidExportSize { source, value } => {
+                write!(f, "invalid OTLP export size {value:?} (from {source}): expected a whole number of bytes, at least 65536 (64 KiB)")
+            }
             SetupError::FeatureDisabled { feature, source } => {
                 write!(f, "{source} needs the `{feature}` feature of genai-o11y: enable it in Cargo.toml")
             }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
+use super::flush::{self, FlushOutcome, Flushable};
 use super::stats::Stats;
 
 /// Flushes and shuts the pipeline down when dropped, within the deadline set by
@@ -27,6 +28,8 @@ pub struct Guard {
     /// Keeps a thread-local pipeline's subscriber alive (the exporter reports through it).
     pub(super) dispatch: Option<tracing::Dispatch>,
     pub(super) scoped: Option<crate::instruments::ScopedGuard>,
+    /// Installed globally: [`crate::flush()`] reaches this pipeline until it shuts down.
+    pub(super) global: bool,
     pub(super) done: bool,
 }
 
@@ -70,6 +73,7 @@ impl Guard {
             thread_guard: None,
             dispatch: None,
             scoped: None,
+            global: false,
             done: false,
         }
     }
@@ -98,18 +102,23 @@ impl Guard {
         crate::prometheus::metrics_route(self.prometheus.clone())
     }
 
-    /// Exports what is queued now (bounded by the deadline).
-    pub fn flush(&self) {
-        let tp = self.tracer_provider.clone();
-        let mp = self.meter_provider.clone();
-        let _ = within(self.deadline, move || {
-            if let Some(tp) = tp {
-                let _ = tp.force_flush();
-            }
-            if let Some(mp) = mp {
-                let _ = mp.force_flush();
-            }
-        });
+    /// Exports what is queued now (spans, metrics, log records), waiting at most the deadline.
+    /// Where the guard is out of reach, [`crate::flush()`] does the same.
+    pub fn flush(&self) -> FlushOutcome {
+        if self.done {
+            return FlushOutcome::NoPipeline;
+        }
+        self.flushable().flush(self.deadline)
+    }
+
+    pub(super) fn flushable(&self) -> Flushable {
+        Flushable {
+            tracer_provider: self.tracer_provider.clone(),
+            meter_provider: self.meter_provider.clone(),
+            #[cfg(feature = "otel-logs")]
+            logger_provider: self.logger_provider.clone(),
+            deadline: self.deadline,
+        }
     }
 
     /// Shuts down now and reports what was lost; the same happens on drop.
@@ -121,8 +130,11 @@ impl Guard {
         if std::mem::replace(&mut self.done, true) {
             return ShutdownReport { completed: true, spans_lost: 0 };
         }
+        if self.global {
+            flush::unregister();
+        }
         let completed = self.shut_providers_down();
-        let lost = self.stats.spans_failed() + self.stats.spans_unaccounted();
+        let lost = self.stats.spans_failed() + self.stats.spans_dropped_oversized() + self.stats.spans_unaccounted();
         if lost > 0 || !completed {
             self.report_losses(lost, completed);
         }
@@ -179,7 +191,7 @@ impl Drop for Guard {
 }
 
 /// Runs `f` on its own thread and waits at most `deadline`. True if it finished in time.
-fn within(deadline: Duration, f: impl FnOnce() + Send + 'static) -> bool {
+pub(super) fn within(deadline: Duration, f: impl FnOnce() + Send + 'static) -> bool {
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new().name("genai-o11y-shutdown".into()).spawn(move || {
         f();

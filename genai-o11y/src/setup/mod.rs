@@ -22,7 +22,8 @@
 //! error or `Debug` output shows a header value or the credentials and query of a URL.
 //!
 //! The parts: `builder` (the [`Setup`] builder), `pipeline` (what installing builds, step by
-//! step), `otlp` (the OTLP exporters), `stats` (span accounting), `guard` (shutdown), `error`,
+//! step), `otlp` (the OTLP exporters), `stats` (span accounting), `guard` (shutdown), `flush`
+//! ([`flush()`] from anywhere), `error`,
 //! `redact` (keeping secrets out of messages), and the public [`config`] (the variables),
 //! [`console`], [`dialect`] (what each platform reads, applied at export), [`logs`] and
 //! `presets`.
@@ -32,6 +33,7 @@ pub mod config;
 pub mod console;
 pub mod dialect;
 mod error;
+mod flush;
 mod guard;
 pub mod logs;
 #[cfg(feature = "otlp")]
@@ -42,13 +44,15 @@ pub mod presets;
 mod propagators;
 mod redact;
 mod signal;
+mod size_guard;
 mod stats;
 
 pub use builder::{init, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
-pub use config::{Protocol, SamplerConfig, Signal};
+pub use config::{Compression, Protocol, SamplerConfig, Signal};
 pub use console::{ConsoleStyle, LocalSpans, SharedWriter};
 pub use dialect::{Dialect, DialectExporter};
 pub use error::{Endpoint, SetupError, Source};
+pub use flush::{flush, flush_within, FlushOutcome};
 pub use guard::{Guard, ShutdownReport};
 pub use logs::{LogFormat, TraceLogLayer};
 pub use pipeline::EXPORT_FILTER_ENV;
@@ -56,4 +60,5 @@ pub use pipeline::EXPORT_FILTER_ENV;
 pub use presets::Preset;
 pub use propagators::Propagator;
 pub use signal::shutdown_signal;
+pub use size_guard::{DEFAULT_MAX_EXPORT_BYTES, MAX_EXPORT_BYTES_ENV};
 pub use stats::Stats;

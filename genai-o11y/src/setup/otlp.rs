@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::config::{OtlpTarget, Protocol, Signal, Source};
+use super::config::{Compression, OtlpTarget, Protocol, Signal, Source};
 use super::redact::Secrets;
 use super::SetupError;
 
@@ -24,14 +24,18 @@ macro_rules! otlp_exporter {
         match target.protocol {
             Protocol::HttpProtobuf => {
                 let (url, headers) = (target.url.clone(), target.headers.iter().cloned().collect());
+                let compression = compression(target);
                 off_runtime(&failed, move || {
-                    <$exporter>::builder()
+                    let b = <$exporter>::builder()
                         .with_http()
                         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
                         .with_endpoint(url)
                         .with_headers(headers)
-                        .with_timeout(timeout)
-                        .build()
+                        .with_timeout(timeout);
+                    match compression {
+                        Some(c) => b.with_compression(c).build(),
+                        None => b.build(),
+                    }
                 })
             }
             Protocol::Grpc => {
@@ -39,13 +43,12 @@ macro_rules! otlp_exporter {
                     *runtime = Some(grpc_runtime(&failed)?);
                 }
                 let _enter = runtime.as_ref().map(|r| r.enter());
-                <$exporter>::builder()
-                    .with_tonic()
-                    .with_endpoint(target.url.clone())
-                    .with_metadata(metadata(target)?)
-                    .with_timeout(timeout)
-                    .build()
-                    .map_err(|e| failed.error(&e.to_string()))
+                let b = <$exporter>::builder().with_tonic().with_endpoint(target.url.clone()).with_metadata(metadata(target)?).with_timeout(timeout);
+                match compression(target) {
+                    Some(c) => b.with_compression(c).build(),
+                    None => b.build(),
+                }
+                .map_err(|e| failed.error(&e.to_string()))
             }
         }
     }};
@@ -80,6 +83,14 @@ pub(super) fn log_exporter(
     source: Source,
 ) -> Result<opentelemetry_otlp::LogExporter, SetupError> {
     otlp_exporter!(opentelemetry_otlp::LogExporter, Signal::Logs, t, timeout, rt, source)
+}
+
+/// The exporter's compression (`None`: uncompressed, the exporter's default).
+fn compression(t: &OtlpTarget) -> Option<opentelemetry_otlp::Compression> {
+    match t.compression {
+        Compression::Gzip => Some(opentelemetry_otlp::Compression::Gzip),
+        Compression::None => None,
+    }
 }
 
 fn exporter_name(signal: Signal) -> &'static str {

@@ -16,6 +16,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use super::dialect::Dialect;
 use crate::attribution::AttributionProcessor;
+use crate::sampling::{InvalidSampling, OutcomeSampler, OutcomeSampling};
 use crate::trace_root::TraceRootProcessor;
 
 use super::builder::{CustomSpans, Exporter, Setup, DEFAULT_MAX_QUEUE_SIZE};
@@ -25,6 +26,7 @@ use super::guard::Guard;
 #[cfg(feature = "otlp")]
 use super::otlp;
 use super::redact::Secrets;
+use super::size_guard::{SizeGuard, DEFAULT_MAX_EXPORT_BYTES, MAX_EXPORT_BYTES_ENV, MIN_EXPORT_BYTES};
 use super::stats::{Counted, CountingProcessor, Stats, StatsInner};
 use super::{SamplerConfig, SetupError, TraceLogLayer};
 
@@ -115,6 +117,7 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
             thread_guard: None,
             dispatch: None,
             scoped: None,
+            global: false,
             done: false,
         },
         propagators,
@@ -339,9 +342,18 @@ fn resolve_targets(setup: &Setup, exporter: Exporter, source: Source, otlp: &Otl
 
 /// The batch configuration: `Setup::max_queue_size()`, else `OTEL_BSP_MAX_QUEUE_SIZE`, else
 /// [`DEFAULT_MAX_QUEUE_SIZE`].
-fn batch_config(setup: &Setup, env: Env<'_>) -> BatchConfig {
+///
+/// `Setup::export_each_span()`, else `GENAI_O11Y_EXPORT_EACH_SPAN`: batches of one span, so that
+/// each span is handed to the exporter (on the batch processor's own thread, never the
+/// application's) as soon as it ends.
+fn batch_config(setup: &Setup, env: Env<'_>) -> Result<BatchConfig, SetupError> {
     let queue = setup.max_queue_size.or_else(|| config::queue_size_from_env(env)).unwrap_or(DEFAULT_MAX_QUEUE_SIZE);
-    BatchConfigBuilder::default().with_max_queue_size(queue).build()
+    let each = match setup.export_each_span {
+        Some(on) => on,
+        None => config::export_each_span(env)?.unwrap_or(false),
+    };
+    let builder = BatchConfigBuilder::default().with_max_queue_size(queue);
+    Ok(if each { builder.with_max_export_batch_size(1).build() } else { builder.build() })
 }
 
 /// The span processors: the custom exporter if any, else the console or OTLP one, batched and
@@ -358,14 +370,17 @@ fn span_processors(
     runtime: &mut Option<tokio::runtime::Runtime>,
     env: Env<'_>,
 ) -> Result<TracerProviderBuilder, SetupError> {
+    // Read (and checked) whatever the exporter: a bad switch is an error even without one.
+    let mut batch = ExportConfig { batch: batch_config(setup, env)?, sampling: outcome_sampling(setup, env)?, size_limit: None };
+    let size_limit = max_export_bytes(setup, env)?;
     if let Some(f) = custom {
-        return Ok(f(tp, batch_config(setup, env), stats.clone()));
+        return Ok(f(tp, batch, stats.clone()));
     }
     match exporter {
         Exporter::Console => {
             let e = console::ConsoleSpanExporter::new(console_out.clone(), setup.console_style);
             tp = tp.with_span_processor(e.local_spans());
-            tp = batched(tp, e, batch_config(setup, env), stats, None);
+            tp = batched(tp, e, batch, stats, None);
         }
         Exporter::None => {}
         Exporter::Otlp => {
@@ -374,9 +389,10 @@ fn span_processors(
                 let e = otlp::span_exporter(t, targets.timeout, runtime, targets.source_of(t))?;
                 // The platform's dialect, applied at export (the annotation path stays pure
                 // semantic conventions).
+                batch.size_limit = Some(size_limit);
                 match setup.dialect.or(setup.preset.map(|p| p.dialect())) {
-                    Some(d) => tp = batched(tp, d.wrap(e), batch_config(setup, env), stats, Some(d)),
-                    None => tp = batched(tp, e, batch_config(setup, env), stats, None),
+                    Some(d) => tp = batched(tp, d.wrap(e), batch, stats, Some(d)),
+                    None => tp = batched(tp, e, batch, stats, None),
                 }
             }
         }
@@ -393,16 +409,70 @@ fn span_processors(
 pub(super) fn batched<E: SpanExporter + 'static>(
     tp: TracerProviderBuilder,
     exporter: E,
-    batch: BatchConfig,
+    config: ExportConfig,
     stats: &Arc<StatsInner>,
     dialect: Option<Dialect>,
 ) -> TracerProviderBuilder {
-    let roots = TraceRootProcessor::wrap(CountingProcessor::new(
-        BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(batch).build(),
-        stats.clone(),
-    ))
+    let batch = match config.size_limit {
+        // The size guard in front of the counting: each export it makes is counted on its own.
+        Some(limit) => {
+            BatchSpanProcessor::builder(SizeGuard::new(Counted::new(exporter, stats.clone()), limit, stats.clone())).with_batch_config(config.batch).build()
+        }
+        None => BatchSpanProcessor::builder(Counted::new(exporter, stats.clone())).with_batch_config(config.batch).build(),
+    };
+    let export = CountingProcessor::new(batch, stats.clone());
+    // Outcome sampling after the trace root is complete (it decides on the finished root) and
+    // before the counting, so that `Stats` counts the spans kept. (Validated when resolved.)
+    let roots = match config.sampling {
+        Some(cfg) => {
+            let sampler = OutcomeSampler::checked(cfg, export);
+            let _ = stats.sampling.set(sampler.stats());
+            TraceRootProcessor::wrap(sampler)
+        }
+        None => TraceRootProcessor::wrap(export),
+    }
     .stamp_trace_name(dialect.is_some_and(Dialect::wants_trace_name));
     tp.with_span_processor(AttributionProcessor::wrap(roots))
+}
+
+/// How spans leave: the batch configuration, outcome sampling if on, and the OTLP export
+/// size limit (OTLP only).
+pub(super) struct ExportConfig {
+    pub(super) batch: BatchConfig,
+    pub(super) sampling: Option<OutcomeSampling>,
+    pub(super) size_limit: Option<usize>,
+}
+
+/// `Setup::otlp_max_export_bytes()`, else `GENAI_O11Y_OTLP_MAX_EXPORT_BYTES`, else 4 MiB; at
+/// least 64 KiB.
+fn max_export_bytes(setup: &Setup, env: Env<'_>) -> Result<usize, SetupError> {
+    let (value, source) = match (setup.max_export_bytes, env(MAX_EXPORT_BYTES_ENV)) {
+        (Some(n), _) => (n.to_string(), Source::Code("Setup::otlp_max_export_bytes()")),
+        (None, Some(v)) => (v.trim().to_owned(), Source::Env(MAX_EXPORT_BYTES_ENV)),
+        (None, None) => return Ok(DEFAULT_MAX_EXPORT_BYTES),
+    };
+    match value.parse::<usize>() {
+        Ok(n) if n >= MIN_EXPORT_BYTES => Ok(n),
+        _ => Err(SetupError::InvalidExportSize { source, value }),
+    }
+}
+
+/// `Setup::outcome_sampling()`, else the `GENAI_O11Y_SAMPLING_*` variables; checked, the error
+/// naming the method or variable.
+fn outcome_sampling(setup: &Setup, env: Env<'_>) -> Result<Option<OutcomeSampling>, SetupError> {
+    let invalid = |e: InvalidSampling| SetupError::InvalidSampler {
+        source: if e.in_code { Source::Code(e.setting) } else { Source::Env(e.setting) },
+        value: e.value,
+        reason: format!("expected {}", e.expected),
+    };
+    let sampling = match &setup.outcome_sampling {
+        Some(s) => Some(s.clone()),
+        None => OutcomeSampling::from_env(env).map_err(invalid)?,
+    };
+    if let Some(s) = &sampling {
+        s.validate().map_err(invalid)?;
+    }
+    Ok(sampling)
 }
 
 /// The metric readers: the console summary at shutdown, or the periodic OTLP push.

@@ -17,17 +17,38 @@ pub(super) struct StatsInner {
     ended: AtomicU64,
     exported: AtomicU64,
     failed: AtomicU64,
+    /// Spans shortened to fit the OTLP export limit (`size_guard`).
+    pub(super) trimmed: AtomicU64,
+    /// Spans too large for the OTLP export limit even shortened: dropped.
+    pub(super) dropped_oversized: AtomicU64,
+    /// Batches split to fit the OTLP export limit.
+    pub(super) batches_split: AtomicU64,
     warned: AtomicBool,
+    warned_oversized: AtomicBool,
     /// The pipeline's own subscriber: warnings from the exporter's thread go through it (that
     /// thread has no subscriber of its own when the pipeline is installed for one thread).
     pub(super) dispatch: OnceLock<tracing::dispatcher::WeakDispatch>,
     /// Header values and URL secrets, kept out of the export-failure warning.
     secrets: Secrets,
+    /// Outcome sampling's counters, when it is on.
+    pub(super) sampling: OnceLock<crate::sampling::SamplingStatsHandle>,
 }
 
 impl StatsInner {
     pub(super) fn new(secrets: Secrets) -> Self {
         StatsInner { secrets, ..Default::default() }
+    }
+
+    /// Warns, once, that a span was dropped for its size.
+    pub(super) fn warn_once_oversized(&self, name: &str, size: usize, budget: usize) {
+        if !self.warned_oversized.swap(true, Ordering::Relaxed) {
+            self.warn(|| {
+                tracing::warn!(
+                    target: "genai_o11y",
+                    "span {name:?} dropped: about {size} bytes even shortened, over the {budget} an OTLP export may carry (Setup::otlp_max_export_bytes); further ones are counted and reported at shutdown"
+                )
+            });
+        }
     }
 
     /// Runs `f` (which logs) in the pipeline's subscriber.
@@ -56,13 +77,32 @@ impl Stats {
     pub fn spans_failed(&self) -> u64 {
         self.0.failed.load(Ordering::Relaxed)
     }
-    /// Spans neither exported nor failed: dropped by the full queue, or still queued.
+    /// Spans neither exported, failed nor dropped for their size: dropped by the full queue, or
+    /// still queued.
     pub fn spans_unaccounted(&self) -> u64 {
-        self.spans_ended().saturating_sub(self.spans_exported() + self.spans_failed())
+        self.spans_ended().saturating_sub(self.spans_exported() + self.spans_failed() + self.spans_dropped_oversized())
+    }
+    /// Spans shortened (their longest values) to fit the OTLP export limit, then exported.
+    pub fn spans_trimmed(&self) -> u64 {
+        self.0.trimmed.load(Ordering::Relaxed)
+    }
+    /// Spans dropped because even shortened they were over the OTLP export limit.
+    pub fn spans_dropped_oversized(&self) -> u64 {
+        self.0.dropped_oversized.load(Ordering::Relaxed)
+    }
+    /// Batches split into several exports to stay under the OTLP export limit.
+    pub fn batches_split(&self) -> u64 {
+        self.0.batches_split.load(Ordering::Relaxed)
+    }
+    /// What outcome sampling kept, dropped and decided early, when it is on
+    /// ([`Setup::outcome_sampling`](super::Setup::outcome_sampling)). The span counters above
+    /// count only the spans it kept.
+    pub fn sampling(&self) -> Option<crate::sampling::SamplingStats> {
+        self.0.sampling.get().map(|h| h.get())
     }
 }
 
-/// `Stats { spans_ended: 3, spans_exported: 2, spans_failed: 0, spans_unaccounted: 1 }`.
+/// `Stats { spans_ended: 3, spans_exported: 2, spans_failed: 0, spans_unaccounted: 1, ... }`.
 impl fmt::Debug for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stats")
@@ -70,6 +110,9 @@ impl fmt::Debug for Stats {
             .field("spans_exported", &self.spans_exported())
             .field("spans_failed", &self.spans_failed())
             .field("spans_unaccounted", &self.spans_unaccounted())
+            .field("spans_trimmed", &self.spans_trimmed())
+            .field("spans_dropped_oversized", &self.spans_dropped_oversized())
+            .field("batches_split", &self.batches_split())
             .finish()
     }
 }
@@ -163,6 +206,9 @@ mod tests {
         let s = Stats::default();
         s.0.ended.store(3, Ordering::Relaxed);
         s.0.exported.store(2, Ordering::Relaxed);
-        assert_eq!(format!("{s:?}"), "Stats { spans_ended: 3, spans_exported: 2, spans_failed: 0, spans_unaccounted: 1 }");
+        assert_eq!(
+            format!("{s:?}"),
+            "Stats { spans_ended: 3, spans_exported: 2, spans_failed: 0, spans_unaccounted: 1, spans_trimmed: 0, spans_dropped_oversized: 0, batches_split: 0 }"
+        );
     }
 }

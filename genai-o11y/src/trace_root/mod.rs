@@ -19,4 +19,5 @@
 
 mod processor;
 
+pub(crate) use processor::IdHasher;
 pub use processor::{TraceRootProcessor, MAX_ROOTS, MAX_SPANS_PER_ROOT};
