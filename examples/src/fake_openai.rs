@@ -88,10 +88,7 @@ pub async fn start() -> FakeOpenAi {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake_openai: bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("fake_openai: local_addr");
     let shared = Arc::new(Shared::default());
-    let app = Router::new()
-        .route("/v1/chat/completions", post(chat_completions))
-        .route("/v1/responses/{id}", get(get_response))
-        .with_state(shared.clone());
+    let app = Router::new().route("/v1/chat/completions", post(chat_completions)).route("/v1/responses/{id}", get(get_response)).with_state(shared.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         tokio::select! {

@@ -334,8 +334,20 @@ pub const REFINEMENT_ARGS: &[(&str, &[&str])] = &[
 ];
 /// The `#[genai_span]` arguments that apply to `operation = "fetch_response"` (its span lists no
 /// request model, input, conversation, prompt or sampling attribute, and no token usage).
-pub const FETCH_RESPONSE_ARGS: &[&str] =
-    &["operation", "provider", "name", "server_address", "server_port", "response_id", "stream_cursor", "system_instructions", "tool_definitions", "output_messages", "fields", "crate"];
+pub const FETCH_RESPONSE_ARGS: &[&str] = &[
+    "operation",
+    "provider",
+    "name",
+    "server_address",
+    "server_port",
+    "response_id",
+    "stream_cursor",
+    "system_instructions",
+    "tool_definitions",
+    "output_messages",
+    "fields",
+    "crate",
+];
 
 /// Keys people write for another argument.
 pub const ALIASES: &[(MacroKind, &str, &str)] = &[(MacroKind::Tool, "type", "the tool type is `tool_type = \"...\"`")];

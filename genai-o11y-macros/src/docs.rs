@@ -136,7 +136,11 @@ pub fn every_argument_case() -> String {
             .map(|a| if a.value == Value::Operation { "operation = \"fetch_response\"".to_owned() } else { sample(MacroKind::Span, a, literal) })
             .collect();
         let name = format!("fetch_response_{}", if literal { "literals" } else { "expressions" });
-        let _ = write!(out, "\n/// Doc comment.\n#[genai_span(\n    {},\n)]\npub async fn {name}(req: &Req) -> Result<Resp, String> {{\n    let _ = req;\n    Ok(resp())\n}}\n", args.join(",\n    "));
+        let _ = write!(
+            out,
+            "\n/// Doc comment.\n#[genai_span(\n    {},\n)]\npub async fn {name}(req: &Req) -> Result<Resp, String> {{\n    let _ = req;\n    Ok(resp())\n}}\n",
+            args.join(",\n    ")
+        );
     }
     out.push_str(
         "\nfn main() {\n    let req = Req { float: Some(0.2), int: 3, text: \"t\".into(), list: vec![\"x\".into()], messages: vec![Msg { role: \"user\", content: \"hi\".into() }] };\n    \

@@ -199,7 +199,10 @@ fn latest_operation_errors(kind: MacroKind, args: &Args, seen: &[&str]) -> Vec<s
                 }
                 if !seen.contains(&"response_id") {
                     let span = args.operation.as_ref().map(|o| o.lit().span()).unwrap_or_else(Span::call_site);
-                    out.push(syn::Error::new(span, "missing `response_id`: `fetch_response` names the response it fetches (`gen_ai.response.id`), e.g. `response_id = id`"));
+                    out.push(syn::Error::new(
+                        span,
+                        "missing `response_id`: `fetch_response` names the response it fetches (`gen_ai.response.id`), e.g. `response_id = id`",
+                    ));
                 }
             } else {
                 for g in args.values.iter().filter(|g| g.arg.checks.contains(&Check::FetchResponse)) {
@@ -219,13 +222,18 @@ fn latest_operation_errors(kind: MacroKind, args: &Args, seen: &[&str]) -> Vec<s
                 let g = args.get("span_kind").expect("remote: span_kind was given");
                 out.push(syn::Error::new(
                     g.value.span(),
-                    format!("an agent a provider hosts names it: add `provider = \"...\"` (`gen_ai.provider.name` is required; well-known values: {PROVIDERS})"),
+                    format!(
+                        "an agent a provider hosts names it: add `provider = \"...\"` (`gen_ai.provider.name` is required; well-known values: {PROVIDERS})"
+                    ),
                 ));
             }
             if !remote && operation == "invoke_agent" {
                 for key in ["server_address", "server_port"] {
                     if let Some(g) = args.get(key) {
-                        out.push(syn::Error::new(g.key.span(), format!("`{key}` is the host of a remote agent: add `span_kind = \"client\"` (an in-process agent has no server)")));
+                        out.push(syn::Error::new(
+                            g.key.span(),
+                            format!("`{key}` is the host of a remote agent: add `span_kind = \"client\"` (an in-process agent has no server)"),
+                        ));
                     }
                 }
             }
@@ -236,14 +244,10 @@ fn latest_operation_errors(kind: MacroKind, args: &Args, seen: &[&str]) -> Vec<s
                 let Some(g) = args.get(key) else { continue };
                 let list = applies.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ");
                 match &refinement {
-                    None => out.push(syn::Error::new(
-                        g.key.span(),
-                        format!("`{key}` describes a skill or command tool: add `refinement = ...` ({list})"),
-                    )),
-                    Some(r) if !applies.contains(&r.as_str()) => out.push(syn::Error::new(
-                        g.key.span(),
-                        format!("`{key}` does not apply to `refinement = \"{r}\"` (it applies to {list})"),
-                    )),
+                    None => out.push(syn::Error::new(g.key.span(), format!("`{key}` describes a skill or command tool: add `refinement = ...` ({list})"))),
+                    Some(r) if !applies.contains(&r.as_str()) => {
+                        out.push(syn::Error::new(g.key.span(), format!("`{key}` does not apply to `refinement = \"{r}\"` (it applies to {list})")))
+                    }
                     Some(_) => {}
                 }
             }

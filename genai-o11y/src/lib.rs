@@ -99,8 +99,8 @@ mod record;
 mod records;
 mod scope;
 pub mod semconv;
-mod skills;
 pub mod settings;
+mod skills;
 #[cfg(any(feature = "sdk", feature = "testing"))]
 mod span_events;
 pub mod stdout;
@@ -141,10 +141,10 @@ pub use pricing::{Cost, CostSource, ModelPrice, PricingTable};
 pub use records::{RecordCount, ReportsRecordCount};
 pub use scope::{current_agent_name, Rollup, RollupFuture};
 pub use semconv::Conventions;
-pub use skills::{ExitCode, ReportsExitCode, ToolRefinement};
 pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_metric_attribution, set_pricing, Settings};
 #[cfg(feature = "sdk")]
 pub use setup::{flush, flush_within, init};
+pub use skills::{ExitCode, ReportsExitCode, ToolRefinement};
 pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.

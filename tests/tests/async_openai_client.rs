@@ -290,7 +290,10 @@ async fn traced_fetch_response_in_both_modes() {
             seen.push(serde_json::to_value(e.unwrap()).unwrap()["type"].as_str().unwrap().to_owned());
         }
         assert_eq!(seen, ["response.completed"]);
-        assert!(fake.requests().iter().any(|r| r.path.contains("/v1/responses/resp_done?") && r.path.contains("starting_after=0") && r.path.contains("stream=true")));
+        assert!(fake
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("/v1/responses/resp_done?") && r.path.contains("starting_after=0") && r.path.contains("stream=true")));
         let s = t.span("fetch_response");
         assert_eq!(string(&s, "gen_ai.request.stream_cursor").as_deref(), latest.then_some("0"), "{conventions:?}");
         assert_eq!(string(&s, "gen_ai.response.status").as_deref(), latest.then_some("completed"), "{conventions:?}");

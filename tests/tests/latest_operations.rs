@@ -200,7 +200,8 @@ async fn hosted_and_in_process_agents_in_both_modes() {
 #[test]
 fn a_hosted_agent_by_hand() {
     let t = TestTelemetry::new();
-    let call = GenAiSpanBuilder::remote_agent("aws.bedrock", "claims").agent_id("AGENT123").server_address("bedrock-agent-runtime.us-east-1.amazonaws.com").start();
+    let call =
+        GenAiSpanBuilder::remote_agent("aws.bedrock", "claims").agent_id("AGENT123").server_address("bedrock-agent-runtime.us-east-1.amazonaws.com").start();
     call.finish(Outcome::default());
     let s = t.span("invoke_agent claims");
     assert_eq!(s.span_kind, SpanKind::Client);
@@ -223,7 +224,14 @@ async fn read_resource(path: &str) -> Result<String, ApiError> {
 }
 
 /// Runs a skill's script.
-#[genai_tool(name = "run_skill_script", refinement = "command", skill = "code-review", skill_resource = "scripts/check.sh", executable = "sh", executable_path = "/bin/sh")]
+#[genai_tool(
+    name = "run_skill_script",
+    refinement = "command",
+    skill = "code-review",
+    skill_resource = "scripts/check.sh",
+    executable = "sh",
+    executable_path = "/bin/sh"
+)]
 async fn run_script(code: i32) -> std::io::Result<std::process::Output> {
     tokio::process::Command::new("/bin/sh").arg("-c").arg(format!("exit {code}")).output().await
 }

@@ -185,8 +185,19 @@ async fn one_trace_from_an_mcp_client_to_an_mcp_server_in_another_process() {
                 ("mcp.protocol.version", v),
                 ("rpc.response.status_code", "-32602")
             ]),
-            p(&[("error.type", "tool_error"), ("gen_ai.operation.name", "execute_tool"), ("gen_ai.tool.name", "get_weather"), ("mcp.method.name", "tools/call"), ("mcp.protocol.version", v)]),
-            p(&[("gen_ai.operation.name", "execute_tool"), ("gen_ai.tool.name", "get_weather"), ("mcp.method.name", "tools/call"), ("mcp.protocol.version", v)]),
+            p(&[
+                ("error.type", "tool_error"),
+                ("gen_ai.operation.name", "execute_tool"),
+                ("gen_ai.tool.name", "get_weather"),
+                ("mcp.method.name", "tools/call"),
+                ("mcp.protocol.version", v)
+            ]),
+            p(&[
+                ("gen_ai.operation.name", "execute_tool"),
+                ("gen_ai.tool.name", "get_weather"),
+                ("mcp.method.name", "tools/call"),
+                ("mcp.protocol.version", v)
+            ]),
         ]
     );
     receiver.shutdown();
@@ -291,7 +302,12 @@ async fn the_latest_conventions_classify_json_rpc_codes_per_side() {
     assert_eq!(
         points,
         [
-            p(&[("gen_ai.operation.name", "execute_tool"), ("gen_ai.tool.name", "get_stock"), ("mcp.method.name", "tools/call"), ("rpc.response.status_code", "-32602")]),
+            p(&[
+                ("gen_ai.operation.name", "execute_tool"),
+                ("gen_ai.tool.name", "get_stock"),
+                ("mcp.method.name", "tools/call"),
+                ("rpc.response.status_code", "-32602")
+            ]),
             p(&[("gen_ai.operation.name", "execute_tool"), ("gen_ai.tool.name", "get_weather"), ("mcp.method.name", "tools/call")]),
             p(&[("gen_ai.prompt.name", "greeting"), ("mcp.method.name", "prompts/get"), ("rpc.response.status_code", "-32601")]),
             p(&[("mcp.method.name", "initialize")]),

@@ -19,8 +19,8 @@ use crate::attribution::{self, Attribution, Guard as AttributionGuard};
 use crate::instruments;
 use crate::params::{BoolParam, FieldValue, FloatParam, IntParam, TextListParam, TextParam};
 use crate::scope::{self, Scope, ScopeKind};
-use crate::semconv::{latest, memory as mem, retrieval as rt, tracing_names as tn, v1_41 as sc, workflow as wf, Conventions};
 use crate::semconv::{fetch_response as fr, skill as sk};
+use crate::semconv::{latest, memory as mem, retrieval as rt, tracing_names as tn, v1_41 as sc, workflow as wf, Conventions};
 use crate::skills::{SkillInfo, ToolRefinement};
 
 /// A description of one GenAI operation, built before the call. Every value is evaluated once,

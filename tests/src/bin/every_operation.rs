@@ -257,8 +257,17 @@ async fn lookup_booking(code: &str) -> Result<String, ApiError> {
 }
 
 /// Plans trips (an assistant the provider hosts).
-#[genai_agent(name = "travel", span_kind = "client", provider = "openai", server_address = "api.openai.com", server_port = 443,
-              id = "asst_42", version = "7", model = "gpt-4o", conversation_id = "thread_1")]
+#[genai_agent(
+    name = "travel",
+    span_kind = "client",
+    provider = "openai",
+    server_address = "api.openai.com",
+    server_port = 443,
+    id = "asst_42",
+    version = "7",
+    model = "gpt-4o",
+    conversation_id = "thread_1"
+)]
 async fn hosted_travel_agent(code: &str) -> Result<String, ApiError> {
     lookup_booking(code).await
 }
@@ -276,8 +285,14 @@ async fn read_skill_resource(path: &str) -> Result<String, ApiError> {
 }
 
 /// Runs a skill's script.
-#[genai_tool(name = "run_skill_script", refinement = "command", skill = "code-review", skill_resource = "scripts/check.sh",
-             executable = "sh", executable_path = "/bin/sh")]
+#[genai_tool(
+    name = "run_skill_script",
+    refinement = "command",
+    skill = "code-review",
+    skill_resource = "scripts/check.sh",
+    executable = "sh",
+    executable_path = "/bin/sh"
+)]
 async fn run_skill_script(code: i32) -> std::io::Result<std::process::Output> {
     tokio::process::Command::new("/bin/sh").arg("-c").arg(format!("exit {code}")).output().await
 }
