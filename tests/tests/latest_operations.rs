@@ -341,3 +341,44 @@ async fn each_span_type_carries_what_its_definition_lists() {
         }
     }
 }
+
+// ---- captured content: only what each span type lists ----
+
+#[genai_agent(operation = "plan", name = "support")]
+async fn plan_steps(question: &str) -> Result<Vec<String>, ApiError> {
+    Ok(vec![format!("look up {question}")])
+}
+
+#[genai_agent(operation = "create_agent", name = "support", provider = "openai")]
+async fn create_agent(instructions: &str) -> Result<String, ApiError> {
+    let _ = instructions;
+    Ok("asst_1".into())
+}
+
+#[genai_span(operation = "embeddings", provider = "openai", model = "text-embedding-3-small", input_messages = serde_json::json!([{"role": "user", "parts": [{"type": "text", "content": text}]}]))]
+async fn embed_text(text: &str) -> Result<Usage, ApiError> {
+    Ok(Usage::new().input(text.len() as u64))
+}
+
+#[tokio::test]
+async fn captured_content_only_where_the_span_type_lists_it() {
+    use genai_o11y::{CaptureConfig, CaptureMode, Settings};
+    for mode in MODES {
+        let t = TestTelemetry::with_settings(Settings::default().conventions(mode).capture(CaptureConfig::new(CaptureMode::SpanOnly)));
+        plan_steps("the order").await.unwrap();
+        create_agent("Be helpful.").await.unwrap();
+        embed_text("hello").await.unwrap();
+        let latest = mode == Conventions::LatestExperimental;
+        let checks: [(&str, &[&str]); 3] = [
+            ("plan support", &["gen_ai.input.messages", "gen_ai.output.messages"]),
+            ("create_agent support", &["gen_ai.input.messages", "gen_ai.output.messages"]),
+            ("embeddings text-embedding-3-small", &["gen_ai.input.messages"]),
+        ];
+        for (name, keys) in checks {
+            let s = t.span(name);
+            for key in keys {
+                assert_eq!(attr(&s, key).is_some(), !latest, "{mode:?} {name}: {key}");
+            }
+        }
+    }
+}

@@ -56,6 +56,22 @@ impl CallState {
     ) -> Self {
         CallState { span, start, instruments, meta, own_scope, own_attribution, capturing, captured: Vec::new(), done: false }
     }
+
+    /// Is this content an attribute of this span's type? In the latest conventions some span
+    /// types list only part of it: `plan` none, `create_agent` its system instructions, a fetched
+    /// response no input messages (it does not carry them), `embeddings` none. v1.41 mode: all.
+    fn listed(&self, kind: ContentKind) -> bool {
+        if self.instruments.settings.conventions != crate::Conventions::LatestExperimental {
+            return true;
+        }
+        match self.meta.kind {
+            OperationKind::Plan => false,
+            OperationKind::CreateAgent => kind == ContentKind::SystemInstructions,
+            OperationKind::FetchResponse => kind != ContentKind::InputMessages,
+            OperationKind::Inference => self.meta.operation.as_str() != crate::semconv::v1_41::OP_EMBEDDINGS,
+            _ => true,
+        }
+    }
 }
 
 impl fmt::Debug for ActiveCall {
@@ -121,6 +137,9 @@ impl ActiveCall {
             return;
         }
         let Some(value) = value else { return };
+        if !self.0.listed(kind) {
+            return;
+        }
         let config = &self.0.instruments.settings.capture;
         let Some((text, truncated)) = config.prepare(kind, value) else { return };
         // Text content (the retrieval query) is recorded as the string itself.

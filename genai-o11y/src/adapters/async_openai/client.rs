@@ -14,6 +14,7 @@
 //!     .with(|call| call.prompt_name("support-answer").prompt_version("3").attribute("app.tier", "gold"))
 //!     .chat(request)
 //!     .await?;
+//! let stored = client.traced().fetch_response("resp_123").await?; // span `fetch_response`
 //! # Ok(()) }
 //! ```
 //!
