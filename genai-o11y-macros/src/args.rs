@@ -81,6 +81,8 @@ pub enum Value {
     LitText,
     /// A list of strings (`TextListParam`).
     TextList,
+    /// `bool` or an `Option<bool>` (`BoolParam`).
+    Bool,
     /// Any `Serialize` expression, evaluated and serialized only when content is captured.
     Serializable,
     /// A closure from the success value, run only when content is captured.
@@ -106,6 +108,7 @@ impl Value {
             Value::Text => "text (`&str`, `String`, `Cow<str>`, `Arc<str>`, or an `Option`)",
             Value::LitText => "string literal",
             Value::TextList => "list of strings (`[\"a\"]`, `Vec<String>`, `&[&str]`, or an `Option`)",
+            Value::Bool => "`bool` (or an `Option<bool>`)",
             Value::Serializable => "any `Serialize` expression (evaluated only when capturing)",
             Value::OutputClosure => "closure from the success value (run only when capturing)",
             Value::UsageClosure => "closure from the success value to a `HasUsage` (e.g. `Usage`), or `none`",
@@ -130,6 +133,11 @@ pub enum Check {
     Sampling,
     /// One of these string literals.
     OneOf(&'static [&'static str]),
+    /// A positive indicator: a `false` literal is an error (the conventions say never to set it
+    /// to false).
+    NotFalse,
+    /// Named values (a map or a struct): no literal is one.
+    Named,
     /// Only with `operation = "fetch_response"` (`FETCH_RESPONSE_ARGS`).
     FetchResponse,
 }
@@ -236,6 +244,8 @@ const NON_NEGATIVE: &[Check] = &[Check::NonNegative];
 const ALL: &[MacroKind] = &MacroKind::ALL;
 
 const NOT_EMPTY: &[Check] = &[Check::NotEmpty];
+const NOT_FALSE: &[Check] = &[Check::NotFalse];
+const NAMED: &[Check] = &[Check::Named];
 const SAMPLING: &[Check] = &[Check::Sampling];
 const SAMPLING_COUNT: &[Check] = &[Check::Sampling, Check::NonNegative];
 const NONE: &[Check] = &[];
@@ -293,6 +303,10 @@ pub const ARGS: &[Arg] = &[
     Arg::new("conversation_id", ALL, Value::Text, Becomes::Method("conversation_id"), "`gen_ai.conversation.id`").checks(NOT_EMPTY),
     Arg::new("prompt_name", SPAN, Value::Text, Becomes::Method("prompt_name"), "`gen_ai.prompt.name`: the prompt template the call used (a span attribute; on the metrics only when `MetricAttribution` lists it)").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
     Arg::new("prompt_version", SPAN, Value::Text, Becomes::Method("prompt_version"), "`gen_ai.prompt.version` (the latest conventions' key, written in both modes: v1.41 has none); a number is written as a string, `\"3\"` or `v.to_string()`").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
+    Arg::new("reasoning_level", SPAN, Value::Text, Becomes::Method("reasoning_level"), "`gen_ai.request.reasoning.level`: the reasoning effort requested, as sent to the provider (`\"low\"`, `\"medium\"`, `\"high\"`; latest conventions only: v1.41 has no such key)").checks(NOT_EMPTY),
+    Arg::new("previous_response_id", SPAN, Value::Text, Becomes::Method("previous_response_id"), "`gen_ai.request.previous_response.id`: the previous response the request continues (OpenAI Responses' `previous_response_id`; latest conventions only)").checks(NOT_EMPTY),
+    Arg::new("conversation_compacted", SPAN, Value::Bool, Becomes::Method("conversation_compacted"), "`gen_ai.conversation.compacted = true` when the context sent is a compacted view of the conversation; `false` sets nothing, as the conventions want (latest conventions only)").checks(NOT_FALSE),
+    Arg::new("prompt_variables", SPAN, Value::Serializable, Becomes::CaptureAtEntry("PromptVariables"), "`gen_ai.prompt.variable.<key>`, one per variable of the prompt template: a map or a struct, e.g. `prompt_variables = &vars` (opt-in content: only when content is captured on spans; latest conventions only)").checks(NAMED).elsewhere(PROMPT_ELSEWHERE),
     Arg::new("session_id", AGENT_WORKFLOW, Value::Text, Becomes::Method("session_id"), "`session.id` on this span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
     Arg::new("user_id", AGENT_WORKFLOW, Value::Text, Becomes::Method("user_id"), "`user.id` on this span and every span beneath it (attribution scope)").checks(NOT_EMPTY).elsewhere(ATTRIBUTION_ELSEWHERE),
     Arg::new("usage", SPAN, Value::UsageClosure, Becomes::Usage, "reads token usage from a type you do not own (`usage = |resp| Usage::new().input(..)`); `usage = none` records none and expects none. On a stream it runs per chunk: return no counts for a chunk that reports none").default(Default::FromReturnType).elsewhere("only `#[genai_span]` records token usage"),
@@ -408,7 +422,7 @@ mod tests {
     fn every_value_kind_fits_what_it_becomes() {
         for a in ARGS {
             let ok = match a.becomes {
-                Becomes::Method(_) => matches!(a.value, Value::Float | Value::Int | Value::Text | Value::LitText | Value::TextList),
+                Becomes::Method(_) => matches!(a.value, Value::Float | Value::Int | Value::Text | Value::LitText | Value::TextList | Value::Bool),
                 Becomes::Constructor => matches!(a.value, Value::Operation | Value::LitText),
                 Becomes::CaptureAtEntry(_) => a.value == Value::Serializable,
                 Becomes::CaptureOutput => a.value == Value::OutputClosure,

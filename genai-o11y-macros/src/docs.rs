@@ -81,6 +81,8 @@ fn sample(kind: MacroKind, a: &Arg, literal: bool) -> String {
         (Value::LitText, _) => "\"lookup\"",
         (Value::TextList, true) => "[\"a\", \"b\"]",
         (Value::TextList, false) => "req.list.clone()",
+        (Value::Bool, true) => "true",
+        (Value::Bool, false) => "req.flag",
         (Value::Serializable, _) => "req.messages",
         (Value::OutputClosure, _) if kind == MacroKind::Span => "|r: &Resp| r.choices.clone()",
         (Value::OutputClosure, _) => "|r: &u32| r.to_string()",
@@ -105,7 +107,7 @@ pub fn every_argument_case() -> String {
          use genai_o11y::{genai_agent, genai_memory, genai_retrieval, genai_span, genai_tool, genai_workflow, HasUsage, RetrievedDocument, Usage};\n\n\
          #[derive(serde::Serialize)]\n\
          pub struct Msg {\n    role: &'static str,\n    content: String,\n}\n\n\
-         pub struct Req {\n    float: Option<f64>,\n    int: u32,\n    text: String,\n    list: Vec<String>,\n    messages: Vec<Msg>,\n}\n\n\
+         pub struct Req {\n    float: Option<f64>,\n    int: u32,\n    text: String,\n    list: Vec<String>,\n    flag: bool,\n    messages: Vec<Msg>,\n}\n\n\
          #[derive(HasUsage)]\n\
          pub struct Resp {\n    prompt_tokens: u32,\n    completion_tokens: u32,\n    #[usage(skip)]\n    choices: Vec<String>,\n}\n\n\
          fn resp() -> Resp {\n    Resp { prompt_tokens: 1, completion_tokens: 2, choices: vec![\"hi\".into()] }\n}\n",
@@ -143,7 +145,7 @@ pub fn every_argument_case() -> String {
         );
     }
     out.push_str(
-        "\nfn main() {\n    let req = Req { float: Some(0.2), int: 3, text: \"t\".into(), list: vec![\"x\".into()], messages: vec![Msg { role: \"user\", content: \"hi\".into() }] };\n    \
+        "\nfn main() {\n    let req = Req { float: Some(0.2), int: 3, text: \"t\".into(), list: vec![\"x\".into()], flag: true, messages: vec![Msg { role: \"user\", content: \"hi\".into() }] };\n    \
          let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req), fetch_response_literals(&req), fetch_response_expressions(&req));\n}\n",
     );
     out

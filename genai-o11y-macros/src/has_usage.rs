@@ -21,9 +21,48 @@ enum Role {
     FinishReasons,
     Cost,
     Nested,
+    /// A part of the input, output or cache-read count by modality (latest conventions).
+    Modal(Part, Modality),
 }
 
-const ROLES: [(&str, Role); 10] = [
+/// Which total a modality part belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Part {
+    Input,
+    Output,
+    CacheRead,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Modality {
+    Text,
+    Image,
+    Audio,
+}
+
+impl Part {
+    /// The `Usage` field that holds this part's split.
+    fn field(self) -> &'static str {
+        match self {
+            Part::Input => "input_by_modality",
+            Part::Output => "output_by_modality",
+            Part::CacheRead => "cache_read_by_modality",
+        }
+    }
+}
+
+impl Modality {
+    /// The `ByModality` field.
+    fn field(self) -> &'static str {
+        match self {
+            Modality::Text => "text",
+            Modality::Image => "image",
+            Modality::Audio => "audio",
+        }
+    }
+}
+
+const ROLES: [(&str, Role); 19] = [
     ("input_tokens", Role::Input),
     ("output_tokens", Role::Output),
     ("cache_read", Role::CacheRead),
@@ -34,6 +73,15 @@ const ROLES: [(&str, Role); 10] = [
     ("finish_reasons", Role::FinishReasons),
     ("cost", Role::Cost),
     ("nested", Role::Nested),
+    ("text_input", Role::Modal(Part::Input, Modality::Text)),
+    ("image_input", Role::Modal(Part::Input, Modality::Image)),
+    ("audio_input", Role::Modal(Part::Input, Modality::Audio)),
+    ("text_output", Role::Modal(Part::Output, Modality::Text)),
+    ("image_output", Role::Modal(Part::Output, Modality::Image)),
+    ("audio_output", Role::Modal(Part::Output, Modality::Audio)),
+    ("text_cache_read", Role::Modal(Part::CacheRead, Modality::Text)),
+    ("image_cache_read", Role::Modal(Part::CacheRead, Modality::Image)),
+    ("audio_cache_read", Role::Modal(Part::CacheRead, Modality::Audio)),
 ];
 
 impl Role {
@@ -41,7 +89,7 @@ impl Role {
         ROLES.iter().find(|(_, r)| *r == self).map(|(n, _)| *n).unwrap_or("?")
     }
     fn is_token(self) -> bool {
-        matches!(self, Role::Input | Role::Output | Role::CacheRead | Role::CacheWrite | Role::Reasoning)
+        matches!(self, Role::Input | Role::Output | Role::CacheRead | Role::CacheWrite | Role::Reasoning | Role::Modal(..))
     }
     /// Field names recognised without an attribute.
     fn by_name(name: &str) -> Option<Role> {
@@ -56,12 +104,22 @@ impl Role {
             "finish_reason" | "finish_reasons" | "stop_reason" => Role::FinishReasons,
             "cost" => Role::Cost,
             "usage" => Role::Nested,
+            // The latest conventions' breakdown, `gen_ai.usage.{modality}.*` spelled as a field.
+            "text_input_tokens" => Role::Modal(Part::Input, Modality::Text),
+            "image_input_tokens" => Role::Modal(Part::Input, Modality::Image),
+            "audio_input_tokens" => Role::Modal(Part::Input, Modality::Audio),
+            "text_output_tokens" => Role::Modal(Part::Output, Modality::Text),
+            "image_output_tokens" => Role::Modal(Part::Output, Modality::Image),
+            "audio_output_tokens" => Role::Modal(Part::Output, Modality::Audio),
+            "text_cache_read_input_tokens" => Role::Modal(Part::CacheRead, Modality::Text),
+            "image_cache_read_input_tokens" => Role::Modal(Part::CacheRead, Modality::Image),
+            "audio_cache_read_input_tokens" => Role::Modal(Part::CacheRead, Modality::Audio),
             _ => return None,
         })
     }
 }
 
-const NAMES_HELP: &str = "recognised field names: input_tokens/prompt_tokens, output_tokens/completion_tokens, cache_read_input_tokens/cached_tokens, cache_creation_input_tokens/cache_write_input_tokens, reasoning_tokens, id/response_id, model/response_model, finish_reason/finish_reasons, cost, usage (nested); or mark a field `#[usage(input_tokens)]`, `#[usage(output_tokens)]`, `#[usage(cache_read)]`, `#[usage(cache_write)]`, `#[usage(reasoning)]`, `#[usage(response_id)]`, `#[usage(response_model)]`, `#[usage(finish_reasons)]`, `#[usage(cost)]` or `#[usage(nested)]`";
+const NAMES_HELP: &str = "recognised field names: input_tokens/prompt_tokens, output_tokens/completion_tokens, cache_read_input_tokens/cached_tokens, cache_creation_input_tokens/cache_write_input_tokens, reasoning_tokens, id/response_id, model/response_model, finish_reason/finish_reasons, cost, usage (nested), {text,image,audio}_input_tokens, {text,image,audio}_output_tokens, {text,image,audio}_cache_read_input_tokens; or mark a field `#[usage(input_tokens)]`, `#[usage(output_tokens)]`, `#[usage(cache_read)]`, `#[usage(cache_write)]`, `#[usage(reasoning)]`, `#[usage(response_id)]`, `#[usage(response_model)]`, `#[usage(finish_reasons)]`, `#[usage(cost)]`, `#[usage(nested)]`, or a part by modality: `#[usage(audio_input)]`, `#[usage(image_output)]`, `#[usage(text_cache_read)]`, ...";
 
 struct Mapped {
     role: Role,
@@ -195,6 +253,13 @@ struct Bodies {
 fn bodies(mapped: &[Mapped], access: &dyn Fn(&Member) -> TokenStream, p: &TokenStream, excludes_cache: bool, currency: &str) -> Bodies {
     let mut sets = Vec::new();
     for m in mapped.iter().filter(|m| m.role.is_token()) {
+        if let Role::Modal(part, modality) = m.role {
+            let (part, modality) = (format_ident!("{}", part.field()), format_ident!("{}", modality.field()));
+            let a = access(&m.member);
+            let ty = &m.ty;
+            sets.push(quote_spanned!(ty.span()=> __genai_o11y_u.#part.#modality = #p::token_count::<#ty>(#a);));
+            continue;
+        }
         let field = match m.role {
             Role::Input => "input_tokens",
             Role::Output => "output_tokens",

@@ -359,6 +359,15 @@ fn is_operation_name(s: &str) -> bool {
 fn check_value(kind: MacroKind, arg: &Arg, e: &Expr) -> syn::Result<()> {
     let key = arg.key;
     match arg.value {
+        Value::Serializable if arg.checks.contains(&Check::Named) => {
+            return match e {
+                Expr::Lit(l) => Err(syn::Error::new(
+                    l.span(),
+                    format!("`{key}` takes named values, a map or a struct (e.g. `{key} = &vars`, or a `HashMap<&str, String>`): each entry is one variable"),
+                )),
+                _ => Ok(()),
+            }
+        }
         Value::Serializable => return Ok(()),
         Value::OutputClosure => {
             return match e {
@@ -398,6 +407,15 @@ fn check_value(kind: MacroKind, arg: &Arg, e: &Expr) -> syn::Result<()> {
             }
             Ok(())
         }
+        (Value::Bool, Lit::Bool(b)) => {
+            if !b.value && arg.checks.contains(&Check::NotFalse) {
+                return Err(syn::Error::new(
+                    b.span(),
+                    format!("`{key} = false` is never recorded: the conventions make it a positive indicator, set only when it holds; leave `{key}` out, or pass a `bool` computed at run time"),
+                ));
+            }
+            Ok(())
+        }
         (Value::Text | Value::LitText, Lit::Str(s)) => {
             if arg.checks.contains(&Check::NotEmpty) && s.value().trim().is_empty() {
                 return Err(syn::Error::new(s.span(), format!("`{key}` must not be empty")));
@@ -432,6 +450,7 @@ impl Value {
             Value::Float => "a number (`f32`/`f64` expression or literal)",
             Value::Int => "an integer",
             Value::Text | Value::LitText => "a string",
+            Value::Bool => "a `bool`",
             Value::TextList => "a list of strings (e.g. `[\"\\n\\n\"]` or `req.stop.clone()`)",
             other => other.describe(),
         }

@@ -15,3 +15,11 @@ where
 {
     tracing_opentelemetry::layer().with_tracer(tracer).with_location(false).with_threads(false).with_tracked_inactivity(false).with_target(false)
 }
+
+/// The events that are log records only (the `gen_ai.client.operation.exception` event, for the
+/// logs bridge): a filter that keeps them off the layer it filters (the span layer, which has
+/// its own `exception` span event, and the text log).
+#[cfg(any(feature = "sdk", feature = "testing"))]
+pub(crate) fn not_log_record_only() -> tracing_subscriber::filter::FilterFn<impl Fn(&tracing::Metadata<'_>) -> bool> {
+    tracing_subscriber::filter::filter_fn(|m| !(m.is_event() && m.name() == crate::semconv::v1_41::GEN_AI_CLIENT_OPERATION_EXCEPTION))
+}

@@ -145,7 +145,7 @@ pub use settings::{refresh as refresh_instruments, set_capture, set_conventions,
 #[cfg(feature = "sdk")]
 pub use setup::{flush, flush_within, init};
 pub use skills::{ExitCode, ReportsExitCode, ToolRefinement};
-pub use usage::{CostField, HasUsage, InputTokens, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
+pub use usage::{ByModality, CostField, HasUsage, InputTokens, Modality, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.
 pub use genai_o11y_macros::genai_agent;

@@ -20,7 +20,7 @@ pub use crate::documents::{Document, HasDocuments};
 pub use crate::params::Static;
 pub use crate::pricing::Cost;
 pub use crate::usage::{CostField, HasUsage, TextField, TokenCount};
-pub use crate::usage::{InputTokens, Usage};
+pub use crate::usage::{InputTokens, Modality, Usage};
 pub use serde_json;
 pub use std;
 

@@ -102,7 +102,7 @@ impl Totals {
             cache_read_input_tokens: get(CACHE_READ, &self.cache_read),
             cache_write_input_tokens: get(CACHE_WRITE, &self.cache_write),
             reasoning_output_tokens: get(REASONING, &self.reasoning),
-            input_convention: crate::InputTokens::IncludesCache,
+            ..Usage::new()
         }
     }
 

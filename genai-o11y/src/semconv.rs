@@ -71,6 +71,8 @@ pub mod v1_41 {
     pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
     /// The log-based event that carries an inference call's content.
     pub const GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS: &str = "gen_ai.client.inference.operation.details";
+    /// The log-based event of a failed GenAI client operation (a log record at WARN).
+    pub const GEN_AI_CLIENT_OPERATION_EXCEPTION: &str = "gen_ai.client.operation.exception";
     /// The finish reason reported in place of one that was expected but never arrived.
     pub const FINISH_REASON_ERROR: &str = "error";
 
@@ -171,6 +173,28 @@ pub mod latest {
     pub const UNIT_TOOL_CALL: &str = "{tool_call}";
     /// Buckets of the agent call-count histograms.
     pub const AGENT_CALLS_BUCKETS: [f64; 8] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+
+    // ---- usage by modality (`attributes.gen_ai.usage.breakdown`; v1.41 has none) ----
+    pub const GEN_AI_USAGE_TEXT_INPUT_TOKENS: &str = "gen_ai.usage.text.input_tokens";
+    pub const GEN_AI_USAGE_IMAGE_INPUT_TOKENS: &str = "gen_ai.usage.image.input_tokens";
+    pub const GEN_AI_USAGE_AUDIO_INPUT_TOKENS: &str = "gen_ai.usage.audio.input_tokens";
+    pub const GEN_AI_USAGE_TEXT_OUTPUT_TOKENS: &str = "gen_ai.usage.text.output_tokens";
+    pub const GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.image.output_tokens";
+    pub const GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS: &str = "gen_ai.usage.audio.output_tokens";
+    pub const GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.text.cache_read.input_tokens";
+    pub const GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.image.cache_read.input_tokens";
+    pub const GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.audio.cache_read.input_tokens";
+    /// Values of `gen_ai.token.modality` besides `unknown`.
+    pub const GEN_AI_TOKEN_MODALITY_TEXT: &str = "text";
+    pub const GEN_AI_TOKEN_MODALITY_IMAGE: &str = "image";
+    pub const GEN_AI_TOKEN_MODALITY_AUDIO: &str = "audio";
+
+    // ---- request context (inference spans; v1.41 has none of them) ----
+    pub const GEN_AI_REQUEST_REASONING_LEVEL: &str = "gen_ai.request.reasoning.level";
+    pub const GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID: &str = "gen_ai.request.previous_response.id";
+    pub const GEN_AI_CONVERSATION_COMPACTED: &str = "gen_ai.conversation.compacted";
+    /// `gen_ai.prompt.variable.<key>` (opt-in content: written only when content is captured).
+    pub const GEN_AI_PROMPT_VARIABLE_PREFIX: &str = "gen_ai.prompt.variable.";
 }
 
 /// Names in this crate's own namespace (`genai_o11y.*`): what the conventions do not define.

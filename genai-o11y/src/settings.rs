@@ -27,6 +27,10 @@ pub struct Settings {
     pub log_summaries: bool,
     /// The attribution metadata keys the GenAI metrics carry (none by default).
     pub metric_attribution: MetricAttribution,
+    /// Emit the `gen_ai.client.operation.exception` event (a WARN log record) for every failed
+    /// GenAI client operation. On when the setup exports logs (`Setup::otel_logs`): the event is
+    /// a log record, for the logs pipeline only (spans carry their own `exception` event).
+    pub exception_events: bool,
 }
 
 impl Default for Settings {
@@ -38,6 +42,7 @@ impl Default for Settings {
             capture: CaptureConfig::default(),
             log_summaries: false,
             metric_attribution: MetricAttribution::none(),
+            exception_events: false,
         }
     }
 }
@@ -69,6 +74,12 @@ impl Settings {
         self.metric_attribution = m;
         self
     }
+    /// With (or without) the `gen_ai.client.operation.exception` log event of failed client
+    /// operations (see [`Settings::exception_events`](Settings#structfield.exception_events)).
+    pub fn exception_events(mut self, on: bool) -> Self {
+        self.exception_events = on;
+        self
+    }
     /// The process-wide settings now in force.
     pub fn global() -> Self {
         Settings {
@@ -76,6 +87,7 @@ impl Settings {
             pricing: read(&PRICING).unwrap_or_else(|| Some(Arc::new(PricingTable::builtin()))),
             capture: read(&CAPTURE).unwrap_or_else(CaptureConfig::from_env),
             log_summaries: LOG_SUMMARIES.load(Ordering::Relaxed),
+            exception_events: EXCEPTION_EVENTS.load(Ordering::Relaxed),
             metric_attribution: read(&METRIC_ATTRIBUTION).unwrap_or_else(|| ENV_METRIC_ATTRIBUTION.get_or_init(MetricAttribution::from_env).clone()),
         }
     }
@@ -83,6 +95,7 @@ impl Settings {
 
 static GENERATION: AtomicU64 = AtomicU64::new(1);
 static LOG_SUMMARIES: AtomicBool = AtomicBool::new(false);
+static EXCEPTION_EVENTS: AtomicBool = AtomicBool::new(false);
 static PRICING: RwLock<Option<Option<Arc<PricingTable>>>> = RwLock::new(None);
 static CAPTURE: RwLock<Option<CaptureConfig>> = RwLock::new(None);
 static METRIC_ATTRIBUTION: RwLock<Option<MetricAttribution>> = RwLock::new(None);
@@ -120,6 +133,14 @@ pub fn set_metric_attribution(m: MetricAttribution) {
 #[cfg_attr(not(feature = "sdk"), allow(dead_code))]
 pub(crate) fn set_log_summaries(on: bool) {
     LOG_SUMMARIES.store(on, Ordering::Relaxed);
+    refresh();
+}
+
+/// Turns the `gen_ai.client.operation.exception` log event on or off for the whole process (the
+/// setup turns it on with its logs bridge).
+#[cfg_attr(not(feature = "sdk"), allow(dead_code))]
+pub(crate) fn set_exception_events(on: bool) {
+    EXCEPTION_EVENTS.store(on, Ordering::Relaxed);
     refresh();
 }
 

@@ -63,6 +63,9 @@ pub struct TestTelemetry {
     meter_provider: SdkMeterProvider,
     metrics: InMemoryMetricExporter,
     sampling: Option<crate::sampling::SamplingStatsHandle>,
+    /// The logs bridge's provider and exporter ([`TestTelemetry::with_logs`]).
+    #[cfg(feature = "otel-logs")]
+    logs: Option<(opentelemetry_sdk::logs::SdkLoggerProvider, opentelemetry_sdk::logs::InMemoryLogExporter)>,
     _metrics: ScopedGuard,
     _subscriber: tracing::subscriber::DefaultGuard,
 }
@@ -86,7 +89,7 @@ impl TestTelemetry {
 
     /// The given settings (conventions, pricing, capture) for the calls made on this thread.
     pub fn with_settings(settings: Settings) -> Self {
-        Self::build(settings, None)
+        Self::build(settings, None, false)
     }
 
     /// Outcome sampling in front of the in-memory exporter, where `init()` puts it (after the
@@ -94,10 +97,19 @@ impl TestTelemetry {
     /// Panics on settings [`OutcomeSampling::validate`](crate::sampling::OutcomeSampling::validate)
     /// refuses.
     pub fn with_outcome_sampling(settings: Settings, sampling: crate::sampling::OutcomeSampling) -> Self {
-        Self::build(settings, Some(sampling))
+        Self::build(settings, Some(sampling), false)
     }
 
-    fn build(settings: Settings, sampling: Option<crate::sampling::OutcomeSampling>) -> Self {
+    /// The given settings, plus the OpenTelemetry logs bridge over an in-memory log exporter, as
+    /// `Setup::otel_logs(true)` installs it (so the failed client operations' exception event is
+    /// on): read the records with [`TestTelemetry::log_records`] (feature `otel-logs`).
+    #[cfg(feature = "otel-logs")]
+    pub fn with_logs(settings: Settings) -> Self {
+        Self::build(settings.exception_events(true), None, true)
+    }
+
+    #[cfg_attr(not(feature = "otel-logs"), allow(unused_variables))]
+    fn build(settings: Settings, sampling: Option<crate::sampling::OutcomeSampling>, with_logs: bool) -> Self {
         let exporter = InMemorySpanExporter::default();
         // A batch processor, flushed before every read: unlike the simple processor it does not call
         // `futures::executor::block_on` on the thread that ends the span, so tests may drive their
@@ -119,15 +131,49 @@ impl TestTelemetry {
         let reader = PeriodicReader::builder(metrics.clone()).with_interval(std::time::Duration::from_secs(3600)).build();
         let meter_provider = SdkMeterProvider::builder().with_reader(reader).build();
         let layer = crate::otel_layer(tracer_provider.tracer("genai-o11y-test"));
-        let subscriber = tracing_subscriber::registry().with(layer);
+        #[cfg(feature = "otel-logs")]
+        let (logs, bridge) = if with_logs {
+            let exporter = opentelemetry_sdk::logs::InMemoryLogExporter::default();
+            let provider = opentelemetry_sdk::logs::SdkLoggerProvider::builder().with_simple_exporter(exporter.clone()).build();
+            let bridge = opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(&provider);
+            (Some((provider, exporter)), Some(bridge))
+        } else {
+            (None, None)
+        };
+        #[cfg(not(feature = "otel-logs"))]
+        let bridge: Option<tracing_subscriber::layer::Identity> = None;
+        // As `init()` wires it: the log-record-only events stay off the spans.
+        let subscriber = tracing_subscriber::registry().with(tracing_subscriber::Layer::with_filter(layer, crate::layer::not_log_record_only())).with(bridge);
         let _subscriber = tracing::subscriber::set_default(subscriber);
         let _metrics = crate::instruments::scoped_with(&meter_provider, settings);
-        TestTelemetry { exporter, tracer_provider, meter_provider, metrics, sampling: stats, _metrics, _subscriber }
+        TestTelemetry {
+            exporter,
+            tracer_provider,
+            meter_provider,
+            metrics,
+            sampling: stats,
+            #[cfg(feature = "otel-logs")]
+            logs,
+            _metrics,
+            _subscriber,
+        }
     }
 
     /// What outcome sampling did so far (with [`with_outcome_sampling`](Self::with_outcome_sampling)).
     pub fn sampling_stats(&self) -> Option<crate::sampling::SamplingStats> {
         self.sampling.as_ref().map(|h| h.get())
+    }
+
+    /// The log records the logs bridge exported ([`TestTelemetry::with_logs`]; empty otherwise).
+    #[cfg(feature = "otel-logs")]
+    pub fn log_records(&self) -> Vec<opentelemetry_sdk::logs::in_memory_exporter::LogDataWithResource> {
+        match &self.logs {
+            Some((provider, exporter)) => {
+                let _ = provider.force_flush();
+                exporter.get_emitted_logs().unwrap_or_default()
+            }
+            None => Vec::new(),
+        }
     }
 
     /// Every span finished so far, in the order they ended.

@@ -19,6 +19,77 @@ pub enum InputTokens {
     ExcludesCache,
 }
 
+/// The modality of tokens (`gen_ai.token.modality`), for a provider that breaks its usage down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Modality {
+    /// Text tokens.
+    Text,
+    /// Image tokens.
+    Image,
+    /// Audio tokens.
+    Audio,
+}
+
+impl Modality {
+    /// Every modality, in the order they are recorded.
+    pub const ALL: [Modality; 3] = [Modality::Text, Modality::Image, Modality::Audio];
+}
+
+/// A split of one token count by modality, as the provider reported it (latest conventions:
+/// `gen_ai.usage.{text,image,audio}.*` and `gen_ai.token.modality` on the usage counters).
+///
+/// Each part is a subset of its total. A part the provider did not report is `None`: this crate
+/// never derives one part from the others (see [`ByModality::rest`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ByModality {
+    /// Text tokens.
+    pub text: Option<u64>,
+    /// Image tokens.
+    pub image: Option<u64>,
+    /// Audio tokens.
+    pub audio: Option<u64>,
+}
+
+impl ByModality {
+    /// Nothing reported.
+    pub const fn new() -> Self {
+        ByModality { text: None, image: None, audio: None }
+    }
+    /// The part of `modality`.
+    pub fn get(&self, modality: Modality) -> Option<u64> {
+        match modality {
+            Modality::Text => self.text,
+            Modality::Image => self.image,
+            Modality::Audio => self.audio,
+        }
+    }
+    /// Sets the part of `modality`.
+    pub fn set(&mut self, modality: Modality, n: Option<u64>) {
+        match modality {
+            Modality::Text => self.text = n,
+            Modality::Image => self.image = n,
+            Modality::Audio => self.audio = n,
+        }
+    }
+    /// No part reported.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_none() && self.image.is_none() && self.audio.is_none()
+    }
+    /// The reported parts, in [`Modality::ALL`] order.
+    pub fn parts(&self) -> impl Iterator<Item = (Modality, u64)> + '_ {
+        Modality::ALL.into_iter().filter_map(|m| self.get(m).map(|n| (m, n)))
+    }
+    /// What `total` holds besides the reported parts (never below zero): tokens of a modality
+    /// the provider did not name. `None` without a total.
+    pub fn rest(&self, total: Option<u64>) -> Option<u64> {
+        total.map(|t| t.saturating_sub(self.parts().map(|(_, n)| n).fold(0u64, u64::saturating_add)))
+    }
+    /// Fills every part `self` does not report from `other`.
+    pub fn or(self, other: ByModality) -> ByModality {
+        ByModality { text: self.text.or(other.text), image: self.image.or(other.image), audio: self.audio.or(other.audio) }
+    }
+}
+
 /// Token counts of one inference call, as the provider reported them.
 ///
 /// Every count is an `Option`: `None` means *not reported*, which is recorded as an absent
@@ -37,6 +108,13 @@ pub struct Usage {
     pub reasoning_output_tokens: Option<u64>,
     /// Whether `input_tokens` includes the cache counts.
     pub input_convention: InputTokens,
+    /// The input tokens by modality (`gen_ai.usage.{text,image,audio}.input_tokens`).
+    pub input_by_modality: ByModality,
+    /// The output tokens by modality (`gen_ai.usage.{text,image,audio}.output_tokens`).
+    pub output_by_modality: ByModality,
+    /// The cache-read input tokens by modality
+    /// (`gen_ai.usage.{text,image,audio}.cache_read.input_tokens`).
+    pub cache_read_by_modality: ByModality,
 }
 
 impl Usage {
@@ -49,6 +127,9 @@ impl Usage {
             cache_write_input_tokens: None,
             reasoning_output_tokens: None,
             input_convention: InputTokens::IncludesCache,
+            input_by_modality: ByModality::new(),
+            output_by_modality: ByModality::new(),
+            cache_read_by_modality: ByModality::new(),
         }
     }
     /// Sets the input tokens.
@@ -76,6 +157,23 @@ impl Usage {
         self.reasoning_output_tokens = Some(n);
         self
     }
+    /// Sets the input tokens of one modality (a part of [`input`](Self::input)):
+    /// `Usage::new().input(300).input_of(Modality::Image, 200).input_of(Modality::Text, 100)`.
+    pub fn input_of(mut self, modality: Modality, n: u64) -> Self {
+        self.input_by_modality.set(modality, Some(n));
+        self
+    }
+    /// Sets the output tokens of one modality (a part of [`output`](Self::output)).
+    pub fn output_of(mut self, modality: Modality, n: u64) -> Self {
+        self.output_by_modality.set(modality, Some(n));
+        self
+    }
+    /// Sets the cache-read input tokens of one modality (a part of
+    /// [`cache_read`](Self::cache_read) and of [`input_of`](Self::input_of) that modality).
+    pub fn cache_read_of(mut self, modality: Modality, n: u64) -> Self {
+        self.cache_read_by_modality.set(modality, Some(n));
+        self
+    }
     /// Declares how `input_tokens` counts the cache.
     pub fn input_convention(mut self, convention: InputTokens) -> Self {
         self.input_convention = convention;
@@ -89,6 +187,38 @@ impl Usage {
             && self.cache_read_input_tokens.is_none()
             && self.cache_write_input_tokens.is_none()
             && self.reasoning_output_tokens.is_none()
+            && self.input_by_modality.is_empty()
+            && self.output_by_modality.is_empty()
+            && self.cache_read_by_modality.is_empty()
+    }
+
+    /// `gen_ai.usage.input_tokens` for the latest conventions' breakdown: the spec total, else
+    /// (a provider that reports only the parts) their sum.
+    pub fn total_input_tokens(&self) -> Option<u64> {
+        self.spec_input_tokens().or_else(|| sum(&self.input_by_modality))
+    }
+
+    /// The same counts, each total that was not reported but whose parts by modality were
+    /// filled with the sum of the parts (so every reader of the totals sees them: span, metrics,
+    /// rollups, cost, events).
+    pub fn with_totals(mut self) -> Usage {
+        if self.input_tokens.is_none() && !self.input_by_modality.is_empty() {
+            self.input_tokens = self.total_input_tokens();
+            self.input_convention = InputTokens::IncludesCache;
+        }
+        self.output_tokens = self.total_output_tokens();
+        self.cache_read_input_tokens = self.total_cache_read_input_tokens();
+        self
+    }
+
+    /// The output total, else the sum of its parts.
+    pub fn total_output_tokens(&self) -> Option<u64> {
+        self.output_tokens.or_else(|| sum(&self.output_by_modality))
+    }
+
+    /// The cache-read total, else the sum of its parts.
+    pub fn total_cache_read_input_tokens(&self) -> Option<u64> {
+        self.cache_read_input_tokens.or_else(|| sum(&self.cache_read_by_modality))
     }
 
     /// `gen_ai.usage.input_tokens` as the spec defines it: all input tokens, cache included.
@@ -115,8 +245,16 @@ impl Usage {
             cache_write_input_tokens: self.cache_write_input_tokens.or(other.cache_write_input_tokens),
             reasoning_output_tokens: self.reasoning_output_tokens.or(other.reasoning_output_tokens),
             input_convention: if self.input_tokens.is_some() { self.input_convention } else { other.input_convention },
+            input_by_modality: self.input_by_modality.or(other.input_by_modality),
+            output_by_modality: self.output_by_modality.or(other.output_by_modality),
+            cache_read_by_modality: self.cache_read_by_modality.or(other.cache_read_by_modality),
         }
     }
+}
+
+/// The sum of the reported parts, `None` when none is.
+fn sum(parts: &ByModality) -> Option<u64> {
+    (!parts.is_empty()).then(|| parts.parts().map(|(_, n)| n).fold(0u64, u64::saturating_add))
 }
 
 /// A value that reports the token usage of an inference call, and optionally the response id,
@@ -496,6 +634,26 @@ mod tests {
         assert_eq!((-1i32).token_count(), None);
         assert_eq!(Some(7usize).token_count(), Some(7));
         assert_eq!(None::<u32>.token_count(), None);
+    }
+
+    #[test]
+    fn modality_parts_and_rest() {
+        let u = Usage::new().input(300).input_of(Modality::Image, 200).input_of(Modality::Text, 100).cache_read_of(Modality::Text, 40);
+        assert_eq!(u.input_by_modality.parts().collect::<Vec<_>>(), vec![(Modality::Text, 100), (Modality::Image, 200)]);
+        assert_eq!(u.input_by_modality.rest(u.total_input_tokens()), Some(0));
+        assert_eq!(u.total_cache_read_input_tokens(), Some(40), "the sum of the parts when no total is reported");
+        assert_eq!(u.with_totals().cache_read_input_tokens, Some(40));
+        let parts_only = Usage::new().input_of(Modality::Text, 10).input_of(Modality::Image, 5).with_totals();
+        assert_eq!((parts_only.input_tokens, parts_only.output_tokens), (Some(15), None));
+        // Only audio reported (OpenAI): the rest is of a modality the provider did not name.
+        let u = Usage::new().input(100).input_of(Modality::Audio, 60);
+        assert_eq!(u.input_by_modality.rest(u.total_input_tokens()), Some(40));
+        assert_eq!(u.input_by_modality.text, None, "text is never derived");
+        // Inconsistent parts never make a negative rest.
+        assert_eq!(Usage::new().input(10).input_of(Modality::Audio, 60).input_by_modality.rest(Some(10)), Some(0));
+        assert!(!Usage::new().output_of(Modality::Audio, 1).is_empty());
+        let merged = Usage::new().input_of(Modality::Audio, 5).or(Usage::new().input_of(Modality::Audio, 9).input_of(Modality::Text, 2));
+        assert_eq!((merged.input_by_modality.audio, merged.input_by_modality.text), (Some(5), Some(2)));
     }
 
     #[test]

@@ -234,6 +234,8 @@ fn drain<S: Stream<Item = Chunk>>(make: impl FnOnce() -> S) -> usize {
 struct HandInstruments {
     duration: Histogram<f64>,
     tokens: Histogram<u64>,
+    /// The cache-read counter the annotation records in v1.41 mode (calls that read the cache).
+    cache_read: opentelemetry::metrics::Counter<u64>,
 }
 
 thread_local! {
@@ -253,6 +255,7 @@ fn hand_instruments(provider: &dyn opentelemetry::metrics::MeterProvider) -> Arc
             .with_unit("{token}")
             .with_boundaries(genai_o11y::semconv::v1_41::TOKEN_BUCKETS.to_vec())
             .build(),
+        cache_read: meter.u64_counter(genai_o11y::semconv::vendor::CACHE_READ_INPUT_TOKENS_METRIC).with_unit("{token}").build(),
     })
 }
 
@@ -308,6 +311,10 @@ async fn hand(req: &Req) -> Result<Resp, ApiError> {
         attrs.pop();
         attrs.push(KeyValue::new("gen_ai.token.type", "output"));
         instruments.tokens.record(r.completion_tokens as u64, &attrs);
+        attrs.pop();
+        if let Some(cached) = r.cached_tokens.filter(|c| *c > 0) {
+            instruments.cache_read.add(cached as u64, &attrs);
+        }
     }
     result
 }

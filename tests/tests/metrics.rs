@@ -164,8 +164,10 @@ async fn latest_experimental_metrics() {
             "gen_ai.client.inference.operation.input_tokens",
             "gen_ai.client.inference.operation.output_tokens",
             "gen_ai.client.inference.usage.cache_read.input_tokens",
+            "gen_ai.client.inference.usage.cache_write.input_tokens",
             "gen_ai.client.inference.usage.input_tokens",
             "gen_ai.client.inference.usage.output_tokens",
+            "gen_ai.client.inference.usage.reasoning.output_tokens",
             "gen_ai.client.operation.duration",
             "gen_ai.execute_tool.duration",
             "gen_ai.invoke_agent.duration",
@@ -208,9 +210,17 @@ async fn latest_experimental_metrics() {
     want.sort();
     assert_eq!(got, want);
     assert_eq!(t.metric("gen_ai.client.inference.usage.input_tokens").unwrap().unit, "{token}");
+    // Cache reads, cache writes and reasoning: every call too (`token-metrics.yaml`), 0 when
+    // not reported.
     let cache = t.u64_counter("gen_ai.client.inference.usage.cache_read.input_tokens");
-    assert_eq!(cache.len(), 1);
-    assert_eq!(cache[0].value(), 100);
+    let mut got: Vec<(Vec<(String, String)>, u64)> = cache.iter().map(|p| (point_attrs(p.attributes()), p.value())).collect();
+    got.sort();
+    let mut want = vec![(with_modality(&ok), 100), (with_modality(&base), 0)];
+    want.sort();
+    assert_eq!(got, want);
+    for name in ["gen_ai.client.inference.usage.cache_write.input_tokens", "gen_ai.client.inference.usage.reasoning.output_tokens"] {
+        assert!(t.u64_counter(name).iter().all(|p| p.value() == 0), "{name}: not reported, 0");
+    }
 
     // Duration: error.type on the failed call.
     let durations = t.f64_histogram("gen_ai.client.inference.duration");
@@ -224,13 +234,17 @@ async fn latest_experimental_metrics() {
     assert_eq!(t.metric("gen_ai.client.inference.duration").unwrap().unit, "s");
     assert!(durations.iter().all(|p| p.bounds().collect::<Vec<_>>() == DURATION_BUCKETS));
 
-    // Operation histograms: successful calls only.
+    // Operation histograms: every call, the failed one with its error.type and 0.
     let op_in = t.u64_histogram("gen_ai.client.inference.operation.input_tokens");
-    assert_eq!(op_in.len(), 1);
-    assert_eq!(op_in[0].sum(), 107);
-    assert_eq!(point_attrs(op_in[0].attributes()), pairs(&ok));
-    assert_eq!(op_in[0].bounds().collect::<Vec<_>>(), TOKEN_BUCKETS);
-    assert_eq!(t.u64_histogram("gen_ai.client.inference.operation.output_tokens")[0].sum(), 42);
+    let mut got: Vec<(Vec<(String, String)>, u64)> = op_in.iter().map(|p| (point_attrs(p.attributes()), p.sum())).collect();
+    got.sort();
+    let mut want = vec![(pairs(&ok), 107), (pairs(&failed), 0)];
+    want.sort();
+    assert_eq!(got, want);
+    assert!(op_in.iter().all(|p| p.bounds().collect::<Vec<_>>() == TOKEN_BUCKETS));
+    let op_out = t.u64_histogram("gen_ai.client.inference.operation.output_tokens");
+    assert_eq!(op_out.iter().map(|p| p.sum()).sum::<u64>(), 42);
+    assert_eq!(op_out.len(), 2);
 
     // Embeddings keep the generic duration.
     let emb = t.f64_histogram("gen_ai.client.operation.duration");

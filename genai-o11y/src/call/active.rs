@@ -59,7 +59,8 @@ impl CallState {
 
     /// Is this content an attribute of this span's type? In the latest conventions some span
     /// types list only part of it: `plan` none, `create_agent` its system instructions, a fetched
-    /// response no input messages (it does not carry them), `embeddings` none. v1.41 mode: all.
+    /// response its instructions, tool definitions and output (no input: it does not carry it),
+    /// `embeddings` none. v1.41 mode: all.
     fn listed(&self, kind: ContentKind) -> bool {
         if self.instruments.settings.conventions != crate::Conventions::LatestExperimental {
             return true;
@@ -67,7 +68,7 @@ impl CallState {
         match self.meta.kind {
             OperationKind::Plan => false,
             OperationKind::CreateAgent => kind == ContentKind::SystemInstructions,
-            OperationKind::FetchResponse => kind != ContentKind::InputMessages,
+            OperationKind::FetchResponse => matches!(kind, ContentKind::SystemInstructions | ContentKind::OutputMessages | ContentKind::ToolDefinitions),
             OperationKind::Inference => self.meta.operation.as_str() != crate::semconv::v1_41::OP_EMBEDDINGS,
             _ => true,
         }
@@ -140,8 +141,11 @@ impl ActiveCall {
         if !self.0.listed(kind) {
             return;
         }
+        if kind == ContentKind::PromptVariables {
+            return self.capture_prompt_variables(value);
+        }
         let config = &self.0.instruments.settings.capture;
-        let Some((text, truncated)) = config.prepare(kind, value) else { return };
+        let Some((text, truncated)) = config.prepare_in(kind, value, self.0.instruments.settings.conventions) else { return };
         // Text content (the retrieval query) is recorded as the string itself.
         let text = if kind.is_text() { serde_json::from_str::<String>(&text).unwrap_or(text) } else { text };
         if config.mode.on_spans() {
@@ -152,6 +156,34 @@ impl ActiveCall {
         }
         if config.mode.in_events() {
             self.0.captured.push((kind, text));
+        }
+    }
+
+    /// `gen_ai.prompt.variable.<key>`, one span attribute per variable (opt-in content of the
+    /// latest conventions: v1.41 has no such key, so nothing is written in that mode; span
+    /// modes only, each value truncated to the capture limit).
+    fn capture_prompt_variables(&mut self, value: Json) {
+        let settings = &self.0.instruments.settings;
+        if settings.conventions != crate::semconv::Conventions::LatestExperimental || !settings.capture.mode.on_spans() || self.0.span.is_disabled() {
+            return;
+        }
+        let Some(Json::Object(vars)) = settings.capture.normalized_and_redacted(ContentKind::PromptVariables, value) else { return };
+        let limit = settings.capture.max_length;
+        let mut truncated = false;
+        for (key, v) in vars {
+            let Json::String(mut text) = v else { continue };
+            if text.len() > limit {
+                let mut end = limit;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+                truncated = true;
+            }
+            self.0.span.set_attribute(format!("{}{key}", crate::semconv::latest::GEN_AI_PROMPT_VARIABLE_PREFIX), text);
+        }
+        if truncated {
+            self.0.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
         }
     }
 
@@ -228,6 +260,9 @@ impl ActiveCall {
         let _attached = cx.map(|cx| cx.attach());
         if settings.log_summaries {
             record::logs::summary(&state.span, &state.meta, &finish, &state.captured);
+        }
+        if settings.exception_events && finish.error.is_some() {
+            record::logs::exception(&state.span, &state.meta, &finish);
         }
         record::metrics::record(&state.instruments, &state.meta, state.own_scope.as_deref(), &finish);
     }

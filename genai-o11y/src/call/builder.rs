@@ -79,6 +79,22 @@ pub struct GenAiSpanBuilder {
     attribution: Option<Box<Attribution>>,
     extra: Vec<KeyValue>,
     expects_usage: bool,
+    // The latest conventions' request context (boxed: rarely set).
+    request_context: Option<Box<RequestContext>>,
+}
+
+/// What an inference request says about its context, in the latest conventions' names (v1.41
+/// has none of them: nothing is written in that mode).
+#[derive(Clone, Debug, Default)]
+struct RequestContext {
+    /// `gen_ai.request.reasoning.level`.
+    reasoning_level: Option<StringValue>,
+    /// `gen_ai.request.previous_response.id`.
+    previous_response_id: Option<StringValue>,
+    /// `gen_ai.conversation.compacted`, written only when true.
+    compacted: bool,
+    /// `gen_ai.prompt.variable.<key>` (opt-in content).
+    prompt_variables: Vec<(String, StringValue)>,
 }
 
 impl GenAiSpanBuilder {
@@ -121,6 +137,7 @@ impl GenAiSpanBuilder {
             attribution: None,
             extra: Vec::new(),
             expects_usage: kind == OperationKind::Inference,
+            request_context: None,
         }
     }
 
@@ -503,6 +520,48 @@ impl GenAiSpanBuilder {
         self.prompt_version = v.into_text();
         self
     }
+    fn context(&mut self) -> &mut RequestContext {
+        self.request_context.get_or_insert_with(Default::default)
+    }
+    /// `gen_ai.request.reasoning.level`: the reasoning effort requested, as sent to the provider
+    /// (`"low"`, `"medium"`, `"high"`; OpenAI's `reasoning_effort` / `reasoning.effort`,
+    /// Anthropic's `output_config.effort`). Latest conventions only (inference spans).
+    #[inline]
+    pub fn reasoning_level(mut self, v: impl TextParam) -> Self {
+        if let Some(v) = v.into_text() {
+            self.context().reasoning_level = Some(v);
+        }
+        self
+    }
+    /// `gen_ai.request.previous_response.id`: the previous response the request continues
+    /// (OpenAI Responses' `previous_response_id`). Latest conventions only (inference spans).
+    #[inline]
+    pub fn previous_response_id(mut self, v: impl TextParam) -> Self {
+        if let Some(v) = v.into_text() {
+            self.context().previous_response_id = Some(v);
+        }
+        self
+    }
+    /// `gen_ai.conversation.compacted = true`: the context sent is a compacted view of the
+    /// conversation. A positive indicator only, as the conventions say: `false` (or `None`) sets
+    /// nothing. Latest conventions only (inference spans).
+    #[inline]
+    pub fn conversation_compacted(mut self, v: impl BoolParam) -> Self {
+        if v.into_bool() == Some(true) {
+            self.context().compacted = true;
+        }
+        self
+    }
+    /// `gen_ai.prompt.variable.<key>`: a variable of the prompt template. Opt-in content: written
+    /// only when content is captured (a span capture mode), in the latest conventions, through
+    /// the redaction hook (as [`ContentKind::PromptVariables`](crate::ContentKind::PromptVariables)).
+    #[inline]
+    pub fn prompt_variable(mut self, key: impl Into<String>, value: impl TextParam) -> Self {
+        if let Some(v) = value.into_text() {
+            self.context().prompt_variables.push((key.into(), v));
+        }
+        self
+    }
     /// `gen_ai.tool.type` (default `function`).
     #[inline]
     pub fn tool_type(mut self, v: impl TextParam) -> Self {
@@ -600,7 +659,8 @@ impl GenAiSpanBuilder {
         };
         let span = self.open_span(agent_name.as_ref(), instruments.settings.conventions);
         let capturing = instruments.settings.capture.mode.is_on() && !span.is_disabled() && span.context().span().span_context().is_sampled();
-        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, .. } = self;
+        let GenAiSpanBuilder { kind, operation, name, provider, model, server_address, server_port, tool_type, stream, expects_usage, request_context, .. } =
+            self;
         let own_scope = match kind {
             OperationKind::Agent | OperationKind::RemoteAgent => Some(Scope::new(ScopeKind::Agent, name.clone(), scope.clone())),
             OperationKind::Workflow => Some(Scope::new(ScopeKind::Workflow, name.clone(), scope.clone())),
@@ -621,7 +681,12 @@ impl GenAiSpanBuilder {
             streaming: stream.unwrap_or(false),
             attribution: metric_attribution,
         };
-        ActiveCall::new(CallState::new(span, Instant::now(), instruments, meta, own_scope, own_attribution, capturing))
+        let mut call = ActiveCall::new(CallState::new(span, Instant::now(), instruments, meta, own_scope, own_attribution, capturing));
+        if let Some(vars) = request_context.map(|c| c.prompt_variables).filter(|v| !v.is_empty() && capturing) {
+            let object = vars.into_iter().map(|(k, v)| (k, serde_json::Value::String(v.as_str().to_owned()))).collect();
+            call.capture(crate::capture::ContentKind::PromptVariables, Some(serde_json::Value::Object(object)));
+        }
+        call
     }
 
     fn open_span(&self, agent: Option<&StringValue>, conventions: Conventions) -> tracing::Span {
@@ -784,6 +849,18 @@ impl GenAiSpanBuilder {
             }
             if let Some(stop) = &self.stop_sequences {
                 span.set_attribute(sc::GEN_AI_REQUEST_STOP_SEQUENCES, Value::Array(Array::String(stop.clone())));
+            }
+            // The latest conventions' request context (v1.41 has none of these keys).
+            if let (Some(c), Conventions::LatestExperimental, OperationKind::Inference) = (&self.request_context, conventions, self.kind) {
+                if let Some(v) = &c.reasoning_level {
+                    span.set_attribute(latest::GEN_AI_REQUEST_REASONING_LEVEL, v.clone());
+                }
+                if let Some(v) = &c.previous_response_id {
+                    span.set_attribute(latest::GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID, v.clone());
+                }
+                if c.compacted {
+                    span.set_attribute(latest::GEN_AI_CONVERSATION_COMPACTED, true);
+                }
             }
             for kv in &self.extra {
                 span.set_attribute(kv.key.clone(), kv.value.clone());

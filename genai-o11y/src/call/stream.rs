@@ -64,6 +64,17 @@ impl Gathered {
         take(&mut acc.cache_read_input_tokens, u.cache_read_input_tokens);
         take(&mut acc.cache_write_input_tokens, u.cache_write_input_tokens);
         take(&mut acc.reasoning_output_tokens, u.reasoning_output_tokens);
+        for (dst, src) in [
+            (&mut acc.input_by_modality, u.input_by_modality),
+            (&mut acc.output_by_modality, u.output_by_modality),
+            (&mut acc.cache_read_by_modality, u.cache_read_by_modality),
+        ] {
+            for m in crate::usage::Modality::ALL {
+                if let Some(n) = src.get(m) {
+                    dst.set(m, Some(n));
+                }
+            }
+        }
         if u.input_tokens.is_some() {
             acc.input_convention = u.input_convention;
         }

@@ -75,7 +75,13 @@ pub enum ContentKind {
     MemoryQuery,
     /// `gen_ai.memory.records`
     MemoryRecords,
+    /// `gen_ai.prompt.variable.<key>`: the variables of the prompt template, a JSON object
+    /// (latest conventions only; one span attribute per variable).
+    PromptVariables,
 }
+
+/// The registry's name of the `gen_ai.prompt.variable.<key>` template.
+const PROMPT_VARIABLE: &str = "gen_ai.prompt.variable";
 
 impl ContentKind {
     pub(crate) fn key(self) -> &'static str {
@@ -91,6 +97,7 @@ impl ContentKind {
             ContentKind::RetrievalDocuments => crate::semconv::retrieval::GEN_AI_RETRIEVAL_DOCUMENTS,
             ContentKind::MemoryQuery => crate::semconv::memory::GEN_AI_MEMORY_QUERY_TEXT,
             ContentKind::MemoryRecords => crate::semconv::memory::GEN_AI_MEMORY_RECORDS,
+            ContentKind::PromptVariables => PROMPT_VARIABLE,
         }
     }
 
@@ -177,6 +184,22 @@ impl CaptureConfig {
     /// Normalizes, redacts and truncates a value; returns the JSON text to record, and whether
     /// it was truncated. `None` when the hook dropped it.
     pub fn prepare(&self, kind: ContentKind, value: Json) -> Option<(String, bool)> {
+        self.prepare_in(kind, value, crate::semconv::Conventions::V1_41)
+    }
+
+    /// [`prepare`](Self::prepare) for the schemas of a convention mode: in the latest
+    /// conventions an output message has no `finish_reason` of its own (deprecated there: the
+    /// reasons are `gen_ai.response.finish_reasons`), while v1.41's schema requires one.
+    pub(crate) fn prepare_in(&self, kind: ContentKind, value: Json, conventions: crate::semconv::Conventions) -> Option<(String, bool)> {
+        let mut v = self.normalized_and_redacted(kind, value)?;
+        if kind == ContentKind::OutputMessages && conventions == crate::semconv::Conventions::LatestExperimental {
+            crate::capture::normalize::without_finish_reasons(&mut v);
+        }
+        Some(truncate(v, self.max_length))
+    }
+
+    /// Normalizes and redacts a value (no truncation). `None` when the hook dropped it.
+    pub(crate) fn normalized_and_redacted(&self, kind: ContentKind, value: Json) -> Option<Json> {
         let mut v = normalize(kind, value);
         if let Some(r) = &self.redact {
             // A panicking hook costs this piece of content (it is not recorded), not the call.
@@ -189,7 +212,7 @@ impl CaptureConfig {
         if v.is_null() {
             return None;
         }
-        Some(truncate(v, self.max_length))
+        Some(v)
     }
 }
 

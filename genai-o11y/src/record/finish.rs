@@ -61,7 +61,8 @@ impl<'a> Finish<'a> {
             record_count,
             exit_code,
         };
-        finish.usage = finish.report().map(|u| u.usage()).filter(|u| !u.is_empty());
+        // Totals a provider gave only as parts by modality are their sum, for every reader.
+        finish.usage = finish.report().map(|u| u.usage().with_totals()).filter(|u| !u.is_empty());
         if meta.kind == OperationKind::Inference {
             if let Some(u) = finish.usage {
                 finish.cost = finish.report().and_then(|r| r.cost()).or_else(|| {

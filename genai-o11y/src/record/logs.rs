@@ -1,7 +1,8 @@
-//! The one-line log summary of a finished call (`Setup::log_summaries`).
+//! The one-line log summary of a finished call (`Setup::log_summaries`), and the conventions'
+//! `gen_ai.client.operation.exception` event of a failed client operation (with a logs bridge).
 
 use super::Finish;
-use crate::call::CallMeta;
+use crate::call::{CallMeta, OperationKind};
 use crate::capture::ContentKind;
 use crate::semconv::{tracing_names as tn, v1_41 as sc};
 
@@ -34,4 +35,23 @@ pub(crate) fn summary(span: &tracing::Span, meta: &CallMeta, finish: &Finish<'_>
     for (kind, text) in captured {
         tracing::debug!(target: tn::TARGET, parent: span, content = text.as_str(), "{}", kind.key());
     }
+}
+
+/// The `gen_ai.client.operation.exception` event of a failed GenAI client operation (inference,
+/// `create_agent`, retrieval, memory): a WARN log record (severity 13, as the conventions say)
+/// inside the call's span, with `exception.type` and, when it may be recorded, `exception.message`
+/// (the same two the span's `exception` event has). The same event in both convention modes.
+pub(crate) fn exception(span: &tracing::Span, meta: &CallMeta, finish: &Finish<'_>) {
+    let Some(e) = &finish.error else { return };
+    if !matches!(meta.kind, OperationKind::Inference | OperationKind::CreateAgent | OperationKind::Retrieval | OperationKind::Memory) {
+        return;
+    }
+    tracing::event!(
+        name: sc::GEN_AI_CLIENT_OPERATION_EXCEPTION,
+        target: tn::TARGET,
+        parent: span,
+        tracing::Level::WARN,
+        { sc::EXCEPTION_TYPE } = e.exception_type.as_ref(),
+        { sc::EXCEPTION_MESSAGE } = e.message.as_deref(),
+    );
 }

@@ -11,6 +11,7 @@ use crate::instruments::{Instruments, LatestInstruments, V141Instruments};
 use crate::pricing::CostSource;
 use crate::scope::Scope;
 use crate::semconv::{latest, v1_41 as sc, vendor, workflow as wf};
+use crate::usage::{ByModality, Modality};
 
 type MetricAttrs = smallvec::SmallVec<[KeyValue; 8]>;
 
@@ -110,7 +111,7 @@ fn inference(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
     meta.inference_attrs(finish.response_model(), &mut attrs);
     match (&i.v1_41, &i.latest) {
         (Some(v), _) => v1_41_inference(i, v, &mut attrs, finish),
-        (None, Some(l)) if meta.in_inference_family() => latest_inference(l, &mut attrs, finish),
+        (None, Some(l)) if meta.in_inference_family() => latest_inference(l, meta, &mut attrs, finish),
         _ => {
             // Latest mode, an operation outside the inference family (embeddings, custom): the
             // generic duration.
@@ -147,7 +148,7 @@ fn with(attrs: &mut MetricAttrs, extra: Option<KeyValue>, f: impl FnOnce(&[KeyVa
 fn v1_41_inference(i: &Instruments, v: &V141Instruments, attrs: &mut MetricAttrs, finish: &Finish<'_>) {
     with(attrs, error_type(finish), |a| i.operation_duration.record(finish.elapsed, a));
     if let Some(u) = finish.usage {
-        for (n, ty) in [(u.spec_input_tokens(), sc::GEN_AI_TOKEN_TYPE_INPUT), (u.output_tokens, sc::GEN_AI_TOKEN_TYPE_OUTPUT)] {
+        for (n, ty) in [(u.total_input_tokens(), sc::GEN_AI_TOKEN_TYPE_INPUT), (u.total_output_tokens(), sc::GEN_AI_TOKEN_TYPE_OUTPUT)] {
             if let Some(n) = n {
                 with(attrs, Some(KeyValue::new(sc::GEN_AI_TOKEN_TYPE, ty)), |a| v.token_usage.record(n, a));
             }
@@ -155,39 +156,58 @@ fn v1_41_inference(i: &Instruments, v: &V141Instruments, attrs: &mut MetricAttrs
         // v1.41 has no cache metric: this crate's counter, with the token metrics' attributes,
         // only for a call that read from the cache (a zero adds nothing to a rate, and costs a
         // record on every call).
-        if let Some(n) = u.cache_read_input_tokens.filter(|n| *n > 0) {
+        if let Some(n) = u.total_cache_read_input_tokens().filter(|n| *n > 0) {
             v.usage_cache_read.add(n, attrs.as_slice());
         }
     }
 }
 
-fn latest_inference(l: &LatestInstruments, attrs: &mut MetricAttrs, finish: &Finish<'_>) {
-    // Usage counters: every inference operation, failed ones included, 0 when nothing came back;
-    // modality `unknown` (providers give no breakdown through `HasUsage`).
+fn latest_inference(l: &LatestInstruments, meta: &CallMeta, attrs: &mut MetricAttrs, finish: &Finish<'_>) {
+    // A call that reports no usage on purpose (`usage = none`) records no usage metric: the
+    // conventions' "MUST NOT report usage metrics" when the count cannot be obtained.
+    if !meta.expects_usage && finish.usage.is_none() {
+        with(attrs, error_type(finish), |a| l.inference_duration.record(finish.elapsed, a));
+        return;
+    }
+    // Usage counters (`token-metrics.yaml`): every inference operation, failed ones included, 0
+    // when nothing came back. Input, output and cache reads by the modality the provider
+    // reported, the tokens no reported part names as `unknown`; cache writes and reasoning have
+    // no breakdown (`unknown`).
     let u = finish.usage.unwrap_or_default();
+    by_modality(attrs, u.total_input_tokens(), &u.input_by_modality, |n, a| l.usage_input.add(n, a));
+    by_modality(attrs, u.total_output_tokens(), &u.output_by_modality, |n, a| l.usage_output.add(n, a));
+    by_modality(attrs, u.total_cache_read_input_tokens(), &u.cache_read_by_modality, |n, a| l.usage_cache_read.add(n, a));
     with(attrs, Some(KeyValue::new(latest::GEN_AI_TOKEN_MODALITY, latest::GEN_AI_TOKEN_MODALITY_UNKNOWN)), |a| {
-        l.usage_input.add(u.spec_input_tokens().unwrap_or(0), a);
-        l.usage_output.add(u.output_tokens.unwrap_or(0), a);
-        if let Some(n) = u.cache_read_input_tokens {
-            l.usage_cache_read.add(n, a);
-        }
-        if let Some(n) = u.cache_write_input_tokens {
-            l.usage_cache_write.add(n, a);
-        }
-        if let Some(n) = u.reasoning_output_tokens {
-            l.usage_reasoning.add(n, a);
-        }
+        l.usage_cache_write.add(u.cache_write_input_tokens.unwrap_or(0), a);
+        l.usage_reasoning.add(u.reasoning_output_tokens.unwrap_or(0), a);
     });
     with(attrs, error_type(finish), |a| {
         l.inference_duration.record(finish.elapsed, a);
-        // Per-operation distributions: successful operations that reported usage.
-        if let Some(u) = finish.usage.filter(|_| finish.error.is_none()) {
-            if let Some(n) = u.spec_input_tokens() {
-                l.operation_input_tokens.record(n, a);
-            }
-            if let Some(n) = u.output_tokens {
-                l.operation_output_tokens.record(n, a);
-            }
-        }
+        // Per-operation distributions: every operation, failed ones with their `error.type`, 0
+        // when nothing came back.
+        l.operation_input_tokens.record(u.total_input_tokens().unwrap_or(0), a);
+        l.operation_output_tokens.record(u.total_output_tokens().unwrap_or(0), a);
     });
+}
+
+/// The value of `gen_ai.token.modality` for a modality.
+fn modality_value(m: Modality) -> &'static str {
+    match m {
+        Modality::Text => latest::GEN_AI_TOKEN_MODALITY_TEXT,
+        Modality::Image => latest::GEN_AI_TOKEN_MODALITY_IMAGE,
+        Modality::Audio => latest::GEN_AI_TOKEN_MODALITY_AUDIO,
+    }
+}
+
+/// Adds `total` to a usage counter split by modality: each reported part under its modality,
+/// what the parts leave of the total (or all of it, or 0 when nothing was reported) under
+/// `unknown`. A rest of 0 beside reported parts adds nothing: the parts sum to the total.
+fn by_modality(attrs: &mut MetricAttrs, total: Option<u64>, parts: &ByModality, add: impl Fn(u64, &[KeyValue])) {
+    for (m, n) in parts.parts() {
+        with(attrs, Some(KeyValue::new(latest::GEN_AI_TOKEN_MODALITY, modality_value(m))), |a| add(n, a));
+    }
+    let rest = parts.rest(total).unwrap_or(0);
+    if parts.is_empty() || rest > 0 {
+        with(attrs, Some(KeyValue::new(latest::GEN_AI_TOKEN_MODALITY, latest::GEN_AI_TOKEN_MODALITY_UNKNOWN)), |a| add(rest, a));
+    }
 }

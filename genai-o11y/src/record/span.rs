@@ -7,10 +7,26 @@ use super::Finish;
 use crate::call::{CallMeta, OperationKind};
 use crate::pricing::CostSource;
 use crate::scope::Scope;
-use crate::semconv::{v1_41 as sc, vendor, Conventions};
+use crate::semconv::{latest, v1_41 as sc, vendor, Conventions};
 
 fn text(v: &str) -> Value {
     Value::String(StringValue::from(v.to_owned()))
+}
+
+/// `attributes.gen_ai.usage.breakdown` of the latest conventions: each part the provider
+/// reported, by modality (keys in `Modality::ALL` order).
+fn usage_breakdown(u: &crate::usage::Usage) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+    use crate::usage::Modality;
+    const INPUT: [&str; 3] = [latest::GEN_AI_USAGE_TEXT_INPUT_TOKENS, latest::GEN_AI_USAGE_IMAGE_INPUT_TOKENS, latest::GEN_AI_USAGE_AUDIO_INPUT_TOKENS];
+    const OUTPUT: [&str; 3] = [latest::GEN_AI_USAGE_TEXT_OUTPUT_TOKENS, latest::GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS, latest::GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS];
+    const CACHE_READ: [&str; 3] = [
+        latest::GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS,
+        latest::GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,
+        latest::GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS,
+    ];
+    [(&u.input_by_modality, INPUT), (&u.output_by_modality, OUTPUT), (&u.cache_read_by_modality, CACHE_READ)]
+        .into_iter()
+        .flat_map(|(by, keys)| Modality::ALL.into_iter().zip(keys).filter_map(move |(m, key)| by.get(m).map(|n| (key, n))))
 }
 
 /// Writes the finish of a call on its (recording) span.
@@ -20,7 +36,7 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
     let latest_embeddings =
         conventions == Conventions::LatestExperimental && meta.kind == OperationKind::Inference && meta.operation.as_str() == sc::OP_EMBEDDINGS;
     if let (OperationKind::Inference, Some(u), true) = (meta.kind, &finish.usage, latest_embeddings) {
-        if let Some(n) = u.spec_input_tokens() {
+        if let Some(n) = u.total_input_tokens() {
             attrs.push(KeyValue::new(sc::GEN_AI_USAGE_INPUT_TOKENS, i64::try_from(n).unwrap_or(i64::MAX)));
         }
     } else if let (OperationKind::Inference, Some(u)) = (meta.kind, &finish.usage) {
@@ -29,11 +45,17 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
                 attrs.push(KeyValue::new(key, i64::try_from(v).unwrap_or(i64::MAX)));
             }
         };
-        put(sc::GEN_AI_USAGE_INPUT_TOKENS, u.spec_input_tokens());
-        put(sc::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens);
-        put(sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, u.cache_read_input_tokens);
+        put(sc::GEN_AI_USAGE_INPUT_TOKENS, u.total_input_tokens());
+        put(sc::GEN_AI_USAGE_OUTPUT_TOKENS, u.total_output_tokens());
+        put(sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, u.total_cache_read_input_tokens());
         put(conventions.cache_write_key(), u.cache_write_input_tokens);
         put(sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, u.reasoning_output_tokens);
+        // The breakdown by modality: a group of the latest conventions only (v1.41 has none).
+        if conventions == Conventions::LatestExperimental {
+            for (key, v) in usage_breakdown(u) {
+                put(key, Some(v));
+            }
+        }
     }
     if let (Some(id), false) = (finish.response_id(), latest_embeddings) {
         attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_ID, text(id)));

@@ -385,6 +385,7 @@ impl Setup {
                 crate::settings::set_pricing(s.pricing.as_ref().map(|p| (**p).clone()));
                 crate::settings::set_capture(s.capture.clone());
                 crate::settings::set_log_summaries(s.log_summaries);
+                crate::settings::set_exception_events(s.exception_events);
                 crate::settings::set_metric_attribution(s.metric_attribution.clone());
             }
             crate::settings::refresh();

@@ -87,11 +87,17 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let meter_provider = mp.build();
     #[cfg(feature = "otel-logs")]
     let (logger_provider, logs_layer) = otel_logs(&targets, &resource, &mut runtime)?;
+    // With a logs bridge, failed client operations also leave the conventions' exception event
+    // (a log record: kept off the spans and the text log, see `crate::layer::not_log_record_only`).
+    #[cfg(feature = "otel-logs")]
+    let settings = settings.map(|s| if logs_layer.is_some() { s.exception_events(true) } else { s });
 
     let log_layer = TraceLogLayer::new(setup.log_format, log_out).redacting(secrets);
     let subscriber = tracing_subscriber::registry()
-        .with(crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter())))
-        .with(log_layer.with_filter(filter));
+        .with(
+            crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter()).and(crate::layer::not_log_record_only())),
+        )
+        .with(log_layer.with_filter(filter.and(crate::layer::not_log_record_only())));
     // The logs bridge exports what the span exporters do: the export filter, never the
     // exporter's own stack.
     #[cfg(feature = "otel-logs")]

@@ -17,6 +17,7 @@ pub struct Req {
     int: u32,
     text: String,
     list: Vec<String>,
+    flag: bool,
     messages: Vec<Msg>,
 }
 
@@ -53,6 +54,10 @@ fn resp() -> Resp {
     conversation_id = "text",
     prompt_name = "text",
     prompt_version = "text",
+    reasoning_level = "text",
+    previous_response_id = "text",
+    conversation_compacted = true,
+    prompt_variables = req.messages,
     usage = |r: &Resp| Usage::new().input(u64::from(r.prompt_tokens)),
     input_messages = req.messages,
     system_instructions = req.messages,
@@ -87,6 +92,10 @@ pub async fn span_literals(req: &Req) -> Result<Resp, String> {
     conversation_id = req.text.as_str(),
     prompt_name = req.text.as_str(),
     prompt_version = req.text.as_str(),
+    reasoning_level = req.text.as_str(),
+    previous_response_id = req.text.as_str(),
+    conversation_compacted = req.flag,
+    prompt_variables = req.messages,
     usage = |r: &Resp| Usage::new().input(u64::from(r.prompt_tokens)),
     input_messages = req.messages,
     system_instructions = req.messages,
@@ -339,6 +348,6 @@ pub async fn fetch_response_expressions(req: &Req) -> Result<Resp, String> {
 }
 
 fn main() {
-    let req = Req { float: Some(0.2), int: 3, text: "t".into(), list: vec!["x".into()], messages: vec![Msg { role: "user", content: "hi".into() }] };
+    let req = Req { float: Some(0.2), int: 3, text: "t".into(), list: vec!["x".into()], flag: true, messages: vec![Msg { role: "user", content: "hi".into() }] };
     let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req), fetch_response_literals(&req), fetch_response_expressions(&req));
 }

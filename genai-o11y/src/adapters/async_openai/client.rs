@@ -21,7 +21,12 @@
 //! Each call opens the span `#[genai_span]` would (`chat {model}`, CLIENT) with the request's
 //! parameters read from the request itself: model, temperature, `max_completion_tokens` (else
 //! `max_tokens`), top_p, stop sequences, seed, frequency and presence penalties, `n`, the output
-//! type (`json` for a JSON response format), `stream`; `server.address` / `server.port` from the
+//! type (`json` for a JSON response format), `stream`, the reasoning effort
+//! (`gen_ai.request.reasoning.level`), and for the Responses API `previous_response_id`
+//! (`gen_ai.request.previous_response.id`), a compaction item in the input
+//! (`gen_ai.conversation.compacted`) and a stored prompt (its id and version as the prompt name
+//! and version, its variables as `gen_ai.prompt.variable.<key>` when content is captured);
+//! `server.address` / `server.port` from the
 //! client's API base; provider `openai` (change it with `.with(|call| call.provider(..))` for
 //! another OpenAI-compatible service). Usage, response id and model, finish reasons, and with
 //! content capture on the request's messages and tool definitions (the Responses API's input and
@@ -33,8 +38,9 @@ use std::borrow::Cow;
 
 use async_openai::config::Config;
 use async_openai::error::OpenAIError;
+use async_openai::types::chat::ReasoningEffort;
 use async_openai::types::chat::{ChatCompletionResponseStream, CreateChatCompletionRequest, CreateChatCompletionResponse, ResponseFormat, StopConfiguration};
-use async_openai::types::responses::{CreateResponse, Response, ResponseStream};
+use async_openai::types::responses::{CreateResponse, InputItem, InputParam, Item, Response, ResponsePromptVariables, ResponseStream};
 use async_openai::Client;
 use serde_json::Value as Json;
 
@@ -227,15 +233,41 @@ fn chat_builder(r: &CreateChatCompletionRequest) -> GenAiSpanBuilder {
         .choice_count(r.n)
         .output_type(output_type)
         .stream(r.stream.unwrap_or(false))
+        .reasoning_level(r.reasoning_effort.as_ref().map(reasoning_effort))
+}
+
+/// The reasoning effort as the request sends it (`gen_ai.request.reasoning.level` is "the exact
+/// string value sent to the provider").
+fn reasoning_effort(e: &ReasoningEffort) -> &'static str {
+    match e {
+        ReasoningEffort::None => "none",
+        ReasoningEffort::Minimal => "minimal",
+        ReasoningEffort::Low => "low",
+        ReasoningEffort::Medium => "medium",
+        ReasoningEffort::High => "high",
+        ReasoningEffort::Xhigh => "xhigh",
+        ReasoningEffort::Max => "max",
+    }
 }
 
 /// The span of a Responses API request.
 fn responses_builder(r: &CreateResponse) -> GenAiSpanBuilder {
+    let compacted = match &r.input {
+        InputParam::Items(items) => items.iter().any(|i| matches!(i, InputItem::Item(Item::Compaction(_)))),
+        InputParam::Text(_) => false,
+    };
     GenAiSpanBuilder::inference("chat", PROVIDER, r.model.as_deref())
         .temperature(r.temperature)
         .max_tokens(r.max_output_tokens)
         .top_p(r.top_p)
         .stream(r.stream.unwrap_or(false))
+        .reasoning_level(r.reasoning.as_ref().and_then(|x| x.effort.as_ref()).map(reasoning_effort))
+        .previous_response_id(r.previous_response_id.as_deref())
+        // The context carries a compaction item (`/responses/compact`): a compacted view.
+        .conversation_compacted(compacted)
+        // A stored prompt: its id is the template's name, with its version.
+        .prompt_name(r.prompt.as_ref().map(|p| p.id.as_str()))
+        .prompt_version(r.prompt.as_ref().and_then(|p| p.version.as_deref()))
 }
 
 fn capture_chat_request(call: &mut ActiveCall, r: &CreateChatCompletionRequest) {
@@ -255,6 +287,10 @@ fn capture_responses_request(call: &mut ActiveCall, r: &CreateResponse) {
         }
         if let Some(tools) = &r.tools {
             call.capture(ContentKind::ToolDefinitions, to_json(tools));
+        }
+        // A stored prompt's variables, when they are a map (`gen_ai.prompt.variable.<key>`).
+        if let Some(ResponsePromptVariables::Custom(vars @ Json::Object(_))) = r.prompt.as_ref().and_then(|p| p.variables.as_ref()) {
+            call.capture(ContentKind::PromptVariables, Some(vars.clone()));
         }
     }
 }

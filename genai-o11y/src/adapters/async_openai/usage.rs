@@ -23,6 +23,12 @@
 //!   response or chunk without `usage` reports **no** counts (never zeros): a stream's usage comes
 //!   from its last chunk (`stream_options.include_usage`), and a stream that never reports it is
 //!   marked `genai_o11y.usage.missing`.
+//! * usage by modality (latest conventions: `gen_ai.usage.{text,image,audio}.*`): Chat
+//!   Completions' `prompt_tokens_details.{text,image,audio}_tokens` and
+//!   `completion_tokens_details.{text,audio}_tokens`. A zero part is not reported (OpenAI sends
+//!   `audio_tokens: 0` on every text call), and text is never derived from the other parts: the
+//!   tokens no part names are recorded as modality `unknown` (see the README). The Responses API
+//!   reports no breakdown.
 //! * `gen_ai.response.id` and `gen_ai.response.model` from `id` and `model`.
 //! * finish reasons: Chat Completions' `choices[].finish_reason` as the provider names them
 //!   (`stop`, `length`, `tool_calls`, `content_filter`, `function_call`); for the Responses API,
@@ -36,21 +42,37 @@ use async_openai::types::chat::{CompletionUsage, CreateChatCompletionResponse, C
 use async_openai::types::embeddings::CreateEmbeddingResponse;
 use async_openai::types::responses::{OutputItem, Response as ResponsesResponse, ResponseStreamEvent, ResponseUsage, Status};
 
-use crate::usage::{HasUsage, Usage};
+use crate::usage::{ByModality, HasUsage, Usage};
 
 fn count(n: impl TryInto<u64>) -> Option<u64> {
     n.try_into().ok()
 }
 
+/// A modality part as the breakdown records it: a zero is a modality the call did not use.
+fn part(n: Option<impl TryInto<u64>>) -> Option<u64> {
+    n.and_then(count).filter(|n| *n > 0)
+}
+
 /// The usage of a Chat Completions response or chunk.
 fn chat_usage(u: &CompletionUsage) -> Usage {
     let prompt = u.prompt_tokens_details.as_ref();
+    let completion = u.completion_tokens_details.as_ref();
     Usage {
         input_tokens: Some(u64::from(u.prompt_tokens)),
         output_tokens: Some(u64::from(u.completion_tokens)),
         cache_read_input_tokens: prompt.and_then(|d| d.cached_tokens).map(u64::from),
         cache_write_input_tokens: prompt.and_then(|d| d.cache_write_tokens).and_then(count),
-        reasoning_output_tokens: u.completion_tokens_details.as_ref().and_then(|d| d.reasoning_tokens).map(u64::from),
+        reasoning_output_tokens: completion.and_then(|d| d.reasoning_tokens).map(u64::from),
+        input_by_modality: ByModality {
+            text: part(prompt.and_then(|d| d.text_tokens)),
+            image: part(prompt.and_then(|d| d.image_tokens)),
+            audio: part(prompt.and_then(|d| d.audio_tokens)),
+        },
+        output_by_modality: ByModality {
+            text: part(completion.and_then(|d| d.text_tokens)),
+            image: None,
+            audio: part(completion.and_then(|d| d.audio_tokens)),
+        },
         ..Usage::new()
     }
 }

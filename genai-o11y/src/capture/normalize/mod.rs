@@ -75,6 +75,38 @@ pub fn normalize(kind: ContentKind, value: Json) -> Json {
         ContentKind::RetrievalDocuments => Json::Array(retrieval_documents(value)),
         // The records as the application gives them (no schema: any JSON).
         ContentKind::MemoryRecords => value,
+        ContentKind::PromptVariables => prompt_variables(value),
+    }
+}
+
+/// Takes the per-message `finish_reason` off normalized output messages (the latest
+/// conventions' schema deprecates it: the reasons live in `gen_ai.response.finish_reasons`).
+pub(crate) fn without_finish_reasons(messages: &mut Json) {
+    if let Json::Array(list) = messages {
+        for m in list.iter_mut().filter_map(Json::as_object_mut) {
+            m.remove("finish_reason");
+        }
+    }
+}
+
+/// The variables of a prompt template as an object of strings (`gen_ai.prompt.variable.<key>`
+/// is a string: a string stays itself, any other value becomes its JSON text; a null variable is
+/// left out). Anything but an object (a map or a struct) has no variable names: dropped.
+fn prompt_variables(value: Json) -> Json {
+    match value {
+        Json::Object(vars) => Json::Object(
+            vars.into_iter()
+                .filter(|(k, v)| !k.is_empty() && !v.is_null())
+                .map(|(k, v)| {
+                    let text = match v {
+                        Json::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (k, Json::String(text))
+                })
+                .collect(),
+        ),
+        _ => Json::Null,
     }
 }
 

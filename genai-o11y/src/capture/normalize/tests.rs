@@ -7,13 +7,14 @@ use serde_json::{json, Value as Json};
 use super::*;
 use crate::capture::ContentKind;
 
-const KINDS: [ContentKind; 6] = [
+const KINDS: [ContentKind; 7] = [
     ContentKind::InputMessages,
     ContentKind::OutputMessages,
     ContentKind::SystemInstructions,
     ContentKind::ToolDefinitions,
     ContentKind::ToolCallArguments,
     ContentKind::ToolCallResult,
+    ContentKind::PromptVariables,
 ];
 
 #[test]
@@ -261,6 +262,12 @@ fn well_formed(kind: ContentKind, v: &Json) -> Result<(), String> {
         | ContentKind::RetrievalDocuments
         | ContentKind::MemoryQuery
         | ContentKind::MemoryRecords => {}
+        ContentKind::PromptVariables => {
+            let ok = v.is_null() || v.as_object().is_some_and(|o| o.iter().all(|(k, v)| !k.is_empty() && v.is_string()));
+            if !ok {
+                return Err(format!("bad prompt variables {v}"));
+            }
+        }
     }
     Ok(())
 }

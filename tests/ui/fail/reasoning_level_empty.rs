@@ -1,0 +1,13 @@
+use genai_o11y::{genai_span, HasUsage};
+
+#[derive(HasUsage)]
+struct Resp {
+    input_tokens: u32,
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "o3", reasoning_level = "")]
+fn chat() -> Resp {
+    Resp { input_tokens: 1 }
+}
+
+fn main() {}
