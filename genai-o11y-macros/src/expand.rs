@@ -597,6 +597,12 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
     if kind == MacroKind::Memory {
         return quote!(#outcome.with_record_count(#p::record_count_of!(__genai_o11y_out)));
     }
+    // A command tool: the exit code of the process it ran, when its value carries one.
+    if kind == MacroKind::Tool
+        && args.get("refinement").is_some_and(|g| matches!(&g.value, Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "command"))
+    {
+        return quote!(#outcome.with_exit_code(#p::exit_code_of!(__genai_o11y_out)));
+    }
     if kind != MacroKind::Retrieval {
         return outcome;
     }

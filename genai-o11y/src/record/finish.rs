@@ -34,11 +34,13 @@ pub(crate) struct Finish<'a> {
     pub document_count: Option<usize>,
     /// How many memory records the operation touched.
     pub record_count: Option<u64>,
+    /// The exit code of a command tool's process.
+    pub exit_code: Option<i64>,
 }
 
 impl<'a> Finish<'a> {
     pub(crate) fn compute(meta: &CallMeta, settings: &Settings, outcome: Outcome<'a>, elapsed: f64) -> Self {
-        let Outcome { usage: source, mut error, documents, record_count, .. } = outcome;
+        let Outcome { usage: source, mut error, documents, record_count, exit_code, .. } = outcome;
         // Error messages may echo content: without capture, only a content-free description.
         if let Some(e) = &mut error {
             let safe = e.safe_message.take();
@@ -57,6 +59,7 @@ impl<'a> Finish<'a> {
             streaming: meta.streaming,
             document_count: documents.map(|d| d.len()),
             record_count,
+            exit_code,
         };
         // Totals a provider gave only as parts by modality are their sum, for every reader.
         finish.usage = finish.report().map(|u| u.usage().with_totals()).filter(|u| !u.is_empty());

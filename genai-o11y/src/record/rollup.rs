@@ -28,11 +28,11 @@ pub(crate) fn add(meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_
                 agent.totals.tool_calls.fetch_add(1, Ordering::Relaxed);
             }
         }
-        OperationKind::Agent | OperationKind::Workflow => {
+        OperationKind::Agent | OperationKind::RemoteAgent | OperationKind::Workflow => {
             if let Some(own) = own_scope {
                 own.close();
             }
         }
-        OperationKind::CreateAgent | OperationKind::Plan | OperationKind::Retrieval | OperationKind::Memory => {}
+        OperationKind::CreateAgent | OperationKind::Plan | OperationKind::Retrieval | OperationKind::Memory | OperationKind::FetchResponse => {}
     }
 }
