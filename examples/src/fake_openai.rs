@@ -16,6 +16,13 @@
 //! (else 0), `completion_tokens = 12 × tool calls` or the number of words of the text.
 //! The response model is `"{model}-2024-08-06"`, the id `chatcmpl-fake-{n}` (`n` counts requests
 //! from 1).
+//!
+//! `GET /v1/responses/{id}` (the Responses API's "Get a model response") answers two stored
+//! responses: `resp_done` (`completed`, the text `"Stored answer."`) and `resp_cut`
+//! (`incomplete`, `max_output_tokens`), both of model `gpt-4o-2024-08-06` with the instructions
+//! `"Answer briefly."`; any other id is a 404. `?stream=true` answers their events
+//! (`response.created` with sequence number 0, `response.completed` / `response.incomplete`
+//! with 1), those after `starting_after` only.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -24,10 +31,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use futures::StreamExt;
 use serde_json::{json, Value};
@@ -81,7 +88,7 @@ pub async fn start() -> FakeOpenAi {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake_openai: bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("fake_openai: local_addr");
     let shared = Arc::new(Shared::default());
-    let app = Router::new().route("/v1/chat/completions", post(chat_completions)).with_state(shared.clone());
+    let app = Router::new().route("/v1/chat/completions", post(chat_completions)).route("/v1/responses/{id}", get(get_response)).with_state(shared.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         tokio::select! {
@@ -259,4 +266,58 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, headers: HeaderMap,
         Ok::<Bytes, Infallible>(Bytes::from(line))
     });
     ([(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")], Body::from_stream(body)).into_response()
+}
+
+/// A stored Responses API object (see the module docs).
+fn stored_response(id: &str, in_progress: bool) -> Option<Value> {
+    let (status, details, text) = match id {
+        "resp_done" => ("completed", Value::Null, "Stored answer."),
+        "resp_cut" => ("incomplete", json!({ "reason": "max_output_tokens" }), "Stored ans"),
+        _ => return None,
+    };
+    let status = if in_progress { "in_progress" } else { status };
+    Some(json!({
+        "id": id,
+        "object": "response",
+        "created_at": 1_700_000_000u64,
+        "model": "gpt-4o-2024-08-06",
+        "status": status,
+        "incomplete_details": details,
+        "instructions": "Answer briefly.",
+        "output": [{
+            "type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+            "content": [{ "type": "output_text", "text": text, "annotations": [] }]
+        }],
+        "usage": {
+            "input_tokens": 20, "input_tokens_details": { "cached_tokens": 0 },
+            "output_tokens": 3, "output_tokens_details": { "reasoning_tokens": 0 }, "total_tokens": 23
+        }
+    }))
+}
+
+async fn get_response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    let query: Vec<(&str, &str)> = uri.query().unwrap_or_default().split('&').filter_map(|kv| kv.split_once('=')).collect();
+    let q = |k: &str| query.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string());
+    let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    lock(&shared.requests).push(FakeRequest {
+        path,
+        headers: headers.iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
+        body: Value::Null,
+    });
+    let Some(done) = stored_response(&id, false) else {
+        let err = json!({ "error": { "message": format!("No response found with id '{id}'."), "type": "invalid_request_error", "code": null } });
+        return (StatusCode::NOT_FOUND, axum::Json(err)).into_response();
+    };
+    if q("stream").as_deref() != Some("true") {
+        return axum::Json(done).into_response();
+    }
+    let after: Option<u64> = q("starting_after").and_then(|v| v.parse().ok());
+    let last = if done["status"] == "completed" { "response.completed" } else { "response.incomplete" };
+    let events = [(0u64, "response.created", stored_response(&id, true)), (1, last, Some(done))];
+    let body: String = events
+        .into_iter()
+        .filter(|(n, _, _)| after.is_none_or(|a| *n > a))
+        .map(|(n, ty, r)| format!("event: {ty}\ndata: {}\n\n", json!({ "type": ty, "sequence_number": n, "response": r })))
+        .collect();
+    ([(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")], body).into_response()
 }

@@ -122,7 +122,7 @@ impl Value {
             Value::UsageClosure => "closure from the success value to a `HasUsage` (e.g. `Usage`), or `none`",
             Value::DocumentsClosure => "closure from the success value to a collection of `Document`s (e.g. `Vec<RetrievedDocument>`), or `none`",
             Value::DecisionClosure => "closure from the success value to a `GuardDecision` (e.g. `Decision`)",
-            Value::Operation => "`\"chat\"`, `\"text_completion\"`, `\"generate_content\"`, `\"embeddings\"`, or `custom(\"name\")`",
+            Value::Operation => "`\"chat\"`, `\"text_completion\"`, `\"generate_content\"`, `\"embeddings\"`, `\"fetch_response\"`, or `custom(\"name\")`",
             Value::Fields => "`fields(key = value, ...)`",
             Value::CratePath => "path",
         }
@@ -147,6 +147,8 @@ pub enum Check {
     NotFalse,
     /// Named values (a map or a struct): no literal is one.
     Named,
+    /// Only with `operation = "fetch_response"` (`FETCH_RESPONSE_ARGS`).
+    FetchResponse,
 }
 
 /// What the argument becomes in the runtime.
@@ -273,7 +275,7 @@ const CONTENT_ON_TOOL: &str = "a tool captures its input as `arguments = ...` (b
 pub const ARGS: &[Arg] = &[
     Arg::new("operation", SPAN, Value::Operation, Becomes::Constructor, "`gen_ai.operation.name`; the span is named `{operation} {model}`").required_on(SPAN).elsewhere("`#[{attr}]` has a fixed operation (`{op}`)"),
     Arg::new("provider", SPAN, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` (required), e.g. `\"openai\"`, `\"anthropic\"`, `\"gcp.gemini\"`").checks(NOT_EMPTY).required_on(SPAN),
-    Arg::new("provider", AGENT, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of the model the agent runs on, e.g. `\"openai\"`").checks(NOT_EMPTY),
+    Arg::new("provider", AGENT, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name`: with `span_kind = \"client\"` the agent's host (required), e.g. `\"openai\"`, `\"aws.bedrock\"`; on an in-process agent the provider of the model it runs on, written in v1.41 mode only (the latest conventions' in-process agent span has none; its model calls carry theirs)").checks(NOT_EMPTY),
     Arg::new("provider", RETRIEVAL, Value::Text, Becomes::Method("provider"), "`gen_ai.provider.name` of the search service, when one is involved").checks(NOT_EMPTY),
     Arg::new("operation", MEMORY, Value::LitText, Becomes::Constructor, "`gen_ai.operation.name`, one of `search_memory`, `create_memory`, `update_memory`, `upsert_memory`, `delete_memory`, `create_memory_store`, `delete_memory_store`; the span is named after it").checks(MEMORY_OPERATION).required_on(MEMORY),
     Arg::new("store", MEMORY, Value::Text, Becomes::Method("memory_store"), "`gen_ai.memory.store.id`").checks(NOT_EMPTY),
@@ -302,14 +304,14 @@ pub const ARGS: &[Arg] = &[
     Arg::new("presence_penalty", SPAN, Value::Float, Becomes::Method("presence_penalty"), "`gen_ai.request.presence_penalty`").checks(SAMPLING),
     Arg::new("choice_count", SPAN, Value::Int, Becomes::Method("choice_count"), "`gen_ai.request.choice.count` (recorded only when not 1)").checks(SAMPLING_COUNT),
     Arg::new("output_type", SPAN, Value::Text, Becomes::Method("output_type"), "`gen_ai.output.type` (`text`, `json`, `image`, `speech`)").checks(NOT_EMPTY),
-    Arg::new("server_address", SPAN, Value::Text, Becomes::Method("server_address"), "`server.address`").checks(NOT_EMPTY),
-    Arg::new("server_port", SPAN, Value::Int, Becomes::Method("server_port"), "`server.port`").checks(&[Check::NonNegative, Check::Port]),
+    Arg::new("server_address", SPAN_AGENT, Value::Text, Becomes::Method("server_address"), "`server.address`").checks(NOT_EMPTY),
+    Arg::new("server_port", SPAN_AGENT, Value::Int, Becomes::Method("server_port"), "`server.port`").checks(&[Check::NonNegative, Check::Port]),
     Arg::new("tool_type", TOOL, Value::LitText, Becomes::Method("tool_type"), "`gen_ai.tool.type` (`function`, `extension`, `datastore`)").checks(NOT_EMPTY).default(Default::Described("`\"function\"`")),
     Arg::new("call_id", TOOL, Value::Text, Becomes::Method("tool_call_id"), "`gen_ai.tool.call.id`").checks(NOT_EMPTY),
-    Arg::new("id", AGENT, Value::Text, Becomes::Method("agent_id"), "`gen_ai.agent.id`").checks(NOT_EMPTY),
+    Arg::new("id", AGENT, Value::Text, Becomes::Method("agent_id"), "`gen_ai.agent.id` (on an in-process agent, v1.41 mode only: the latest conventions list it for hosted and created agents)").checks(NOT_EMPTY),
     Arg::new("description", TOOL, Value::Text, Becomes::Method("description"), "`gen_ai.tool.description`").checks(NOT_EMPTY).default(Default::DocComment),
     Arg::new("description", AGENT, Value::Text, Becomes::Method("description"), "`gen_ai.agent.description`").checks(NOT_EMPTY).default(Default::DocComment),
-    Arg::new("version", AGENT, Value::Text, Becomes::Method("agent_version"), "`gen_ai.agent.version`").checks(NOT_EMPTY),
+    Arg::new("version", AGENT, Value::Text, Becomes::Method("agent_version"), "`gen_ai.agent.version` (on an in-process agent, v1.41 mode only, as `id`)").checks(NOT_EMPTY),
     Arg::new("conversation_id", ALL, Value::Text, Becomes::Method("conversation_id"), "`gen_ai.conversation.id`").checks(NOT_EMPTY),
     Arg::new("prompt_name", SPAN, Value::Text, Becomes::Method("prompt_name"), "`gen_ai.prompt.name`: the prompt template the call used (a span attribute; on the metrics only when `MetricAttribution` lists it)").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
     Arg::new("prompt_version", SPAN, Value::Text, Becomes::Method("prompt_version"), "`gen_ai.prompt.version` (the latest conventions' key, written in both modes: v1.41 has none); a number is written as a string, `\"3\"` or `v.to_string()`").checks(NOT_EMPTY).elsewhere(PROMPT_ELSEWHERE),
@@ -327,6 +329,17 @@ pub const ARGS: &[Arg] = &[
     Arg::new("output_messages", SPAN, Value::OutputClosure, Becomes::CaptureOutput, "`gen_ai.output.messages` (content capture), e.g. `output_messages = |resp| resp.choices.clone()`. On a stream it runs per chunk and the results are folded into one answer (text appended per choice, tool-call fragments assembled, the last finish reason); without it a serializable chunk is folded in as it is").elsewhere(CONTENT_ON_TOOL),
     Arg::new("output_messages", AGENT_WORKFLOW, Value::OutputClosure, Becomes::CaptureOutput, "the answer as `gen_ai.output.messages` (content capture); by default the serializable success value, as one assistant message").default(Default::OkValue),
     Arg::new("arguments", TOOL, Value::Serializable, Becomes::CaptureAtEntry("ToolCallArguments"), "`gen_ai.tool.call.arguments` (content capture); by default the parameters but those `call_id` reads; the result is captured as `gen_ai.tool.call.result` when serializable").default(Default::Parameters).elsewhere("`arguments` is for `#[genai_tool]`: a model call's input is `input_messages = ...`"),
+    // ---- the latest conventions' operations: fetched responses, hosted agents, skills ----
+    Arg::new("response_id", SPAN, Value::Text, Becomes::Method("response_id"), "`gen_ai.response.id` of the response a `fetch_response` fetches (required there)").checks(FETCH_RESPONSE_TEXT),
+    Arg::new("stream_cursor", SPAN, Value::Text, Becomes::Method("stream_cursor"), "`gen_ai.request.stream_cursor`: where a streamed `fetch_response` resumes (OpenAI's `starting_after`; latest conventions only)").checks(FETCH_RESPONSE_TEXT),
+    Arg::new("span_kind", AGENT, Value::LitText, Becomes::Method("agent_span_kind"), "`\"internal\"` (an agent in this process: span kind INTERNAL, `gen_ai.invoke_agent.duration`) or `\"client\"` (an agent a provider hosts, OpenAI Assistants, Bedrock Agents: span kind CLIENT with `provider` (required), `server_address`, `server_port`, `gen_ai.client.operation.duration`); `invoke_agent` only").checks(SPAN_KINDS).default(Default::Described("`\"internal\"`")),
+    Arg::new("refinement", TOOL, Value::LitText, Becomes::Method("tool_refinement"), "which refinement of `execute_tool` the tool is (latest conventions): `\"load_skill\"` (loads a skill into the agent's context), `\"read_skill_resource\"` (reads a file of a skill), `\"command\"` (runs a command or a skill's script; `process.exit.code` is read from a returned `ExitStatus` or `Output`, or any `genai_o11y::ExitCode`). In the latest conventions the span is named `execute_tool {name} {skill} {skill_resource}` (or `{skill_resource}`, `{skill}` for `load_skill`, `{executable}` for `command`)").checks(REFINEMENTS),
+    Arg::new("skill", TOOL, Value::Text, Becomes::Method("skill_name"), "`gen_ai.skill.name` (with `refinement`; latest conventions only)").checks(NOT_EMPTY),
+    Arg::new("skill_description", TOOL, Value::Text, Becomes::Method("skill_description"), "`gen_ai.skill.description` (with `refinement`; latest conventions only)").checks(NOT_EMPTY),
+    Arg::new("skill_source_uri", TOOL, Value::Text, Becomes::Method("skill_source_uri"), "`gen_ai.skill.source.uri`: where the skill comes from, credentials scrubbed (with `refinement`; latest conventions only)").checks(NOT_EMPTY),
+    Arg::new("skill_resource", TOOL, Value::Text, Becomes::Method("skill_resource_name"), "`gen_ai.skill.resource.name`, the skill-relative name of the file read or run (`refinement = \"read_skill_resource\"` or `\"command\"`; latest conventions only)").checks(NOT_EMPTY),
+    Arg::new("executable", TOOL, Value::Text, Becomes::Method("process_executable_name"), "`process.executable.name` of the process the command runs (`refinement = \"command\"`)").checks(NOT_EMPTY),
+    Arg::new("executable_path", TOOL, Value::Text, Becomes::Method("process_executable_path"), "`process.executable.path` of that process (`refinement = \"command\"`)").checks(NOT_EMPTY),
     // ---- #[genai_guardrail] (guards)
     Arg::new("name", GUARD, Value::LitText, Becomes::Constructor, "`gen_ai.guardrail.component.name` (a metric attribute, so a literal); the span is named `run_guardrail {name}`").checks(NOT_EMPTY).default(Default::FnName),
     Arg::new("policy", GUARD, Value::Text, Becomes::Method("guardrail_policy"), "`gen_ai.guardrail.policy.id`: the policy the guard enforces").checks(NOT_EMPTY),
@@ -342,6 +355,37 @@ pub const ARGS: &[Arg] = &[
     Arg::new("decision", GUARD, Value::DecisionClosure, Becomes::Decision, "reads the decision from a type you do not own (`decision = |r| if r.flagged { Decision::block(\"flagged\") } else { Decision::allow() }`): `gen_ai.guardrail.result.*`").default(Default::Described("`GuardDecision` on the return value (`Decision`, or an enum with `#[derive(GuardDecision)]`)")),
     Arg::new("fields", ALL, Value::Fields, Becomes::Attributes, "extra span attributes, `fields(app.tier = \"gold\", \"key.name\" = expr)` (not metric attributes)"),
     Arg::new("crate", ALL, Value::CratePath, Becomes::CratePath, "where the `genai_o11y` crate is, for re-exports (`crate = ::my_sdk::genai_o11y`)").default(Default::Runtime),
+];
+
+const SPAN_AGENT: &[MacroKind] = &[MacroKind::Span, MacroKind::Agent];
+const FETCH_RESPONSE_TEXT: &[Check] = &[Check::NotEmpty, Check::FetchResponse];
+/// The refinements of `execute_tool` (`command` first: it takes every skill argument).
+pub const TOOL_REFINEMENTS: &[&str] = &["command", "read_skill_resource", "load_skill"];
+const REFINEMENTS: &[Check] = &[Check::OneOf(TOOL_REFINEMENTS)];
+/// The arguments of `#[genai_tool]` that need a `refinement`, and the refinements they apply to.
+pub const REFINEMENT_ARGS: &[(&str, &[&str])] = &[
+    ("skill", TOOL_REFINEMENTS),
+    ("skill_description", TOOL_REFINEMENTS),
+    ("skill_source_uri", TOOL_REFINEMENTS),
+    ("skill_resource", &["command", "read_skill_resource"]),
+    ("executable", &["command"]),
+    ("executable_path", &["command"]),
+];
+/// The `#[genai_span]` arguments that apply to `operation = "fetch_response"` (its span lists no
+/// request model, input, conversation, prompt or sampling attribute, and no token usage).
+pub const FETCH_RESPONSE_ARGS: &[&str] = &[
+    "operation",
+    "provider",
+    "name",
+    "server_address",
+    "server_port",
+    "response_id",
+    "stream_cursor",
+    "system_instructions",
+    "tool_definitions",
+    "output_messages",
+    "fields",
+    "crate",
 ];
 
 /// Keys people write for another argument.
@@ -372,6 +416,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation { name: "text_completion", sampling: true, requires_usage: true, doc: "a legacy text completion" },
     Operation { name: "generate_content", sampling: true, requires_usage: true, doc: "a multimodal generation (Gemini)" },
     Operation { name: "embeddings", sampling: false, requires_usage: true, doc: "an embeddings request" },
+    Operation { name: "fetch_response", sampling: false, requires_usage: false, doc: "fetching a stored model response by its id (`response_id`, required): no inference, no token usage (latest conventions; see README \"Convention modes\")" },
 ];
 
 /// Operations that have an annotation of their own.

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::args::{Arg, Becomes, Default, MacroKind, Value, OPERATIONS};
+use crate::args::{Arg, Becomes, Check, Default, MacroKind, Value, FETCH_RESPONSE_ARGS, OPERATIONS};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("the macros crate lives in the workspace").to_owned()
@@ -117,7 +117,8 @@ pub fn every_argument_case() -> String {
     );
     for kind in MacroKind::ALL {
         for literal in [true, false] {
-            let args: Vec<String> = kind.args().map(|a| sample(kind, a, literal)).collect();
+            // `fetch_response`'s own arguments have a case of their own (below).
+            let args: Vec<String> = kind.args().filter(|a| !a.checks.contains(&Check::FetchResponse)).map(|a| sample(kind, a, literal)).collect();
             let name = format!("{}_{}", kind.attr_name().trim_start_matches("genai_"), if literal { "literals" } else { "expressions" });
             let body = match kind {
                 MacroKind::Span => "    let _ = req;\n    Ok(resp())\n",
@@ -132,9 +133,23 @@ pub fn every_argument_case() -> String {
             );
         }
     }
+    // `fetch_response`: every argument that applies to it.
+    for literal in [true, false] {
+        let args: Vec<String> = MacroKind::Span
+            .args()
+            .filter(|a| FETCH_RESPONSE_ARGS.contains(&a.key))
+            .map(|a| if a.value == Value::Operation { "operation = \"fetch_response\"".to_owned() } else { sample(MacroKind::Span, a, literal) })
+            .collect();
+        let name = format!("fetch_response_{}", if literal { "literals" } else { "expressions" });
+        let _ = write!(
+            out,
+            "\n/// Doc comment.\n#[genai_span(\n    {},\n)]\npub async fn {name}(req: &Req) -> Result<Resp, String> {{\n    let _ = req;\n    Ok(resp())\n}}\n",
+            args.join(",\n    ")
+        );
+    }
     out.push_str(
         "\nfn main() {\n    let req = Req { float: Some(0.2), int: 3, text: \"t\".into(), list: vec![\"x\".into()], flag: true, messages: vec![Msg { role: \"user\", content: \"hi\".into() }] };\n    \
-         let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req), guardrail_literals(&req), guardrail_expressions(&req));\n}\n",
+         let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req), guardrail_literals(&req), guardrail_expressions(&req), fetch_response_literals(&req), fetch_response_expressions(&req));\n}\n",
     );
     out
 }

@@ -604,6 +604,12 @@ fn classify(cx: &Ctx<'_>, output_span: Span, chunk: bool) -> TokenStream {
         let decision = guard_decision(cx, output_span);
         return quote!(#outcome.with_decision(#decision));
     }
+    // A command tool: the exit code of the process it ran, when its value carries one.
+    if kind == MacroKind::Tool
+        && args.get("refinement").is_some_and(|g| matches!(&g.value, Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "command"))
+    {
+        return quote!(#outcome.with_exit_code(#p::exit_code_of!(__genai_o11y_out)));
+    }
     if kind != MacroKind::Retrieval {
         return outcome;
     }

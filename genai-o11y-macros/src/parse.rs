@@ -176,8 +176,100 @@ impl Args {
                 }
             }
         }
+        for e in latest_operation_errors(kind, &args, &seen) {
+            errors.push(e);
+        }
         errors.finish(args)
     }
+}
+
+/// The arguments of the latest conventions' operations, checked against each other:
+/// `fetch_response` and what applies to it, a hosted agent (`span_kind = "client"`) and its
+/// provider and server, a tool's refinement and its skill and process arguments.
+fn latest_operation_errors(kind: MacroKind, args: &Args, seen: &[&str]) -> Vec<syn::Error> {
+    let mut out = Vec::new();
+    let lit_of = |key: &str| {
+        args.get(key).and_then(|g| match &g.value {
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+            _ => None,
+        })
+    };
+    match kind {
+        MacroKind::Span => {
+            let fetch = matches!(&args.operation, Some(Operation::WellKnown(_, op)) if op.name == "fetch_response");
+            if fetch {
+                // (A sampling parameter has its own error, above.)
+                for g in args.values.iter().filter(|g| !args::FETCH_RESPONSE_ARGS.contains(&g.arg.key) && !g.arg.checks.contains(&Check::Sampling)) {
+                    out.push(syn::Error::new(
+                        g.key.span(),
+                        format!(
+                            "`{}` does not apply to `fetch_response` (no inference: its span has no request model, input, conversation, prompt or sampling attribute); it takes {}",
+                            g.arg.key,
+                            args::FETCH_RESPONSE_ARGS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+                if let UsageArg::With(e) = &args.usage {
+                    out.push(syn::Error::new(e.span(), "`usage` does not apply to `fetch_response`: fetching a stored response consumes no tokens"));
+                }
+                if !seen.contains(&"response_id") {
+                    let span = args.operation.as_ref().map(|o| o.lit().span()).unwrap_or_else(Span::call_site);
+                    out.push(syn::Error::new(
+                        span,
+                        "missing `response_id`: `fetch_response` names the response it fetches (`gen_ai.response.id`), e.g. `response_id = id`",
+                    ));
+                }
+            } else {
+                for g in args.values.iter().filter(|g| g.arg.checks.contains(&Check::FetchResponse)) {
+                    out.push(syn::Error::new(g.key.span(), format!("`{}` applies to `operation = \"fetch_response\"` only", g.arg.key)));
+                }
+            }
+        }
+        MacroKind::Agent => {
+            let operation = lit_of("operation").unwrap_or_else(|| args::AGENT_OPERATIONS[0].to_owned());
+            let remote = lit_of("span_kind").as_deref() == Some("client");
+            if let (Some(g), true) = (args.get("span_kind"), operation != "invoke_agent") {
+                out.push(syn::Error::new(
+                    g.key.span(),
+                    format!("`span_kind` applies to `invoke_agent` only: `create_agent` is always CLIENT, `plan` always INTERNAL (here: `{operation}`)"),
+                ));
+            } else if remote && args.get("provider").is_none() {
+                let g = args.get("span_kind").expect("remote: span_kind was given");
+                out.push(syn::Error::new(
+                    g.value.span(),
+                    format!(
+                        "an agent a provider hosts names it: add `provider = \"...\"` (`gen_ai.provider.name` is required; well-known values: {PROVIDERS})"
+                    ),
+                ));
+            }
+            if !remote && operation == "invoke_agent" {
+                for key in ["server_address", "server_port"] {
+                    if let Some(g) = args.get(key) {
+                        out.push(syn::Error::new(
+                            g.key.span(),
+                            format!("`{key}` is the host of a remote agent: add `span_kind = \"client\"` (an in-process agent has no server)"),
+                        ));
+                    }
+                }
+            }
+        }
+        MacroKind::Tool => {
+            let refinement = lit_of("refinement");
+            for (key, applies) in args::REFINEMENT_ARGS {
+                let Some(g) = args.get(key) else { continue };
+                let list = applies.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ");
+                match &refinement {
+                    None => out.push(syn::Error::new(g.key.span(), format!("`{key}` describes a skill or command tool: add `refinement = ...` ({list})"))),
+                    Some(r) if !applies.contains(&r.as_str()) => {
+                        out.push(syn::Error::new(g.key.span(), format!("`{key}` does not apply to `refinement = \"{r}\"` (it applies to {list})")))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 const USAGE_HINT: &str = "`usage` takes a closure from the response to `genai_o11y::Usage` (e.g. `usage = |r| Usage::new().input(r.tokens_in)`), or `none`";

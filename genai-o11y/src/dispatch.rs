@@ -124,6 +124,25 @@ impl<T: ?Sized> RecordCountNone for Probe<'_, T> {
     }
 }
 
+// ---- optional exit code (command tools): read it where the type says.
+
+pub trait ExitCodeSome {
+    fn __genai_o11y_exit_code(&self) -> Option<i64>;
+}
+impl<T: crate::skills::ReportsExitCode + ?Sized> ExitCodeSome for &Probe<'_, T> {
+    fn __genai_o11y_exit_code(&self) -> Option<i64> {
+        self.0.reported_exit_code()
+    }
+}
+pub trait ExitCodeNone {
+    fn __genai_o11y_exit_code(&self) -> Option<i64>;
+}
+impl<T: ?Sized> ExitCodeNone for Probe<'_, T> {
+    fn __genai_o11y_exit_code(&self) -> Option<i64> {
+        None
+    }
+}
+
 // ---- JSON of a value that may or may not be serializable (tool arguments).
 
 pub trait JsonSome {
@@ -331,6 +350,17 @@ macro_rules! __genai_o11y_record_count_of {
         #[allow(unused_imports)]
         use $crate::__private::dispatch::{RecordCountNone as _, RecordCountSome as _};
         (&&$crate::__private::dispatch::Probe($out)).__genai_o11y_record_count()
+    }};
+}
+
+/// The exit code a command tool's returned value carries: `Option<i64>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genai_o11y_exit_code_of {
+    ($out:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::dispatch::{ExitCodeNone as _, ExitCodeSome as _};
+        (&&$crate::__private::dispatch::Probe($out)).__genai_o11y_exit_code()
     }};
 }
 

@@ -106,6 +106,7 @@ mod records;
 mod scope;
 pub mod semconv;
 pub mod settings;
+mod skills;
 #[cfg(any(feature = "sdk", feature = "testing"))]
 mod span_events;
 pub mod stdout;
@@ -149,6 +150,7 @@ pub use semconv::Conventions;
 pub use settings::{refresh as refresh_instruments, set_capture, set_conventions, set_metric_attribution, set_pricing, Settings};
 #[cfg(feature = "sdk")]
 pub use setup::{flush, flush_within, init};
+pub use skills::{ExitCode, ReportsExitCode, ToolRefinement};
 pub use usage::{ByModality, CostField, HasUsage, InputTokens, Modality, ReportsChunkUsage, ReportsUsage, Response, TextField, TokenCount, Usage};
 
 /// `#[genai_agent(name = "...")]` on an agent's entry point: span `invoke_agent {name}`.

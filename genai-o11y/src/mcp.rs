@@ -14,8 +14,15 @@
 //!
 //! Both carry `mcp.method.name`, `mcp.protocol.version` (the version the session negotiated, or
 //! the one a 2026-07-28 request names in its `_meta`), `gen_ai.operation.name = execute_tool`
-//! and `gen_ai.tool.name` on tool calls, and `error.type`: the JSON-RPC error code, or
-//! `tool_error` when the result says `isError`.
+//! and `gen_ai.tool.name` on tool calls, `rpc.response.status_code` (the JSON-RPC error code of
+//! an error response), and `error.type`: the JSON-RPC error code, or `tool_error` when the result
+//! says `isError`. On the server, in the latest conventions, the codes that say the caller sent a
+//! request the server could not serve (`-32700`, `-32600`, `-32601`, `-32602`, `-32002`) are
+//! not errors: the status code is recorded, `error.type` and the error status are not (v1.41 mode:
+//! every code is an error, as v1.41 says). The server also records, on every request (not only
+//! tool calls), `mcp.server.operation.duration`; `prompts/get` spans are named after the prompt
+//! (`gen_ai.prompt.name`), and `resources/read`, `resources/subscribe`, `resources/unsubscribe`
+//! carry `mcp.resource.uri`.
 
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -59,6 +66,7 @@ pub async fn call_tool(peer: &Peer<RoleClient>, mut params: CallToolRequestParam
             { sc::GEN_AI_OPERATION_NAME } = sc::OP_EXECUTE_TOOL,
             { sc::GEN_AI_TOOL_NAME } = tool.as_str(),
             { sc::ERROR_TYPE } = Empty,
+            { names::RPC_RESPONSE_STATUS_CODE } = Empty,
             { tn::OTEL_STATUS_CODE } = Empty,
         )
     };
@@ -76,17 +84,26 @@ pub async fn call_tool(peer: &Peer<RoleClient>, mut params: CallToolRequestParam
     }
     let start = Instant::now();
     let result = peer.call_tool(params).instrument(span.clone()).await;
+    // Every JSON-RPC error code is an error on the client (both modes).
+    let status_code = match &result {
+        Err(ServiceError::McpError(e)) => Some(e.code.0.to_string()),
+        _ => None,
+    };
     let error = match &result {
         Ok(r) if r.is_error == Some(true) => Some(names::ERROR_TOOL_ERROR.to_owned()),
         Ok(_) => None,
         Err(ServiceError::McpError(e)) => Some(e.code.0.to_string()),
         Err(_) => Some(httpc::ERROR_OTHER.to_owned()),
     };
+    if let Some(c) = &status_code {
+        span.set_attribute(names::RPC_RESPONSE_STATUS_CODE, c.clone());
+    }
     if let Some(e) = &error {
         span.set_attribute(sc::ERROR_TYPE, e.clone());
         span.set_status(opentelemetry::trace::Status::error(e.clone()));
     }
-    record(true, start, &tool, version, error);
+    let target = Target { tool: Some(&tool), prompt: None };
+    record(true, start, names::METHOD_TOOLS_CALL, target, version, Status { code: status_code, error });
     result
 }
 
@@ -156,6 +173,17 @@ impl<S: Service<RoleServer>> TracedServer<S> {
             ClientRequest::CallToolRequest(r) => Some(r.params.name.to_string()),
             _ => None,
         };
+        let prompt = match &request {
+            ClientRequest::GetPromptRequest(r) => Some(r.params.name.clone()),
+            _ => None,
+        };
+        #[allow(deprecated)] // `resources/subscribe` and `unsubscribe`: legacy, still served
+        let resource = match &request {
+            ClientRequest::ReadResourceRequest(r) => Some(r.params.uri.clone()),
+            ClientRequest::SubscribeRequest(r) => Some(r.params.uri.clone()),
+            ClientRequest::UnsubscribeRequest(r) => Some(r.params.uri.clone()),
+            _ => None,
+        };
         // `initialize`: the version is the negotiated one, known once the handler answered.
         // Any other request: the version its own `_meta` names (2026-07-28 on), else the one
         // the session negotiated.
@@ -164,7 +192,8 @@ impl<S: Service<RoleServer>> TracedServer<S> {
             _ => None,
         };
         let mut version = if requested.is_some() { None } else { context.protocol_version().map(|v| v.to_string()) };
-        let name = match &tool {
+        // The low-cardinality target: the tool or the prompt (never the resource URI).
+        let name = match tool.as_ref().or(prompt.as_ref()) {
             Some(t) => format!("{method} {t}"),
             None => method.clone(),
         };
@@ -177,7 +206,10 @@ impl<S: Service<RoleServer>> TracedServer<S> {
             { names::JSONRPC_REQUEST_ID } = context.id.to_string(),
             { sc::GEN_AI_OPERATION_NAME } = tool.as_ref().map(|_| sc::OP_EXECUTE_TOOL),
             { sc::GEN_AI_TOOL_NAME } = tool.as_deref(),
+            { sc::GEN_AI_PROMPT_NAME } = prompt.as_deref(),
+            { names::MCP_RESOURCE_URI } = resource.as_deref(),
             { sc::ERROR_TYPE } = Empty,
+            { names::RPC_RESPONSE_STATUS_CODE } = Empty,
             { tn::OTEL_STATUS_CODE } = Empty,
         );
         crate::propagation::set_parent(&span, parent);
@@ -190,18 +222,22 @@ impl<S: Service<RoleServer>> TracedServer<S> {
                 span.record(names::MCP_PROTOCOL_VERSION, init.protocol_version.as_str());
             }
         }
+        let status_code = result.as_ref().err().map(|e| e.code.0);
         let error = match &result {
             Ok(ServerResult::CallToolResult(r)) if r.is_error == Some(true) => Some(names::ERROR_TOOL_ERROR.to_owned()),
             Ok(_) => None,
-            Err(e) => Some(e.code.0.to_string()),
+            Err(e) if server_error(e.code.0) => Some(e.code.0.to_string()),
+            Err(_) => None,
         };
+        if let Some(c) = status_code {
+            span.record(names::RPC_RESPONSE_STATUS_CODE, c.to_string());
+        }
         if let Some(e) = &error {
             span.record(sc::ERROR_TYPE, e.as_str());
             span.record(tn::OTEL_STATUS_CODE, tn::OTEL_STATUS_ERROR);
         }
-        if let Some(t) = &tool {
-            record(false, start, t, version, error);
-        }
+        let target = Target { tool: tool.as_deref(), prompt: prompt.as_deref() };
+        record(false, start, &method, target, version, Status { code: status_code.map(|c| c.to_string()), error });
         result
     }
 
@@ -271,13 +307,43 @@ impl<S: Service<RoleServer>> Service<RoleServer> for TracedServer<S> {
     }
 }
 
-/// `mcp.client.operation.duration` / `mcp.server.operation.duration` of a tool call.
-fn record(client: bool, start: Instant, tool: &str, version: Option<String>, error: Option<String>) {
-    let mut attrs = vec![KeyValue::new(names::MCP_METHOD_NAME, names::METHOD_TOOLS_CALL), KeyValue::new(sc::GEN_AI_TOOL_NAME, tool.to_owned())];
+/// Is the JSON-RPC error code `code`, answered by this server, an error? In the latest
+/// conventions (`mcp.server.status.attributes`), not the codes that say the caller sent a request
+/// the server could not serve; in v1.41 every code is.
+fn server_error(code: i32) -> bool {
+    crate::instruments::current().settings.conventions == crate::Conventions::V1_41 || !names::SERVER_NON_ERROR_CODES.contains(&code)
+}
+
+/// What a request is about: its tool or prompt (low-cardinality metric attributes).
+struct Target<'a> {
+    tool: Option<&'a str>,
+    prompt: Option<&'a str>,
+}
+
+/// How a request ended: the JSON-RPC error code of an error response, and `error.type` when it
+/// counts as an error.
+struct Status {
+    code: Option<String>,
+    error: Option<String>,
+}
+
+/// `mcp.client.operation.duration` / `mcp.server.operation.duration` of a request.
+fn record(client: bool, start: Instant, method: &str, target: Target<'_>, version: Option<String>, status: Status) {
+    let mut attrs = vec![KeyValue::new(names::MCP_METHOD_NAME, method.to_owned())];
+    if let Some(tool) = target.tool {
+        attrs.push(KeyValue::new(sc::GEN_AI_OPERATION_NAME, sc::OP_EXECUTE_TOOL));
+        attrs.push(KeyValue::new(sc::GEN_AI_TOOL_NAME, tool.to_owned()));
+    }
+    if let Some(prompt) = target.prompt {
+        attrs.push(KeyValue::new(sc::GEN_AI_PROMPT_NAME, prompt.to_owned()));
+    }
     if let Some(v) = version {
         attrs.push(KeyValue::new(names::MCP_PROTOCOL_VERSION, v));
     }
-    if let Some(e) = error {
+    if let Some(c) = status.code {
+        attrs.push(KeyValue::new(names::RPC_RESPONSE_STATUS_CODE, c));
+    }
+    if let Some(e) = status.error {
         attrs.push(KeyValue::new(sc::ERROR_TYPE, e));
     }
     let i = crate::instruments::current();

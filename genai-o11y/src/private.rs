@@ -27,6 +27,7 @@ pub use std;
 pub use crate::__genai_o11y_check_not_stream as check_not_stream;
 pub use crate::__genai_o11y_check_sync_return as check_sync_return;
 pub use crate::__genai_o11y_error_of as error_of;
+pub use crate::__genai_o11y_exit_code_of as exit_code_of;
 pub use crate::__genai_o11y_json_of as json_of;
 pub use crate::__genai_o11y_ok_json_of as ok_json_of;
 pub use crate::__genai_o11y_ok_of as ok_of;

@@ -263,6 +263,8 @@ pub mod mcp {
     pub const MCP_METHOD_NAME: &str = "mcp.method.name";
     pub const MCP_SESSION_ID: &str = "mcp.session.id";
     pub const MCP_PROTOCOL_VERSION: &str = "mcp.protocol.version";
+    /// The resource a `resources/read`, `resources/subscribe` or `resources/unsubscribe` names.
+    pub const MCP_RESOURCE_URI: &str = "mcp.resource.uri";
     pub const JSONRPC_REQUEST_ID: &str = "jsonrpc.request.id";
     pub const METHOD_TOOLS_CALL: &str = "tools/call";
     pub const CLIENT_OPERATION_DURATION: &str = "mcp.client.operation.duration";
@@ -275,6 +277,13 @@ pub mod mcp {
     pub const META_TRACEPARENT: &str = "traceparent";
     pub const META_TRACESTATE: &str = "tracestate";
     pub const META_BAGGAGE: &str = "baggage";
+    // ---- status (both modes: v1.41 lists it among the common MCP attributes) ----
+    /// The JSON-RPC error code of an error response, as a string (`"-32602"`).
+    pub const RPC_RESPONSE_STATUS_CODE: &str = "rpc.response.status_code";
+    /// The JSON-RPC codes the latest conventions' `mcp.server.status.attributes` say are not
+    /// errors on the server (the caller sent a request the server could not serve): parse error,
+    /// invalid request, method not found, invalid params, resource not found.
+    pub const SERVER_NON_ERROR_CODES: [i32; 5] = [-32700, -32600, -32601, -32602, -32002];
 }
 
 /// Retrieval (`#[genai_retrieval]`): the latest conventions' names, emitted in both modes
@@ -317,6 +326,42 @@ pub mod memory {
 #[allow(missing_docs)]
 pub mod plan {
     pub const OP_PLAN: &str = "plan";
+}
+
+/// Fetching a stored response (`fetch_response`, `#[genai_span(operation = "fetch_response")]`,
+/// `GenAiSpanBuilder::fetch_response`): the latest conventions' operation and attributes. v1.41
+/// has neither: in v1.41 mode the operation name is written (a value outside v1.41's list, which
+/// its open enum allows), the two attributes are not.
+#[allow(missing_docs)]
+pub mod fetch_response {
+    pub const OP_FETCH_RESPONSE: &str = "fetch_response";
+    pub const GEN_AI_REQUEST_STREAM_CURSOR: &str = "gen_ai.request.stream_cursor";
+    pub const GEN_AI_RESPONSE_STATUS: &str = "gen_ai.response.status";
+    /// The values of `gen_ai.response.status`.
+    pub const STATUS_QUEUED: &str = "queued";
+    pub const STATUS_IN_PROGRESS: &str = "in_progress";
+    pub const STATUS_COMPLETED: &str = "completed";
+    pub const STATUS_INCOMPLETE: &str = "incomplete";
+    pub const STATUS_FAILED: &str = "failed";
+    pub const STATUS_CANCELLED: &str = "cancelled";
+}
+
+/// Skills and commands (`#[genai_tool(refinement = ...)]`): the latest conventions' refinements of
+/// `execute_tool` (`gen_ai.execute_tool.load_skill.internal`, `.read_skill_resource.internal`,
+/// `.command.internal`). The `gen_ai.skill.*` keys exist only there (not written in v1.41 mode);
+/// the `process.*` keys are core attributes v1.41 defines too (written in both modes).
+#[allow(missing_docs)]
+pub mod skill {
+    pub const REFINEMENT_LOAD_SKILL: &str = "load_skill";
+    pub const REFINEMENT_READ_SKILL_RESOURCE: &str = "read_skill_resource";
+    pub const REFINEMENT_COMMAND: &str = "command";
+    pub const GEN_AI_SKILL_NAME: &str = "gen_ai.skill.name";
+    pub const GEN_AI_SKILL_DESCRIPTION: &str = "gen_ai.skill.description";
+    pub const GEN_AI_SKILL_SOURCE_URI: &str = "gen_ai.skill.source.uri";
+    pub const GEN_AI_SKILL_RESOURCE_NAME: &str = "gen_ai.skill.resource.name";
+    pub const PROCESS_EXECUTABLE_NAME: &str = "process.executable.name";
+    pub const PROCESS_EXECUTABLE_PATH: &str = "process.executable.path";
+    pub const PROCESS_EXIT_CODE: &str = "process.exit.code";
 }
 
 /// Workflows (`#[genai_workflow]`): the latest conventions' names, emitted in both modes (v1.41
@@ -645,6 +690,7 @@ pub mod tracing_names {
     pub const PLAN_SPAN: &str = "gen_ai.plan";
     pub const RETRIEVAL_SPAN: &str = "gen_ai.retrieval";
     pub const MEMORY_SPAN: &str = "gen_ai.memory";
+    pub const FETCH_RESPONSE_SPAN: &str = "gen_ai.fetch_response";
     pub const MCP_CLIENT_SPAN: &str = "mcp.client";
     pub const MCP_SERVER_SPAN: &str = "mcp.server";
     pub const KIND_SERVER: &str = "server";

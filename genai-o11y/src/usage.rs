@@ -287,6 +287,12 @@ pub trait HasUsage {
     fn cost(&self) -> Option<crate::Cost> {
         None
     }
+    /// `gen_ai.response.status` of a fetched response (`fetch_response`, latest conventions):
+    /// `queued`, `in_progress`, `completed`, `incomplete`, `failed`, `cancelled`, or the
+    /// provider's own value when none applies.
+    fn response_status(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl HasUsage for Usage {
@@ -303,6 +309,7 @@ macro_rules! forward_has_usage {
             fn response_model(&self) -> Option<&str> { (**self).response_model() }
             fn finish_reasons(&self) -> Vec<&str> { (**self).finish_reasons() }
             fn cost(&self) -> Option<crate::Cost> { (**self).cost() }
+            fn response_status(&self) -> Option<&str> { (**self).response_status() }
         }
     )*};
 }
@@ -323,6 +330,9 @@ impl<T: HasUsage> HasUsage for Option<T> {
     }
     fn cost(&self) -> Option<crate::Cost> {
         self.as_ref().and_then(HasUsage::cost)
+    }
+    fn response_status(&self) -> Option<&str> {
+        self.as_ref().and_then(HasUsage::response_status)
     }
 }
 
@@ -345,6 +355,8 @@ pub struct Response {
     pub finish_reasons: Vec<String>,
     /// The cost the provider reported.
     pub cost: Option<crate::Cost>,
+    /// `gen_ai.response.status` (a fetched response).
+    pub status: Option<String>,
 }
 
 impl Response {
@@ -372,6 +384,11 @@ impl Response {
         self.cost = Some(cost);
         self
     }
+    /// Sets the lifecycle status of a fetched response (`gen_ai.response.status`).
+    pub fn status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
 }
 
 impl HasUsage for Response {
@@ -389,6 +406,9 @@ impl HasUsage for Response {
     }
     fn cost(&self) -> Option<crate::Cost> {
         self.cost.clone()
+    }
+    fn response_status(&self) -> Option<&str> {
+        self.status.as_deref()
     }
 }
 

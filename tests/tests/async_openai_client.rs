@@ -243,3 +243,61 @@ async fn an_annotated_fn_and_a_traced_call_record_the_same_telemetry() {
     assert_eq!(keys(&spans[0]), keys(&spans[1]), "the traced call adds only server.address / server.port");
     assert_eq!(int(&spans[0], "gen_ai.usage.output_tokens"), int(&spans[1], "gen_ai.usage.output_tokens"));
 }
+
+/// `client.traced().fetch_response(id)`: the Responses API's "Get a model response" in a
+/// `fetch_response` span, in both convention modes; its streamed variant resuming after an event.
+#[tokio::test]
+async fn traced_fetch_response_in_both_modes() {
+    use futures::StreamExt as _;
+    use genai_o11y::Conventions;
+    for conventions in [Conventions::V1_41, Conventions::LatestExperimental] {
+        let fake = fake_openai::start().await;
+        let client = client(&fake);
+        let t = TestTelemetry::with_settings(Settings::default().conventions(conventions).capture(CaptureConfig::new(CaptureMode::SpanOnly)));
+        let latest = conventions == Conventions::LatestExperimental;
+
+        let fetched = client.traced().fetch_response("resp_cut").await.unwrap();
+        assert_eq!(fetched.id, "resp_cut", "the function returns what the client returned");
+        let s = t.span("fetch_response");
+        assert_eq!(s.span_kind, SpanKind::Client);
+        assert_eq!(string(&s, "gen_ai.operation.name").as_deref(), Some("fetch_response"));
+        assert_eq!(string(&s, "gen_ai.provider.name").as_deref(), Some("openai"));
+        assert_eq!(string(&s, "gen_ai.response.id").as_deref(), Some("resp_cut"));
+        assert_eq!(string(&s, "gen_ai.response.model").as_deref(), Some("gpt-4o-2024-08-06"));
+        assert_eq!(strings(&s, "gen_ai.response.finish_reasons"), ["length"], "incomplete for max_output_tokens");
+        assert_eq!(string(&s, "gen_ai.response.status").as_deref(), latest.then_some("incomplete"), "{conventions:?}");
+        assert_eq!(string(&s, "server.address").as_deref(), Some("127.0.0.1"));
+        assert_eq!(int(&s, "server.port"), Some(i64::from(fake.port())));
+        for absent in ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.request.model", "gen_ai.input.messages", "genai_o11y.usage.missing"] {
+            assert!(attr(&s, absent).is_none(), "{conventions:?}: {absent}: a fetch generates nothing and its response carries no input");
+        }
+        // Content of the fetched response: its instructions and its output.
+        assert_eq!(json_attr(&s, "gen_ai.system_instructions"), Some(json!([{"type": "text", "content": "Answer briefly."}])), "{conventions:?}");
+        let output = json_attr(&s, "gen_ai.output.messages").expect("the fetched output");
+        assert!(output.to_string().contains("Stored ans"), "{output}");
+        assert!(t.metric("gen_ai.client.token.usage").is_none() && t.metric("gen_ai.client.inference.usage.input_tokens").is_none());
+
+        // A response that does not exist: the HTTP status.
+        t.reset_spans();
+        client.traced().fetch_response("resp_nope").await.unwrap_err();
+        assert_eq!(string(&t.span("fetch_response"), "error.type").as_deref(), Some("404"));
+
+        // Streamed, resuming after event 0: only `response.completed` comes back.
+        t.reset_spans();
+        let mut events = client.traced().fetch_response_stream("resp_done", Some(0)).await.unwrap();
+        let mut seen = Vec::new();
+        while let Some(e) = events.next().await {
+            seen.push(serde_json::to_value(e.unwrap()).unwrap()["type"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(seen, ["response.completed"]);
+        assert!(fake
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("/v1/responses/resp_done?") && r.path.contains("starting_after=0") && r.path.contains("stream=true")));
+        let s = t.span("fetch_response");
+        assert_eq!(string(&s, "gen_ai.request.stream_cursor").as_deref(), latest.then_some("0"), "{conventions:?}");
+        assert_eq!(string(&s, "gen_ai.response.status").as_deref(), latest.then_some("completed"), "{conventions:?}");
+        assert_eq!(strings(&s, "gen_ai.response.finish_reasons"), ["stop"]);
+        assert!(attr(&s, "gen_ai.request.stream").is_none(), "not an attribute of the fetch_response span");
+    }
+}

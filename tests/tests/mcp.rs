@@ -140,6 +140,9 @@ async fn one_trace_from_an_mcp_client_to_an_mcp_server_in_another_process() {
         assert_eq!(string_attr(client_span, "gen_ai.operation.name").as_deref(), Some("execute_tool"));
         assert_eq!(string_attr(client_span, "mcp.protocol.version").as_deref(), Some(negotiated.as_str()), "{turn_name}");
         assert_eq!(string_attr(client_span, "error.type").as_deref(), error, "{turn_name}");
+        // The JSON-RPC error code of an error response (not of a tool's `isError` result).
+        let code = error.filter(|e| e.starts_with('-'));
+        assert_eq!(string_attr(client_span, "rpc.response.status_code").as_deref(), code, "{turn_name}");
         let (trace_id, client_id) = hex(client_span);
         let tool = client_span.name.strip_prefix("tools/call ").unwrap();
         let server_call = server_span(&server, &trace_id, &format!("tools/call {tool}"));
@@ -148,7 +151,9 @@ async fn one_trace_from_an_mcp_client_to_an_mcp_server_in_another_process() {
         assert_eq!(server_call.attr_str("mcp.method.name").as_deref(), Some("tools/call"));
         assert_eq!(server_call.attr_str("gen_ai.tool.name").as_deref(), Some(tool));
         assert!(server_call.attr("jsonrpc.request.id").is_some(), "{turn_name}");
+        // v1.41 mode (the server's default): every JSON-RPC error code is an error.
         assert_eq!(server_call.attr_str("error.type").as_deref(), error, "{turn_name}");
+        assert_eq!(server_call.attr_str("rpc.response.status_code").as_deref(), code, "{turn_name}");
         if tool == "get_weather" {
             let execution = server_span(&server, &trace_id, "execute_tool get_weather");
             assert!(execution.is_child_of(server_call), "{turn_name}: the tool runs under the server span");
@@ -163,7 +168,8 @@ async fn one_trace_from_an_mcp_client_to_an_mcp_server_in_another_process() {
     let (trace_id, tool_id) = hex(&tool_span);
     assert_eq!(server_span(&server, &trace_id, "tools/call get_weather").parent_span_id.as_deref(), Some(tool_id.as_str()));
 
-    // mcp.client.operation.duration per tool and outcome, with the negotiated version.
+    // mcp.client.operation.duration per tool and outcome, with the negotiated version and the
+    // JSON-RPC error code.
     let mut points: Vec<Vec<(String, String)>> = t.f64_histogram("mcp.client.operation.duration").iter().map(|p| point_attrs(p.attributes())).collect();
     points.sort();
     let p = |v: &[(&str, &str)]| v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
@@ -171,9 +177,27 @@ async fn one_trace_from_an_mcp_client_to_an_mcp_server_in_another_process() {
     assert_eq!(
         points,
         [
-            p(&[("error.type", "-32602"), ("gen_ai.tool.name", "get_stock"), ("mcp.method.name", "tools/call"), ("mcp.protocol.version", v)]),
-            p(&[("error.type", "tool_error"), ("gen_ai.tool.name", "get_weather"), ("mcp.method.name", "tools/call"), ("mcp.protocol.version", v)]),
-            p(&[("gen_ai.tool.name", "get_weather"), ("mcp.method.name", "tools/call"), ("mcp.protocol.version", v)]),
+            p(&[
+                ("error.type", "-32602"),
+                ("gen_ai.operation.name", "execute_tool"),
+                ("gen_ai.tool.name", "get_stock"),
+                ("mcp.method.name", "tools/call"),
+                ("mcp.protocol.version", v),
+                ("rpc.response.status_code", "-32602")
+            ]),
+            p(&[
+                ("error.type", "tool_error"),
+                ("gen_ai.operation.name", "execute_tool"),
+                ("gen_ai.tool.name", "get_weather"),
+                ("mcp.method.name", "tools/call"),
+                ("mcp.protocol.version", v)
+            ]),
+            p(&[
+                ("gen_ai.operation.name", "execute_tool"),
+                ("gen_ai.tool.name", "get_weather"),
+                ("mcp.method.name", "tools/call"),
+                ("mcp.protocol.version", v)
+            ]),
         ]
     );
     receiver.shutdown();
@@ -218,6 +242,78 @@ async fn every_span_records_the_negotiated_protocol_version() {
         let client_span = client_spans.iter().find(|c| spans.iter().any(|s| s.trace_id == c.span_context.trace_id().to_string())).unwrap();
         assert_eq!(string_attr(client_span, "mcp.protocol.version").as_deref(), Some(negotiated.as_str()), "{service}: the client span");
     }
+    receiver.shutdown();
+}
+
+/// The latest conventions' status classification on the server: a request the server could not
+/// serve (an unknown tool: `-32602`, invalid params) is not an error of the server; the client
+/// counts every JSON-RPC error code as an error. Every request is timed on the server, by method.
+#[tokio::test]
+async fn the_latest_conventions_classify_json_rpc_codes_per_side() {
+    w3c_propagators();
+    let receiver = Receiver::start();
+    let t = TestTelemetry::new();
+    let client = otlp_server(&receiver, "latest", &[("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")], ()).await;
+    let peer = client.peer().clone();
+    let span = tracing::info_span!("turn");
+    let unknown = mcp::call_tool(&peer, CallToolRequestParams::new("get_stock")).instrument(span.clone()).await;
+    assert!(unknown.is_err());
+    mcp::call_tool(&peer, weather("Paris")).await.unwrap();
+    let trace_id = span.context().span().span_context().trace_id().to_string();
+    // The server has no prompts or resources: `-32601` (method not found), the caller's mistake.
+    assert!(peer.get_prompt(rmcp::model::GetPromptRequestParams::new("greeting")).await.is_err());
+    assert!(peer.read_resource(rmcp::model::ReadResourceRequestParams::new("file:///notes.txt")).await.is_err());
+    client.cancel().await.unwrap();
+
+    // initialize, 2 tools/call, 1 execute_tool, prompts/get, resources/read.
+    assert!(receiver.wait_for_spans(6, Duration::from_secs(20)).await, "{:?}", receiver.spans().iter().map(|s| &s.name).collect::<Vec<_>>());
+    let server = receiver.spans();
+    let served = server_span(&server, &trace_id, "tools/call get_stock");
+    assert_eq!(served.attr_str("rpc.response.status_code").as_deref(), Some("-32602"));
+    assert!(served.attr("error.type").is_none(), "-32602 is the caller's mistake, not the server's error");
+    assert_ne!(served.status_code, genai_o11y_tests::otlp_receiver::StatusCode::Error);
+    let client_span = t.spans().into_iter().find(|s| s.name == "tools/call get_stock").unwrap();
+    assert_eq!(string_attr(&client_span, "rpc.response.status_code").as_deref(), Some("-32602"));
+    assert_eq!(string_attr(&client_span, "error.type").as_deref(), Some("-32602"), "every code is an error on the client");
+    // A prompt request is named after its prompt; a resource request carries its URI (not in
+    // the name: high-cardinality).
+    let prompt = server.iter().find(|s| s.name == "prompts/get greeting").expect("prompts/get greeting");
+    assert_eq!(prompt.attr_str("gen_ai.prompt.name").as_deref(), Some("greeting"));
+    assert_eq!(prompt.attr_str("mcp.method.name").as_deref(), Some("prompts/get"));
+    let resource = server.iter().find(|s| s.name == "resources/read").expect("resources/read");
+    assert_eq!(resource.attr_str("mcp.resource.uri").as_deref(), Some("file:///notes.txt"));
+    for s in [prompt, resource] {
+        assert_eq!(s.attr_str("rpc.response.status_code").as_deref(), Some("-32601"), "{}", s.name);
+        assert!(s.attr("error.type").is_none(), "{}: method not found is not the server's error", s.name);
+    }
+
+    // The server's duration per request, whatever the method: initialize too.
+    assert!(receiver.wait_for_metric("mcp.server.operation.duration", Duration::from_secs(20)).await);
+    let mut points: Vec<Vec<(String, String)>> = receiver
+        .metrics()
+        .into_iter()
+        .filter(|m| m.name == "mcp.server.operation.duration")
+        .flat_map(|m| m.data_points)
+        .map(|d| genai_o11y_tests::otlp_receiver::rendered(&d.attributes).into_iter().filter(|(k, _)| k != "mcp.protocol.version").collect())
+        .collect();
+    points.sort();
+    points.dedup();
+    let p = |v: &[(&str, &str)]| v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+    assert_eq!(
+        points,
+        [
+            p(&[
+                ("gen_ai.operation.name", "execute_tool"),
+                ("gen_ai.tool.name", "get_stock"),
+                ("mcp.method.name", "tools/call"),
+                ("rpc.response.status_code", "-32602")
+            ]),
+            p(&[("gen_ai.operation.name", "execute_tool"), ("gen_ai.tool.name", "get_weather"), ("mcp.method.name", "tools/call")]),
+            p(&[("gen_ai.prompt.name", "greeting"), ("mcp.method.name", "prompts/get"), ("rpc.response.status_code", "-32601")]),
+            p(&[("mcp.method.name", "initialize")]),
+            p(&[("mcp.method.name", "resources/read"), ("rpc.response.status_code", "-32601")]),
+        ]
+    );
     receiver.shutdown();
 }
 

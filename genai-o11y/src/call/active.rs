@@ -56,6 +56,23 @@ impl CallState {
     ) -> Self {
         CallState { span, start, instruments, meta, own_scope, own_attribution, capturing, captured: Vec::new(), done: false }
     }
+
+    /// Is this content an attribute of this span's type? In the latest conventions some span
+    /// types list only part of it: `plan` none, `create_agent` its system instructions, a fetched
+    /// response its instructions, tool definitions and output (no input: it does not carry it),
+    /// `embeddings` none. v1.41 mode: all.
+    fn listed(&self, kind: ContentKind) -> bool {
+        if self.instruments.settings.conventions != crate::Conventions::LatestExperimental {
+            return true;
+        }
+        match self.meta.kind {
+            OperationKind::Plan => false,
+            OperationKind::CreateAgent => kind == ContentKind::SystemInstructions,
+            OperationKind::FetchResponse => matches!(kind, ContentKind::SystemInstructions | ContentKind::OutputMessages | ContentKind::ToolDefinitions),
+            OperationKind::Inference => self.meta.operation.as_str() != crate::semconv::v1_41::OP_EMBEDDINGS,
+            _ => true,
+        }
+    }
 }
 
 impl fmt::Debug for ActiveCall {
@@ -121,6 +138,9 @@ impl ActiveCall {
             return;
         }
         let Some(value) = value else { return };
+        if !self.0.listed(kind) {
+            return;
+        }
         if kind == ContentKind::PromptVariables {
             return self.capture_prompt_variables(value);
         }

@@ -19,7 +19,9 @@ use crate::attribution::{self, Attribution, Guard as AttributionGuard};
 use crate::instruments;
 use crate::params::{BoolParam, FieldValue, FloatParam, IntParam, TextListParam, TextParam};
 use crate::scope::{self, Scope, ScopeKind};
+use crate::semconv::{fetch_response as fr, skill as sk};
 use crate::semconv::{latest, memory as mem, retrieval as rt, tracing_names as tn, v1_41 as sc, workflow as wf, Conventions};
+use crate::skills::{SkillInfo, ToolRefinement};
 
 /// A description of one GenAI operation, built before the call. Every value is evaluated once,
 /// here, before the body runs.
@@ -66,6 +68,12 @@ pub struct GenAiSpanBuilder {
     memory_store: Option<StringValue>,
     memory_record: Option<StringValue>,
     in_process: bool,
+    // remote agents, fetched responses, skills (latest conventions)
+    remote_agent: bool,
+    response_id: Option<StringValue>,
+    stream_cursor: Option<StringValue>,
+    // Boxed: rarely set.
+    skill: Option<Box<SkillInfo>>,
     // guards (boxed: rarely set)
     guard: Option<Box<crate::guard::GuardSpec>>,
     // everything else
@@ -124,6 +132,10 @@ impl GenAiSpanBuilder {
             memory_store: None,
             memory_record: None,
             in_process: false,
+            remote_agent: false,
+            response_id: None,
+            stream_cursor: None,
+            skill: None,
             guard: None,
             attribution: None,
             extra: Vec::new(),
@@ -139,6 +151,11 @@ impl GenAiSpanBuilder {
         let mut s = GenAiSpanBuilder::new(OperationKind::Inference, operation.into_text().unwrap_or_else(|| sc::OP_CHAT.into()));
         s.provider = provider.into_text();
         s.model = model.into_text();
+        if s.operation.as_str() == fr::OP_FETCH_RESPONSE {
+            // Not an inference: no model, no token usage (see `fetch_response`).
+            s.kind = OperationKind::FetchResponse;
+            s.expects_usage = false;
+        }
         s
     }
 
@@ -241,12 +258,12 @@ impl GenAiSpanBuilder {
     /// (`#[genai_agent(operation = "...")]`). Other values leave it unchanged.
     #[inline]
     pub fn agent_operation(mut self, op: impl TextParam) -> Self {
-        if !matches!(self.kind, OperationKind::Agent | OperationKind::CreateAgent | OperationKind::Plan) {
+        if !matches!(self.kind, OperationKind::Agent | OperationKind::RemoteAgent | OperationKind::CreateAgent | OperationKind::Plan) {
             return self;
         }
         match op.into_text().as_ref().map(|o| o.as_str()) {
             Some(sc::OP_INVOKE_AGENT) => {
-                self.kind = OperationKind::Agent;
+                self.kind = if self.remote_agent { OperationKind::RemoteAgent } else { OperationKind::Agent };
                 self.operation = sc::OP_INVOKE_AGENT.into();
             }
             Some(sc::OP_CREATE_AGENT) => {
@@ -347,11 +364,119 @@ impl GenAiSpanBuilder {
         self.kind
     }
 
+    // ---- fetched responses, remote agents, skills (latest conventions) ----
+
+    /// Fetching the stored model response `response_id` from `provider` (`fetch_response`, span
+    /// kind CLIENT, named `fetch_response`; OpenAI's "Get a model response"): no inference is
+    /// performed, no token usage recorded. `gen_ai.response.status` and the finish reasons are
+    /// read from the fetched response (`HasUsage::response_status`). The same as
+    /// `inference("fetch_response", provider, None)` plus [`response_id`](Self::response_id).
+    #[inline]
+    pub fn fetch_response(provider: impl TextParam, response_id: impl TextParam) -> Self {
+        let mut s = GenAiSpanBuilder::new(OperationKind::FetchResponse, fr::OP_FETCH_RESPONSE.into());
+        s.provider = provider.into_text();
+        s.response_id = response_id.into_text();
+        s.expects_usage = false;
+        s
+    }
+    /// `gen_ai.response.id` of the response a `fetch_response` fetches (known before the call).
+    #[inline]
+    pub fn response_id(mut self, v: impl TextParam) -> Self {
+        self.response_id = v.into_text();
+        self
+    }
+    /// `gen_ai.request.stream_cursor`: where a streamed `fetch_response` resumes (OpenAI's
+    /// `starting_after`). Latest conventions only (v1.41 has no such key).
+    #[inline]
+    pub fn stream_cursor(mut self, v: impl TextParam) -> Self {
+        self.stream_cursor = v.into_text();
+        self
+    }
+
+    /// Invoking the agent `name` hosted by `provider` (OpenAI Assistants, Bedrock Agents):
+    /// `invoke_agent`, span kind CLIENT, with `gen_ai.provider.name` and
+    /// [`server_address`](Self::server_address) / [`server_port`](Self::server_port). The same as
+    /// `agent(name).agent_span_kind("client").provider(provider)`.
+    #[inline]
+    pub fn remote_agent(provider: impl TextParam, name: impl TextParam) -> Self {
+        GenAiSpanBuilder::agent(name).agent_span_kind(tn::KIND_CLIENT).provider(provider)
+    }
+    /// Where an agent runs: `"internal"` (the default: in this process, span kind INTERNAL) or
+    /// `"client"` (hosted by a provider: span kind CLIENT, see [`remote_agent`](Self::remote_agent)).
+    /// Applies to `invoke_agent`; other values leave it unchanged.
+    #[inline]
+    pub fn agent_span_kind(mut self, kind: impl TextParam) -> Self {
+        match kind.into_text().as_ref().map(|k| k.as_str()) {
+            Some(tn::KIND_CLIENT) => self.remote_agent = true,
+            Some(tn::KIND_INTERNAL) => self.remote_agent = false,
+            _ => return self,
+        }
+        match self.kind {
+            OperationKind::Agent | OperationKind::RemoteAgent => {
+                self.kind = if self.remote_agent { OperationKind::RemoteAgent } else { OperationKind::Agent };
+            }
+            _ => {}
+        }
+        self
+    }
+
+    fn skill_mut(&mut self) -> &mut SkillInfo {
+        self.skill.get_or_insert_with(Box::default)
+    }
+    /// Which refinement of `execute_tool` this tool call is: `"load_skill"`, `"read_skill_resource"`
+    /// or `"command"` (see [`ToolRefinement`]). In the latest conventions it decides the span name
+    /// (`execute_tool {tool} {skill} {resource}`, ...). Other values leave it unchanged.
+    #[inline]
+    pub fn tool_refinement(mut self, v: impl TextParam) -> Self {
+        if let Some(r) = v.into_text().and_then(|t| ToolRefinement::parse(t.as_str())) {
+            self.skill_mut().refinement = Some(r);
+        }
+        self
+    }
+    /// `gen_ai.skill.name` (latest conventions only).
+    #[inline]
+    pub fn skill_name(mut self, v: impl TextParam) -> Self {
+        self.skill_mut().name = v.into_text();
+        self
+    }
+    /// `gen_ai.skill.description` (latest conventions only).
+    #[inline]
+    pub fn skill_description(mut self, v: impl TextParam) -> Self {
+        self.skill_mut().description = v.into_text();
+        self
+    }
+    /// `gen_ai.skill.source.uri`: where the skill is loaded from, not where it was materialized
+    /// (latest conventions only). Scrub credentials from it first.
+    #[inline]
+    pub fn skill_source_uri(mut self, v: impl TextParam) -> Self {
+        self.skill_mut().source_uri = v.into_text();
+        self
+    }
+    /// `gen_ai.skill.resource.name`: the skill-relative name of the resource read or run
+    /// (`scripts/extract.py`; latest conventions only).
+    #[inline]
+    pub fn skill_resource_name(mut self, v: impl TextParam) -> Self {
+        self.skill_mut().resource_name = v.into_text();
+        self
+    }
+    /// `process.executable.name` of the process a command tool runs (both modes).
+    #[inline]
+    pub fn process_executable_name(mut self, v: impl TextParam) -> Self {
+        self.skill_mut().executable_name = v.into_text();
+        self
+    }
+    /// `process.executable.path` of the process a command tool runs (both modes).
+    #[inline]
+    pub fn process_executable_path(mut self, v: impl TextParam) -> Self {
+        self.skill_mut().executable_path = v.into_text();
+        self
+    }
+
     /// Overrides the span name (inference spans; tools and agents are named after their
     /// `name`).
     #[inline]
     pub fn span_name(mut self, name: impl TextParam) -> Self {
-        if self.kind == OperationKind::Inference {
+        if matches!(self.kind, OperationKind::Inference | OperationKind::FetchResponse) {
             self.name = name.into_text();
         }
         self
@@ -623,7 +748,7 @@ impl GenAiSpanBuilder {
             ..
         } = self;
         let own_scope = match kind {
-            OperationKind::Agent => Some(Scope::new(ScopeKind::Agent, name.clone(), scope.clone())),
+            OperationKind::Agent | OperationKind::RemoteAgent => Some(Scope::new(ScopeKind::Agent, name.clone(), scope.clone())),
             OperationKind::Workflow => Some(Scope::new(ScopeKind::Workflow, name.clone(), scope.clone())),
             _ => None,
         };
@@ -653,17 +778,23 @@ impl GenAiSpanBuilder {
 
     fn open_span(&self, agent: Option<&StringValue>, conventions: Conventions) -> tracing::Span {
         let s = |v: &Option<StringValue>| v.as_ref().map(|v| v.as_str().to_owned());
+        let latest = conventions == Conventions::LatestExperimental;
+        // Latest conventions: only what each span type lists (`latest_drops`).
+        let only_v1_41 = |v: &Option<StringValue>| if latest { None } else { s(v) };
+        // The latest conventions' embeddings span has no conversation id (nor prompt identity).
+        let embeddings = self.kind == OperationKind::Inference && self.operation.as_str() == sc::OP_EMBEDDINGS;
+        let conversation = if embeddings { only_v1_41(&self.conversation_id) } else { s(&self.conversation_id) };
         let span = match self.kind {
             OperationKind::Inference => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::INFERENCE_SPAN,
-                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
                 { tn::OTEL_KIND } = "client",
                 { sc::GEN_AI_OPERATION_NAME } = self.operation.as_str(),
                 { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
                 { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
                 { sc::SERVER_ADDRESS } = s(&self.server_address),
                 { sc::SERVER_PORT } = self.server_port,
-                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                { sc::GEN_AI_CONVERSATION_ID } = conversation,
                 { sc::GEN_AI_REQUEST_MAX_TOKENS } = self.max_tokens,
                 { sc::GEN_AI_REQUEST_TEMPERATURE } = self.temperature,
                 { sc::GEN_AI_REQUEST_TOP_P } = self.top_p,
@@ -672,11 +803,11 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_REQUEST_PRESENCE_PENALTY } = self.presence_penalty,
                 { sc::GEN_AI_REQUEST_CHOICE_COUNT } = self.choice_count,
                 { sc::GEN_AI_OUTPUT_TYPE } = s(&self.output_type),
-                { sc::GEN_AI_REQUEST_STREAM } = self.stream,
+                { sc::GEN_AI_REQUEST_STREAM } = if latest && embeddings { None } else { self.stream },
             ),
             OperationKind::Tool => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::TOOL_SPAN,
-                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
                 { sc::GEN_AI_OPERATION_NAME } = sc::OP_EXECUTE_TOOL,
                 { sc::GEN_AI_TOOL_NAME } = s(&self.name),
                 { sc::GEN_AI_TOOL_TYPE } = self.tool_type.as_ref().map_or(sc::TOOL_TYPE_FUNCTION, |t| t.as_str()),
@@ -687,7 +818,22 @@ impl GenAiSpanBuilder {
             ),
             OperationKind::Agent => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::AGENT_SPAN,
-                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
+                { sc::GEN_AI_OPERATION_NAME } = sc::OP_INVOKE_AGENT,
+                // The latest conventions' in-process agent span has no provider, id or version
+                // (v1.41 requires the provider): see README "Convention modes".
+                { sc::GEN_AI_PROVIDER_NAME } = only_v1_41(&self.provider),
+                { sc::GEN_AI_AGENT_NAME } = s(&self.name),
+                { sc::GEN_AI_AGENT_ID } = only_v1_41(&self.agent_id),
+                { sc::GEN_AI_AGENT_DESCRIPTION } = s(&self.description),
+                { sc::GEN_AI_AGENT_VERSION } = only_v1_41(&self.agent_version),
+                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+            ),
+            OperationKind::RemoteAgent => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::AGENT_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
+                { tn::OTEL_KIND } = tn::KIND_CLIENT,
                 { sc::GEN_AI_OPERATION_NAME } = sc::OP_INVOKE_AGENT,
                 { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
                 { sc::GEN_AI_AGENT_NAME } = s(&self.name),
@@ -696,6 +842,18 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_AGENT_VERSION } = s(&self.agent_version),
                 { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
                 { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
+                { sc::SERVER_ADDRESS } = s(&self.server_address),
+                { sc::SERVER_PORT } = self.server_port,
+            ),
+            OperationKind::FetchResponse => tracing::span!(
+                target: tn::TARGET, tracing::Level::INFO, tn::FETCH_RESPONSE_SPAN,
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
+                { tn::OTEL_KIND } = tn::KIND_CLIENT,
+                { sc::GEN_AI_OPERATION_NAME } = fr::OP_FETCH_RESPONSE,
+                { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
+                { sc::SERVER_ADDRESS } = s(&self.server_address),
+                { sc::SERVER_PORT } = self.server_port,
+                { sc::GEN_AI_RESPONSE_ID } = s(&self.response_id),
             ),
             OperationKind::Memory => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::MEMORY_SPAN,
@@ -705,11 +863,12 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
                 { mem::GEN_AI_MEMORY_STORE_ID } = s(&self.memory_store),
                 { mem::GEN_AI_MEMORY_RECORD_ID } = s(&self.memory_record),
-                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                // Not an attribute of the latest conventions' memory span.
+                { sc::GEN_AI_CONVERSATION_ID } = only_v1_41(&self.conversation_id),
             ),
             OperationKind::Retrieval => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::RETRIEVAL_SPAN,
-                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
                 { tn::OTEL_KIND } = "client",
                 { sc::GEN_AI_OPERATION_NAME } = rt::OP_RETRIEVAL,
                 { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
@@ -717,11 +876,12 @@ impl GenAiSpanBuilder {
                 { sc::GEN_AI_REQUEST_MODEL } = s(&self.model),
                 { sc::SERVER_ADDRESS } = s(&self.server_address),
                 { sc::SERVER_PORT } = self.server_port,
-                { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
+                // Not an attribute of the latest conventions' retrieval span.
+                { sc::GEN_AI_CONVERSATION_ID } = only_v1_41(&self.conversation_id),
             ),
             OperationKind::CreateAgent => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::CREATE_AGENT_SPAN,
-                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
                 { tn::OTEL_KIND } = "client",
                 { sc::GEN_AI_OPERATION_NAME } = sc::OP_CREATE_AGENT,
                 { sc::GEN_AI_PROVIDER_NAME } = s(&self.provider),
@@ -735,7 +895,7 @@ impl GenAiSpanBuilder {
             ),
             OperationKind::Plan => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::PLAN_SPAN,
-                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
                 { sc::GEN_AI_OPERATION_NAME } = crate::semconv::plan::OP_PLAN,
                 { sc::GEN_AI_AGENT_NAME } = s(&self.name),
             ),
@@ -745,7 +905,7 @@ impl GenAiSpanBuilder {
                 let remote = g.is_some_and(|g| g.remote);
                 tracing::span!(
                     target: tn::TARGET, tracing::Level::INFO, crate::semconv::guardrail::SPAN,
-                    { tn::OTEL_NAME } = %SpanName(self),
+                    { tn::OTEL_NAME } = %SpanName(self, conventions),
                     { tn::OTEL_KIND } = if remote { tn::KIND_CLIENT } else { tn::KIND_INTERNAL },
                     { sc::GEN_AI_OPERATION_NAME } = crate::semconv::guardrail::OP_RUN_GUARDRAIL,
                     { crate::semconv::guardrail::COMPONENT_NAME } = s(&self.name),
@@ -761,7 +921,7 @@ impl GenAiSpanBuilder {
             }
             OperationKind::Workflow => tracing::span!(
                 target: tn::TARGET, tracing::Level::INFO, tn::WORKFLOW_SPAN,
-                { tn::OTEL_NAME } = %SpanName(self),
+                { tn::OTEL_NAME } = %SpanName(self, conventions),
                 { sc::GEN_AI_OPERATION_NAME } = wf::OP_INVOKE_WORKFLOW,
                 { wf::GEN_AI_WORKFLOW_NAME } = s(&self.name),
                 { sc::GEN_AI_CONVERSATION_ID } = s(&self.conversation_id),
@@ -781,11 +941,18 @@ impl GenAiSpanBuilder {
             // Prompt identity, in both convention modes (v1.41 has the name only; see
             // `latest::GEN_AI_PROMPT_VERSION`). Set only when given: a declared field costs every
             // span.
-            if let Some(name) = &self.prompt_name {
+            // (The latest conventions' embeddings span has none.)
+            if let (Some(name), false) = (&self.prompt_name, latest && embeddings) {
                 span.set_attribute(sc::GEN_AI_PROMPT_NAME, name.clone());
             }
-            if let Some(version) = &self.prompt_version {
+            if let (Some(version), false) = (&self.prompt_version, latest && embeddings) {
                 span.set_attribute(latest::GEN_AI_PROMPT_VERSION, version.clone());
+            }
+            if let (Some(cursor), true) = (&self.stream_cursor, latest && self.kind == OperationKind::FetchResponse) {
+                span.set_attribute(fr::GEN_AI_REQUEST_STREAM_CURSOR, cursor.clone());
+            }
+            if let (Some(skill), OperationKind::Tool) = (&self.skill, self.kind) {
+                skill_attributes(&span, skill, latest);
             }
             if let Some(stop) = &self.stop_sequences {
                 span.set_attribute(sc::GEN_AI_REQUEST_STOP_SEQUENCES, Value::Array(Array::String(stop.clone())));
@@ -810,14 +977,46 @@ impl GenAiSpanBuilder {
     }
 }
 
-/// `{operation} {model}`, `execute_tool {tool}`, `invoke_agent {agent}`: formatted only when
-/// the span is enabled.
-struct SpanName<'a>(&'a GenAiSpanBuilder);
+/// The attributes of a skill or command tool: `gen_ai.skill.*` in the latest conventions only,
+/// `process.*` (core attributes v1.41 defines too) in both modes.
+fn skill_attributes(span: &tracing::Span, skill: &SkillInfo, latest: bool) {
+    let put = |key: &'static str, v: &Option<StringValue>| {
+        if let Some(v) = v {
+            span.set_attribute(key, v.clone());
+        }
+    };
+    if latest {
+        put(sk::GEN_AI_SKILL_NAME, &skill.name);
+        put(sk::GEN_AI_SKILL_DESCRIPTION, &skill.description);
+        put(sk::GEN_AI_SKILL_SOURCE_URI, &skill.source_uri);
+        if skill.refinement != Some(ToolRefinement::LoadSkill) {
+            put(sk::GEN_AI_SKILL_RESOURCE_NAME, &skill.resource_name);
+        }
+    }
+    if skill.refinement == Some(ToolRefinement::Command) {
+        put(sk::PROCESS_EXECUTABLE_NAME, &skill.executable_name);
+        put(sk::PROCESS_EXECUTABLE_PATH, &skill.executable_path);
+    }
+}
+
+/// `{operation} {model}`, `execute_tool {tool}`, `invoke_agent {agent}`, `fetch_response`:
+/// formatted only when the span is enabled.
+struct SpanName<'a>(&'a GenAiSpanBuilder, Conventions);
 
 impl fmt::Display for SpanName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.0;
+        // The latest conventions' refinements of `execute_tool` name the skill, resource or
+        // executable after the tool.
+        if let (OperationKind::Tool, Some(name), Conventions::LatestExperimental) = (s.kind, &s.name, self.1) {
+            if let Some(suffix) = s.skill.as_ref().and_then(|k| k.span_name_suffix()) {
+                return write!(f, "{} {} {suffix}", s.operation.as_str(), name.as_str());
+            }
+        }
         match (s.kind, &s.name) {
+            // The response id is high-cardinality: the span is named after the operation alone.
+            (OperationKind::FetchResponse, Some(name)) => f.write_str(name.as_str()),
+            (OperationKind::FetchResponse, None) => f.write_str(s.operation.as_str()),
             (OperationKind::Inference, Some(name)) => f.write_str(name.as_str()),
             (OperationKind::Inference, None) => match &s.model {
                 Some(m) => write!(f, "{} {}", s.operation.as_str(), m.as_str()),

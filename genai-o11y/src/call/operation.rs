@@ -27,6 +27,13 @@ pub enum OperationKind {
     /// `invoke_workflow`: a multi-agent or graph entry point, span kind INTERNAL, named
     /// `invoke_workflow {workflow}`.
     Workflow,
+    /// `invoke_agent` of an agent hosted by a provider (OpenAI Assistants, Bedrock Agents): span
+    /// kind CLIENT, named `invoke_agent {agent}`, with the provider and server attributes;
+    /// `gen_ai.client.operation.duration` (not the in-process `gen_ai.invoke_agent.duration`).
+    RemoteAgent,
+    /// `fetch_response`: fetching a stored model response by its id (no inference, no token
+    /// usage), span kind CLIENT, named `fetch_response`; `gen_ai.client.operation.duration`.
+    FetchResponse,
     /// `run_guardrail`: a guard deciding whether content or an action goes through
     /// ([`crate::guard`]), span kind INTERNAL (CLIENT for a remote guard service), named
     /// `run_guardrail {guard}`.

@@ -20,6 +20,8 @@ pub struct Outcome<'a> {
     pub(crate) documents: Option<Vec<crate::documents::RetrievedDocument>>,
     /// How many memory records the operation touched (`None`: not reported).
     pub(crate) record_count: Option<u64>,
+    /// The exit code of a command tool's process (`None`: not reported).
+    pub(crate) exit_code: Option<i64>,
     /// What a guard decided (`None`: not reported, or the guard failed).
     pub(crate) decision: Option<crate::guard::Decision>,
 }
@@ -72,16 +74,16 @@ impl<'a> Outcome<'a> {
     }
     /// Success with the usage of `value`.
     pub fn with_usage<T: HasUsage>(value: &'a T) -> Self {
-        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None, documents: None, record_count: None, decision: None }
+        Outcome { usage: UsageSource::Borrowed(value), error: None, output: None, documents: None, record_count: None, exit_code: None, decision: None }
     }
     /// Success with an owned usage value (for example a [`Usage`](crate::Usage) or a
     /// [`Response`](crate::Response)).
     pub fn with_owned_usage<T: HasUsage + 'a>(value: T) -> Self {
-        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None, documents: None, record_count: None, decision: None }
+        Outcome { usage: UsageSource::Owned(Box::new(value)), error: None, output: None, documents: None, record_count: None, exit_code: None, decision: None }
     }
     /// Failure.
     pub fn failure(error: ErrorInfo) -> Self {
-        Outcome { usage: UsageSource::None, error: Some(error), output: None, documents: None, record_count: None, decision: None }
+        Outcome { usage: UsageSource::None, error: Some(error), output: None, documents: None, record_count: None, exit_code: None, decision: None }
     }
     /// From a `Result` whose success value reports usage and whose error is `Display`.
     pub fn from_result<T: HasUsage, E: fmt::Display>(r: &'a Result<T, E>) -> Self {
@@ -109,6 +111,12 @@ impl<'a> Outcome<'a> {
         self.record_count = count;
         self
     }
+    /// The exit code of the process a command tool ran (`process.exit.code`), e.g.
+    /// `ReportsExitCode::reported_exit_code(&result)` for a `Result<std::process::Output, E>`.
+    pub fn with_exit_code(mut self, code: Option<i64>) -> Self {
+        self.exit_code = code;
+        self
+    }
     /// With what a guard decided (`gen_ai.guardrail.result.*`, see [`crate::guard`]).
     pub fn with_decision(mut self, decision: Option<crate::guard::Decision>) -> Self {
         self.decision = decision;
@@ -126,6 +134,6 @@ impl<'a> Outcome<'a> {
     }
     /// From its parts (the generated code's classifier).
     pub(crate) fn from_parts(usage: impl Into<UsageSource<'a>>, error: Option<ErrorInfo>, output: Option<Json>) -> Self {
-        Outcome { usage: usage.into(), error, output, documents: None, record_count: None, decision: None }
+        Outcome { usage: usage.into(), error, output, documents: None, record_count: None, exit_code: None, decision: None }
     }
 }

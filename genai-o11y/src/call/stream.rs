@@ -91,6 +91,9 @@ impl Gathered {
         if let Some(c) = chunk.cost() {
             self.response.cost = Some(c);
         }
+        if let Some(status) = chunk.response_status() {
+            self.response.status = Some(status.to_owned());
+        }
         self.any = true;
     }
 

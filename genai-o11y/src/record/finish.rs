@@ -34,13 +34,15 @@ pub(crate) struct Finish<'a> {
     pub document_count: Option<usize>,
     /// How many memory records the operation touched.
     pub record_count: Option<u64>,
+    /// The exit code of a command tool's process.
+    pub exit_code: Option<i64>,
     /// What a guard decided.
     pub decision: Option<crate::guard::Decision>,
 }
 
 impl<'a> Finish<'a> {
     pub(crate) fn compute(meta: &CallMeta, settings: &Settings, outcome: Outcome<'a>, elapsed: f64) -> Self {
-        let Outcome { usage: source, mut error, documents, record_count, decision, .. } = outcome;
+        let Outcome { usage: source, mut error, documents, record_count, exit_code, decision, .. } = outcome;
         // Error messages may echo content: without capture, only a content-free description.
         if let Some(e) = &mut error {
             let safe = e.safe_message.take();
@@ -59,6 +61,7 @@ impl<'a> Finish<'a> {
             streaming: meta.streaming,
             document_count: documents.map(|d| d.len()),
             record_count,
+            exit_code,
             decision,
         };
         // Totals a provider gave only as parts by modality are their sum, for every reader.

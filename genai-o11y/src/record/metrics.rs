@@ -23,6 +23,9 @@ pub(crate) fn record(i: &Instruments, meta: &CallMeta, own_scope: Option<&Scope>
         OperationKind::Agent => agent(i, meta, own_scope, finish),
         OperationKind::Workflow => workflow(i, meta, finish),
         OperationKind::CreateAgent | OperationKind::Retrieval | OperationKind::Memory => client_operation(i, meta, finish),
+        // A hosted agent and a fetched response are client operations (no inference metrics:
+        // a fetch consumes no tokens; the hosted agent's own runs are the provider's).
+        OperationKind::RemoteAgent | OperationKind::FetchResponse => remote_operation(i, meta, finish),
         // The conventions define no metric for planning (its chat records its own).
         OperationKind::Plan => {}
         OperationKind::Guard => crate::guard::record::metrics(i, meta, finish),
@@ -40,6 +43,14 @@ fn client_operation(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
         _ => &i.operation_duration,
     };
     with(&mut attrs, error_type(finish), |a| histogram.record(finish.elapsed, a));
+}
+
+/// `gen_ai.client.operation.duration` of a remote agent invocation or a fetched response, with
+/// the response model when the return value reports one.
+fn remote_operation(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {
+    let mut attrs = MetricAttrs::new();
+    meta.inference_attrs(finish.response_model(), &mut attrs);
+    with(&mut attrs, error_type(finish), |a| i.operation_duration.record(finish.elapsed, a));
 }
 
 fn workflow(i: &Instruments, meta: &CallMeta, finish: &Finish<'_>) {

@@ -28,7 +28,7 @@ pub(crate) fn add(meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_
                 agent.totals.tool_calls.fetch_add(1, Ordering::Relaxed);
             }
         }
-        OperationKind::Agent | OperationKind::Workflow => {
+        OperationKind::Agent | OperationKind::RemoteAgent | OperationKind::Workflow => {
             if let Some(own) = own_scope {
                 own.close();
             }
@@ -40,6 +40,6 @@ pub(crate) fn add(meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_
                 scope.totals.add_guard_block();
             }
         }
-        OperationKind::CreateAgent | OperationKind::Plan | OperationKind::Retrieval | OperationKind::Memory => {}
+        OperationKind::CreateAgent | OperationKind::Plan | OperationKind::Retrieval | OperationKind::Memory | OperationKind::FetchResponse => {}
     }
 }

@@ -32,7 +32,14 @@ fn usage_breakdown(u: &crate::usage::Usage) -> impl Iterator<Item = (&'static st
 /// Writes the finish of a call on its (recording) span.
 pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_>, conventions: Conventions) {
     let mut attrs: Vec<KeyValue> = Vec::with_capacity(10);
-    if let (OperationKind::Inference, Some(u)) = (meta.kind, &finish.usage) {
+    // The latest conventions' embeddings span: input tokens and the response model, no more.
+    let latest_embeddings =
+        conventions == Conventions::LatestExperimental && meta.kind == OperationKind::Inference && meta.operation.as_str() == sc::OP_EMBEDDINGS;
+    if let (OperationKind::Inference, Some(u), true) = (meta.kind, &finish.usage, latest_embeddings) {
+        if let Some(n) = u.total_input_tokens() {
+            attrs.push(KeyValue::new(sc::GEN_AI_USAGE_INPUT_TOKENS, i64::try_from(n).unwrap_or(i64::MAX)));
+        }
+    } else if let (OperationKind::Inference, Some(u)) = (meta.kind, &finish.usage) {
         let mut put = |key: &'static str, v: Option<u64>| {
             if let Some(v) = v {
                 attrs.push(KeyValue::new(key, i64::try_from(v).unwrap_or(i64::MAX)));
@@ -50,13 +57,13 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
             }
         }
     }
-    if let Some(id) = finish.response_id() {
+    if let (Some(id), false) = (finish.response_id(), latest_embeddings) {
         attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_ID, text(id)));
     }
     if let Some(m) = finish.response_model() {
         attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, crate::call::response_model_value(m)));
     }
-    let finish_reasons = finish.finish_reasons();
+    let finish_reasons = if latest_embeddings { Vec::new() } else { finish.finish_reasons() };
     if !finish_reasons.is_empty() {
         let reasons = finish_reasons.into_iter().map(|r| StringValue::from(r.to_owned())).collect();
         attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_FINISH_REASONS, Value::Array(Array::String(reasons))));
@@ -71,6 +78,7 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
         span.add_event(sc::EXCEPTION_EVENT, event);
         span.set_status(Status::error(err.message.clone().unwrap_or_default()));
     }
+    latest_operations(&mut attrs, meta, finish, conventions);
     if let Some(c) = &finish.cost {
         attrs.push(KeyValue::new(vendor::COST_AMOUNT, c.amount));
         attrs.push(KeyValue::new(vendor::COST_CURRENCY, c.currency.clone()));
@@ -102,5 +110,19 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
     }
     if !attrs.is_empty() {
         span.set_attributes(attrs);
+    }
+}
+
+/// What the latest conventions' operations add at the end of a call: the fetched response's
+/// `gen_ai.response.status` (latest mode only: v1.41 has no such key), a command tool's
+/// `process.exit.code` (both modes: a core attribute).
+fn latest_operations(attrs: &mut Vec<KeyValue>, meta: &CallMeta, finish: &Finish<'_>, conventions: Conventions) {
+    if let (OperationKind::FetchResponse, Conventions::LatestExperimental) = (meta.kind, conventions) {
+        if let Some(status) = finish.report().and_then(|r| r.response_status()) {
+            attrs.push(KeyValue::new(crate::semconv::fetch_response::GEN_AI_RESPONSE_STATUS, text(status)));
+        }
+    }
+    if let (OperationKind::Tool, Some(code)) = (meta.kind, finish.exit_code) {
+        attrs.push(KeyValue::new(crate::semconv::skill::PROCESS_EXIT_CODE, code));
     }
 }

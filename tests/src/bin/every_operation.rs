@@ -10,6 +10,12 @@
 //! span and after it ended), guardrails (every decision, in-process and remote), async-openai's own client against a fake OpenAI-compatible server
 //! (a chat and a stream), an agent over HTTP with tool calls, and an MCP tool call to a child
 //! process (`mcp_tool_server`, which exports to the same endpoint).
+//!
+//! The latest conventions' operations too (`latest_operations`): `fetch_response` (annotated, and
+//! async-openai's `retrieve` / `retrieve_stream`), an agent a provider hosts (`invoke_agent`
+//! CLIENT) with its local tool, the skill and command refinements of `execute_tool` (a real
+//! process's exit code), and MCP requests the server cannot serve (`prompts/get`,
+//! `resources/read`).
 
 use std::time::Duration;
 
@@ -290,6 +296,78 @@ async fn async_openai_client(base_url: &str) -> Result<(), Box<dyn std::error::E
     Ok(())
 }
 
+// ---- the latest conventions' operations ----
+
+/// A stored response, fetched by its id: its model, finish reason and lifecycle status.
+#[genai_span(operation = "fetch_response", provider = "openai", response_id = id, stream_cursor = "3", server_address = "api.openai.com", server_port = 443)]
+async fn fetch_stored(id: &str) -> Result<genai_o11y::Response, ApiError> {
+    Ok(genai_o11y::Response::new(Usage::new().input(120).output(30)).id(id).model("gpt-4o-2026-01-01").finish_reason("stop").status("completed"))
+}
+
+#[genai_tool]
+async fn lookup_booking(code: &str) -> Result<String, ApiError> {
+    Ok(format!("booking {code}: confirmed"))
+}
+
+/// Plans trips (an assistant the provider hosts).
+#[genai_agent(
+    name = "travel",
+    span_kind = "client",
+    provider = "openai",
+    server_address = "api.openai.com",
+    server_port = 443,
+    id = "asst_42",
+    version = "7",
+    model = "gpt-4o",
+    conversation_id = "thread_1"
+)]
+async fn hosted_travel_agent(code: &str) -> Result<String, ApiError> {
+    lookup_booking(code).await
+}
+
+/// Loads a skill's instructions into the agent's context.
+#[genai_tool(name = "load_skill", refinement = "load_skill", skill = skill, skill_description = "Review a changelist against the team's policy.",
+             skill_source_uri = "https://skills.example.com/code-review")]
+async fn load_skill(skill: &str) -> Result<String, ApiError> {
+    Ok(format!("instructions of {skill}"))
+}
+
+#[genai_tool(name = "read_skill_resource", refinement = "read_skill_resource", skill = "code-review", skill_resource = path)]
+async fn read_skill_resource(path: &str) -> Result<String, ApiError> {
+    Ok(format!("contents of {path}"))
+}
+
+/// Runs a skill's script.
+#[genai_tool(
+    name = "run_skill_script",
+    refinement = "command",
+    skill = "code-review",
+    skill_resource = "scripts/check.sh",
+    executable = "sh",
+    executable_path = "/bin/sh"
+)]
+async fn run_skill_script(code: i32) -> std::io::Result<std::process::Output> {
+    tokio::process::Command::new("/bin/sh").arg("-c").arg(format!("exit {code}")).output().await
+}
+
+async fn latest_operations(base_url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use async_openai::config::OpenAIConfig;
+    use genai_o11y::adapters::async_openai::TracedClient;
+    fetch_stored("resp_stored").await?;
+    hosted_travel_agent("X1").await?;
+    load_skill("code-review").await?;
+    read_skill_resource("references/policy.md").await?;
+    run_skill_script(0).await?;
+    run_skill_script(3).await?;
+    let client = async_openai::Client::with_config(OpenAIConfig::new().with_api_base(base_url).with_api_key("test"));
+    client.traced().fetch_response("resp_cut").await?;
+    let mut events = client.traced().fetch_response_stream("resp_done", Some(0)).await?;
+    while let Some(e) = events.next().await {
+        e?;
+    }
+    Ok(())
+}
+
 /// An MCP tool call to `mcp_tool_server` (a sibling of this binary), which exports its own spans
 /// and metrics to the same endpoint.
 async fn mcp_call() -> Result<(), Box<dyn std::error::Error>> {
@@ -309,6 +387,9 @@ async fn mcp_call() -> Result<(), Box<dyn std::error::Error>> {
     args.insert("city".into(), json!("Atlantis"));
     genai_o11y::mcp::call_tool(client.peer(), CallToolRequestParams::new("get_weather").with_arguments(args)).await?;
     let _unknown = genai_o11y::mcp::call_tool(client.peer(), CallToolRequestParams::new("get_stock")).await;
+    // Requests the server cannot serve (it has no prompts or resources): `-32601`.
+    let _ = client.peer().get_prompt(rmcp::model::GetPromptRequestParams::new("greeting")).await;
+    let _ = client.peer().read_resource(rmcp::model::ReadResourceRequestParams::new("file:///notes.txt")).await;
     client.cancel().await?;
     Ok(())
 }
@@ -330,6 +411,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fake = genai_o11y_examples::fake_openai::start().await;
     async_openai_client(&fake.base_url()).await?;
     genai_o11y_examples::agent_demo::run(&fake.base_url(), None).await?;
+    latest_operations(&fake.base_url()).await?;
     fake.shutdown();
 
     mcp_call().await?;

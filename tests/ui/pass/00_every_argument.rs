@@ -118,6 +118,13 @@ pub async fn span_expressions(req: &Req) -> Result<Resp, String> {
     description = "text",
     conversation_id = "text",
     arguments = req.messages,
+    refinement = "command",
+    skill = "text",
+    skill_description = "text",
+    skill_source_uri = "text",
+    skill_resource = "text",
+    executable = "text",
+    executable_path = "text",
     fields(app.tier = "gold", "app.user" = req.text.as_str()),
     crate = ::genai_o11y,
 )]
@@ -134,6 +141,13 @@ pub async fn tool_literals(req: &Req) -> Result<u32, String> {
     description = req.text.as_str(),
     conversation_id = req.text.as_str(),
     arguments = req.messages,
+    refinement = "command",
+    skill = req.text.as_str(),
+    skill_description = req.text.as_str(),
+    skill_source_uri = req.text.as_str(),
+    skill_resource = req.text.as_str(),
+    executable = req.text.as_str(),
+    executable_path = req.text.as_str(),
     fields(app.tier = "gold", "app.user" = req.text.as_str()),
     crate = ::genai_o11y,
 )]
@@ -148,6 +162,8 @@ pub async fn tool_expressions(req: &Req) -> Result<u32, String> {
     model = "text",
     operation = "invoke_agent",
     name = "lookup",
+    server_address = "text",
+    server_port = 7,
     id = "text",
     description = "text",
     version = "text",
@@ -156,6 +172,7 @@ pub async fn tool_expressions(req: &Req) -> Result<u32, String> {
     user_id = "text",
     input_messages = req.messages,
     output_messages = |r: &u32| r.to_string(),
+    span_kind = "client",
     fields(app.tier = "gold", "app.user" = req.text.as_str()),
     crate = ::genai_o11y,
 )]
@@ -170,6 +187,8 @@ pub async fn agent_literals(req: &Req) -> Result<u32, String> {
     model = req.text.as_str(),
     operation = "invoke_agent",
     name = "lookup",
+    server_address = req.text.as_str(),
+    server_port = req.int,
     id = req.text.as_str(),
     description = req.text.as_str(),
     version = req.text.as_str(),
@@ -178,6 +197,7 @@ pub async fn agent_literals(req: &Req) -> Result<u32, String> {
     user_id = req.text.as_str(),
     input_messages = req.messages,
     output_messages = |r: &u32| r.to_string(),
+    span_kind = "client",
     fields(app.tier = "gold", "app.user" = req.text.as_str()),
     crate = ::genai_o11y,
 )]
@@ -334,7 +354,47 @@ pub async fn guardrail_expressions(req: &Req) -> Result<u32, String> {
     Ok(resp().completion_tokens)
 }
 
+/// Doc comment.
+#[genai_span(
+    operation = "fetch_response",
+    provider = "text",
+    name = "text",
+    server_address = "text",
+    server_port = 7,
+    system_instructions = req.messages,
+    tool_definitions = req.messages,
+    output_messages = |r: &Resp| r.choices.clone(),
+    response_id = "text",
+    stream_cursor = "text",
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn fetch_response_literals(req: &Req) -> Result<Resp, String> {
+    let _ = req;
+    Ok(resp())
+}
+
+/// Doc comment.
+#[genai_span(
+    operation = "fetch_response",
+    provider = req.text.as_str(),
+    name = req.text.as_str(),
+    server_address = req.text.as_str(),
+    server_port = req.int,
+    system_instructions = req.messages,
+    tool_definitions = req.messages,
+    output_messages = |r: &Resp| r.choices.clone(),
+    response_id = req.text.as_str(),
+    stream_cursor = req.text.as_str(),
+    fields(app.tier = "gold", "app.user" = req.text.as_str()),
+    crate = ::genai_o11y,
+)]
+pub async fn fetch_response_expressions(req: &Req) -> Result<Resp, String> {
+    let _ = req;
+    Ok(resp())
+}
+
 fn main() {
     let req = Req { float: Some(0.2), int: 3, text: "t".into(), list: vec!["x".into()], flag: true, messages: vec![Msg { role: "user", content: "hi".into() }] };
-    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req), guardrail_literals(&req), guardrail_expressions(&req));
+    let _ = (span_literals(&req), span_expressions(&req), tool_literals(&req), tool_expressions(&req), agent_literals(&req), agent_expressions(&req), workflow_literals(&req), workflow_expressions(&req), retrieval_literals(&req), retrieval_expressions(&req), memory_literals(&req), memory_expressions(&req), guardrail_literals(&req), guardrail_expressions(&req), fetch_response_literals(&req), fetch_response_expressions(&req));
 }

@@ -14,6 +14,7 @@
 //!     .with(|call| call.prompt_name("support-answer").prompt_version("3").attribute("app.tier", "gold"))
 //!     .chat(request)
 //!     .await?;
+//! let stored = client.traced().fetch_response("resp_123").await?; // span `fetch_response`
 //! # Ok(()) }
 //! ```
 //!
@@ -116,6 +117,52 @@ impl<'c, C: Config> Traced<'c, C> {
         let mut call = self.start(responses_builder(&request));
         capture_responses_request(&mut call, &request);
         call.instrument(client.responses().create(request), |r, capturing| classified(r, capturing, to_json)).await
+    }
+
+    /// `client.responses().retrieve(response_id)` (the Responses API's "Get a model response"),
+    /// in a `fetch_response` span (CLIENT): `gen_ai.response.id`, and from the fetched response
+    /// its model, finish reason and (latest conventions) `gen_ai.response.status`; with content
+    /// capture on, its instructions, tool definitions and output (never input messages: a fetched
+    /// response does not carry them). No token usage: nothing is generated.
+    pub async fn fetch_response(self, response_id: &str) -> Result<Response, OpenAIError> {
+        let client = self.client;
+        let call = self.start(GenAiSpanBuilder::fetch_response(PROVIDER, response_id));
+        let (mut call, out) = call.run_body(client.responses().retrieve(response_id)).await;
+        if let (Ok(v), true) = (&out, call.capturing()) {
+            // Known only now: they come with the fetched response.
+            if let Some(i) = &v.instructions {
+                call.capture(ContentKind::SystemInstructions, to_json(i));
+            }
+            if let Some(t) = &v.tools {
+                call.capture(ContentKind::ToolDefinitions, to_json(t));
+            }
+        }
+        let capturing = call.capturing();
+        call.finish(classified(&out, capturing, |v| to_json(&v.output)));
+        out
+    }
+
+    /// `client.responses().retrieve_stream(response_id)`, resuming after the event
+    /// `starting_after` when given (`gen_ai.request.stream_cursor` in the latest conventions), in
+    /// a `fetch_response` span that lasts until the stream ends; the status, model and finish
+    /// reason from the last event that carries the response.
+    pub async fn fetch_response_stream(self, response_id: &str, starting_after: Option<u32>) -> Result<ResponseStream, OpenAIError> {
+        use async_openai::traits::RequestOptionsBuilder;
+        let client = self.client;
+        let builder = GenAiSpanBuilder::fetch_response(PROVIDER, response_id).stream_cursor(starting_after.map(|n| n.to_string())).stream(true);
+        let call = self.start(builder);
+        let responses = client.responses();
+        let responses = match starting_after {
+            Some(n) => match responses.query(&[("starting_after", n)]) {
+                Ok(r) => r,
+                Err(e) => {
+                    call.finish(Outcome::failure(crate::ErrorInfo::from_error_type(&e)));
+                    return Err(e);
+                }
+            },
+            None => responses,
+        };
+        stream_in(call, responses.retrieve_stream(response_id)).await
     }
 
     /// `client.responses().create_stream(request)`, in a `chat {model}` span that lasts until

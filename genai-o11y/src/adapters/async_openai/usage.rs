@@ -34,7 +34,9 @@
 //!   (`stop`, `length`, `tool_calls`, `content_filter`, `function_call`); for the Responses API,
 //!   from `status` and `incomplete_details` (`completed` → `stop`, or `tool_calls` when the
 //!   output has function calls; `incomplete` → `length` for `max_output_tokens`, else its
-//!   reason; `failed` → `error`).
+//!   reason; `failed` and `cancelled` → `error`, as the OpenAI `fetch_response` refinement says).
+//! * `gen_ai.response.status` of a fetched response (`fetch_response`): the Responses API's
+//!   `status`, value for value.
 
 use async_openai::types::chat::{CompletionUsage, CreateChatCompletionResponse, CreateChatCompletionStreamResponse, FinishReason};
 use async_openai::types::embeddings::CreateEmbeddingResponse;
@@ -131,7 +133,8 @@ pub fn responses_finish_reason(r: &ResponsesResponse) -> Option<&str> {
             Some(other) => other,
         }),
         Status::Failed => Some("error"),
-        Status::InProgress | Status::Cancelled | Status::Queued => None,
+        Status::Cancelled => Some("error"),
+        Status::InProgress | Status::Queued => None,
     }
 }
 
@@ -147,6 +150,19 @@ impl HasUsage for ResponsesResponse {
     }
     fn finish_reasons(&self) -> Vec<&str> {
         responses_finish_reason(self).into_iter().collect()
+    }
+    /// `status`, whose values map one to one onto `gen_ai.response.status` (the OpenAI
+    /// refinement of `fetch_response`).
+    fn response_status(&self) -> Option<&str> {
+        use crate::semconv::fetch_response as fr;
+        Some(match self.status {
+            Status::Queued => fr::STATUS_QUEUED,
+            Status::InProgress => fr::STATUS_IN_PROGRESS,
+            Status::Completed => fr::STATUS_COMPLETED,
+            Status::Incomplete => fr::STATUS_INCOMPLETE,
+            Status::Failed => fr::STATUS_FAILED,
+            Status::Cancelled => fr::STATUS_CANCELLED,
+        })
     }
 }
 
@@ -183,6 +199,10 @@ impl HasUsage for ResponseStreamEvent {
             }
             _ => Vec::new(),
         }
+    }
+    /// The status of the response the event carries (the last one seen wins).
+    fn response_status(&self) -> Option<&str> {
+        event_response(self).and_then(HasUsage::response_status)
     }
 }
 
