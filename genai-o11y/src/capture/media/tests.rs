@@ -5,9 +5,12 @@ use serde_json::json;
 
 use super::*;
 
+/// What one upload saw: the media id, and the decoded length or the decoding error.
+type Seen = (String, Result<usize, String>);
+
 /// Keeps what it is given.
 #[derive(Clone, Default)]
-struct Keep(Arc<Mutex<Vec<(String, Result<usize, String>)>>>);
+struct Keep(Arc<Mutex<Vec<Seen>>>);
 
 impl MediaUploader for Keep {
     fn uri(&self, media: &Media) -> String {
