@@ -384,7 +384,7 @@ async fn the_console_shows_the_decision_as_the_key_figure() {
     let tree = span_tree(&t.spans(), ConsoleStyle::Compact);
     let line = |prefix: &str| tree.lines().find(|l| l.trim_start().starts_with(prefix)).unwrap_or_else(|| panic!("{prefix} in\n{tree}")).to_owned();
     let guard = line("run_guardrail pii");
-    assert!(guard.contains("guard BLOCK pii risk 0.97") && guard.contains("(rule pii.ssn): a social security number"), "{guard}");
+    assert!(guard.contains("guard BLOCK risk pii 0.97") && guard.contains("(rule pii.ssn): a social security number"), "{guard}");
     assert!(line("invoke_agent support").contains("1 guard block"), "{tree}");
 }
 

@@ -57,6 +57,10 @@ async fn fetch_response_spans_and_metrics_in_both_modes() {
         assert_eq!(spans.len(), 2, "{mode:?}: named after the operation alone (the id is high-cardinality)");
         let ok = spans.iter().find(|s| string_attr(s, "gen_ai.response.id").as_deref() == Some("resp_123")).unwrap();
         assert_eq!(ok.span_kind, SpanKind::Client);
+        for s in &spans {
+            let ids = s.attributes.iter().filter(|kv| kv.key.as_str() == "gen_ai.response.id").count();
+            assert_eq!(ids, 1, "{mode:?}: the response id is written once");
+        }
         for (k, v) in [
             ("gen_ai.operation.name", "fetch_response"),
             ("gen_ai.provider.name", "openai"),

@@ -131,7 +131,9 @@ impl Decision {
         self
     }
     /// `gen_ai.guardrail.result.value`: the guard's own verdict label, when it has one beyond
-    /// the four kinds (`warn`, `tripwire_triggered`, `LOW_CONFIDENCE`).
+    /// the four kinds (`warn`, `tripwire_triggered`, `LOW_CONFIDENCE`). A label, never content:
+    /// it is recorded whether content capture is on or off (the modified text a `modify`
+    /// produces is content; it belongs in the guard's captured output).
     pub fn value(mut self, value: impl TextParam) -> Self {
         self.value = value.into_text();
         self

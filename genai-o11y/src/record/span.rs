@@ -57,7 +57,9 @@ pub(crate) fn write(span: &SpanRef<'_>, meta: &CallMeta, own_scope: Option<&Scop
             }
         }
     }
-    if let (Some(id), false) = (finish.response_id(), latest_embeddings) {
+    // A fetch names the response it fetches when it starts: written once.
+    let known_id = meta.kind == OperationKind::FetchResponse;
+    if let (Some(id), false, false) = (finish.response_id(), latest_embeddings, known_id) {
         attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_ID, text(id)));
     }
     if let Some(m) = finish.response_model() {

@@ -238,14 +238,16 @@ fn int(s: &SpanData, key: &str) -> Option<i64> {
 /// The GenAI summary of one span: tokens, cost, error.
 fn summary(s: &SpanData) -> String {
     let mut out = String::new();
-    // A guard's decision is its key figure: `guard BLOCK pii (rule pii.ssn): reason`.
+    // A guard's decision is its key figure (the guard's name is the span's):
+    // `guard BLOCK risk personal_data 0.97 (rule pii.ssn): reason`.
     if let Some(result) = attr(s, gr::RESULT_TYPE) {
         let _ = write!(out, "  guard {}", result.as_str().to_uppercase());
-        if let Some(c) = attr(s, gr::RISK_CATEGORY) {
-            let _ = write!(out, " {}", c.as_str());
+        let category = attr(s, gr::RISK_CATEGORY);
+        if let Some(c) = &category {
+            let _ = write!(out, " risk {}", c.as_str());
         }
         if let Some(Value::F64(score)) = attr(s, gr::RISK_SCORE) {
-            let _ = write!(out, " risk {score}");
+            let _ = write!(out, "{} {score}", if category.is_some() { "" } else { " risk" });
         }
         if let Some(r) = attr(s, gr::POLICY_RULE_ID) {
             let _ = write!(out, " (rule {})", r.as_str());

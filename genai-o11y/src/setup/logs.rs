@@ -108,6 +108,11 @@ where
         let meta = event.metadata();
         let mut fields = Fields::default();
         event.record(&mut fields);
+        // A named event without a message (`gen_ai.evaluation.result`, `gen_ai.guardrail.result`)
+        // reads as its name; tracing names unnamed events `event file:line`.
+        if fields.message.is_none() && !meta.name().starts_with("event ") {
+            fields.message = Some(meta.name().to_owned());
+        }
         let span = ctx.event_span(event);
         let span_name = span.as_ref().map(|s| s.name());
         // The exported span's ids (not tracing's own ids).

@@ -377,8 +377,10 @@ fn span_processors(
     env: Env<'_>,
 ) -> Result<TracerProviderBuilder, SetupError> {
     // Read (and checked) whatever the exporter: a bad switch is an error even without one.
-    let mut batch = ExportConfig { batch: batch_config(setup, env)?, sampling: outcome_sampling(setup, env)?, size_limit: None };
+    let batch = ExportConfig { batch: batch_config(setup, env)?, sampling: outcome_sampling(setup, env)?, size_limit: None };
     let size_limit = max_export_bytes(setup, env)?;
+    #[cfg(not(feature = "otlp"))]
+    let _ = size_limit;
     if let Some(f) = custom {
         return Ok(f(tp, batch, stats.clone()));
     }
@@ -395,7 +397,7 @@ fn span_processors(
                 let e = otlp::span_exporter(t, targets.timeout, runtime, targets.source_of(t))?;
                 // The platform's dialect, applied at export (the annotation path stays pure
                 // semantic conventions).
-                batch.size_limit = Some(size_limit);
+                let batch = ExportConfig { size_limit: Some(size_limit), ..batch };
                 match setup.dialect.or(setup.preset.map(|p| p.dialect())) {
                     Some(d) => tp = batched(tp, d.wrap(e), batch, stats, Some(d)),
                     None => tp = batched(tp, e, batch, stats, None),

@@ -36,12 +36,62 @@ pub(crate) fn externalize(v: &mut Json, sink: Option<&MediaSink>) {
                 return;
             }
             for (_, child) in o.iter_mut() {
-                if matches!(child, Json::Array(_) | Json::Object(_)) {
-                    externalize(child, sink);
-                }
+                externalize(child, sink);
             }
         }
+        Json::String(text) => externalize_text(text, sink),
         _ => {}
+    }
+}
+
+/// Replaces each base64 data URL longer than [`INLINE_MAX`] inside a text (an agent's input
+/// given as its parameters' JSON, a tool's arguments) by its reference URI.
+fn externalize_text(text: &mut String, sink: Option<&MediaSink>) {
+    const MARK: &str = ";base64,";
+    if text.len() <= INLINE_MAX || !text.contains(MARK) {
+        return;
+    }
+    let is_b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    let mut changed = false;
+    while let Some(i) = rest.find("data:") {
+        let after = &rest[i + "data:".len()..];
+        // `data:<mime>;base64,<data>`, the MIME type short and plain.
+        let mime_end = after.find(MARK).filter(|&m| m <= 100 && after[..m].bytes().all(|b| b.is_ascii_alphanumeric() || b"/+.-".contains(&b)));
+        let Some(m) = mime_end else {
+            out.push_str(&rest[..i + "data:".len()]);
+            rest = after;
+            continue;
+        };
+        let data_at = m + MARK.len();
+        let len = after.as_bytes()[data_at..].iter().take_while(|b| is_b64(b)).count();
+        if len <= INLINE_MAX {
+            out.push_str(&rest[..i + "data:".len() + data_at + len]);
+            rest = &after[data_at + len..];
+            continue;
+        }
+        let mime = &after[..m];
+        let data = &after[data_at..data_at + len];
+        let modality = match mime.split('/').next() {
+            Some("image") => "image",
+            Some("audio") => "audio",
+            Some("video") => "video",
+            Some("") | None => "unknown",
+            Some(_) => "document",
+        };
+        let media = Media::new(hash::content_id(data.as_bytes()), (!mime.is_empty()).then(|| mime.to_owned()), modality.to_owned(), data.to_owned());
+        out.push_str(&rest[..i]);
+        out.push_str(&sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id())));
+        if let Some(sink) = sink {
+            sink.submit(media);
+        }
+        rest = &after[data_at + len..];
+        changed = true;
+    }
+    if changed {
+        out.push_str(rest);
+        *text = out;
     }
 }
 

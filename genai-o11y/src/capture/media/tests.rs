@@ -144,3 +144,25 @@ fn base64_decoding() {
     assert!(m("aGV*bG8=").bytes().is_err());
     assert_eq!(m("aGVsbG8=").size(), 5);
 }
+
+#[test]
+fn data_urls_inside_texts_become_references_too() {
+    let keep = Keep::default();
+    let sink = MediaSink::new(keep.clone());
+    let image = b64(3000);
+    let args = format!(r#"{{"question":"what is this?","image":"data:image/png;base64,{image}","icon":"data:image/png;base64,iVBORw0KGgo="}}"#);
+    let mut v = json!([{"role": "user", "parts": [{"type": "text", "content": args}]}]);
+    externalize(&mut v, Some(&sink));
+    let text = v[0]["parts"][0]["content"].as_str().unwrap();
+    assert!(text.len() < 300, "{text}");
+    assert!(text.contains(r#""image":"mem://xh128-"#), "{text}");
+    assert!(text.contains("data:image/png;base64,iVBORw0KGgo="), "a short one stays: {text}");
+    assert!(text.contains(r#""question":"what is this?""#));
+    assert_eq!(wait_for(&sink, |s| s.uploaded == 1).uploaded, 1);
+    assert_eq!(keep.0.lock().unwrap()[0].1, Ok(3000));
+    // Not a data URL: untouched.
+    let mut plain = json!({"type": "text", "content": format!("data: {}", "x".repeat(3000))});
+    let before = plain.clone();
+    externalize(&mut plain, Some(&sink));
+    assert_eq!(plain, before);
+}
