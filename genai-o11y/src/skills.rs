@@ -11,7 +11,11 @@
 //!     .process_executable_name("python3")
 //!     .start();
 //! let out: Result<std::process::ExitStatus, std::io::Error> = std::process::Command::new("true").status();
-//! call.finish(genai_o11y::Outcome::from_result(&out).with_exit_code(genai_o11y::ReportsExitCode::reported_exit_code(&out)));
+//! let outcome = match &out {
+//!     Ok(_) => genai_o11y::Outcome::success(),
+//!     Err(e) => genai_o11y::Outcome::failure(genai_o11y::ErrorInfo::from_display(e)),
+//! };
+//! call.finish(outcome.with_exit_code(genai_o11y::ReportsExitCode::reported_exit_code(&out)));
 //! ```
 
 use opentelemetry::StringValue;
