@@ -12,21 +12,7 @@ type Role = (Member, syn::Type);
 const HELP: &str = "mark the fields with `#[document(id)]` and `#[document(score)]`, or name them `id` and `score`";
 
 pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
-    let mut krate: Option<syn::Path> = None;
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("document")) {
-        attr.parse_nested_meta(|m| {
-            if m.path.is_ident("crate") {
-                krate = Some(m.value()?.parse()?);
-                Ok(())
-            } else {
-                Err(m.error("unknown container option: the one option is `crate = path`"))
-            }
-        })?;
-    }
-    let p = match &krate {
-        Some(path) => quote!(#path::__private),
-        None => quote!(::genai_o11y::__private),
-    };
+    let p = crate::container::private_path(&input.attrs, "document")?;
     let name = &input.ident;
     let Data::Struct(s) = &input.data else {
         return Err(syn::Error::new(name.span(), "`#[derive(Document)]` applies to structs: one retrieved document each"));

@@ -34,21 +34,7 @@ fn roles_list() -> String {
 }
 
 pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
-    let mut krate: Option<syn::Path> = None;
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("guard")) {
-        attr.parse_nested_meta(|m| {
-            if m.path.is_ident("crate") {
-                krate = Some(m.value()?.parse()?);
-                Ok(())
-            } else {
-                Err(m.error("unknown container option: the one option is `crate = path`"))
-            }
-        })?;
-    }
-    let p = match &krate {
-        Some(path) => quote!(#path::__private),
-        None => quote!(::genai_o11y::__private),
-    };
+    let p = crate::container::private_path(&input.attrs, "guard")?;
     let name = &input.ident;
     let Data::Enum(e) = &input.data else {
         return Err(syn::Error::new(

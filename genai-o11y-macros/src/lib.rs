@@ -7,6 +7,7 @@
 use proc_macro::TokenStream;
 
 mod args;
+mod container;
 #[cfg(test)]
 mod docs;
 mod document;
