@@ -198,8 +198,12 @@ fn at_the_trace_bound_the_oldest_is_decided_and_old_traces_by_age() {
     // The decided trace's late span follows the decision (dropped at ratio 0, no error).
     roots[0].span().end();
     assert_eq!(stats.get().spans_dropped, 1);
-    // The two others are never ended: the sweeper decides them once they are older than 50 ms.
-    std::thread::sleep(Duration::from_millis(400));
+    // The two others are never ended: the sweeper decides them once they are older than 50 ms
+    // (polled: it ticks on a thread of its own; the deadline only bounds a hang).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while stats.get().decided_early_age < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let s = stats.get();
     assert_eq!((s.decided_early_age, s.traces_held), (2, 0), "{s:?}");
     drop(roots);

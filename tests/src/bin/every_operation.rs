@@ -17,8 +17,6 @@
 //! process's exit code), and MCP requests the server cannot serve (`prompts/get`,
 //! `resources/read`).
 
-use std::time::Duration;
-
 use futures::{Stream, StreamExt};
 use genai_o11y::evaluation::{Evaluation, EvaluationTarget};
 use genai_o11y::guard::{Decision, GuardDecision};
@@ -416,7 +414,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     mcp_call().await?;
 
-    tokio::time::sleep(Duration::from_millis(100)).await;
     let report = guard.shutdown();
     if !report.completed || report.spans_lost > 0 {
         return Err(format!("telemetry lost at shutdown: {report:?}").into());

@@ -73,14 +73,12 @@ fn externalize_text(text: &mut String, sink: Option<&MediaSink>) {
         }
         let mime = &after[..m];
         let data = &after[data_at..data_at + len];
-        let modality = match mime.split('/').next() {
-            Some("image") => "image",
-            Some("audio") => "audio",
-            Some("video") => "video",
-            Some("") | None => "unknown",
-            Some(_) => "document",
+        let mime = (!mime.is_empty()).then_some(mime);
+        let modality = match crate::capture::normalize::modality(mime, "unknown") {
+            Json::String(m) => m,
+            _ => "unknown".to_owned(),
         };
-        let media = Media::new(hash::content_id(data.as_bytes()), (!mime.is_empty()).then(|| mime.to_owned()), modality.to_owned(), data.to_owned());
+        let media = Media::new(hash::content_id(data.as_bytes()), mime.map(str::to_owned), modality, data.to_owned());
         out.push_str(&rest[..i]);
         out.push_str(&sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id())));
         if let Some(sink) = sink {
