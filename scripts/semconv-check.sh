@@ -37,14 +37,16 @@ latest=(session.id user.id)
 allow() { for n in "$@"; do printf -- '--allow\n%s\n' "$n"; done; }
 
 cargo build -q -p genai-o11y-tests --bin every_operation --bin mcp_tool_server
+# Where cargo put them (CARGO_TARGET_DIR, when set, moves the target directory).
+bin=$(realpath "${CARGO_TARGET_DIR:-target}")/debug
 status=0
 for mode in default latest; do
   case $mode in default) names=("${both[@]}" "${default[@]}") ;; latest) names=("${both[@]}" "${latest[@]}") ;; esac
   mapfile -t args < <(allow "${names[@]}")
   echo "== semconv-check $mode (allowed: ${names[*]})"
   # The program's own log lines go to a file: the checker's findings are what this prints.
-  if ! "$check" "$mode" "${args[@]}" -- ./target/debug/every_operation 2>target/every_operation.$mode.log; then
-    echo "semconv-check $mode failed (the program's log: target/every_operation.$mode.log)" >&2
+  if ! "$check" "$mode" "${args[@]}" -- "$bin/every_operation" 2>"$bin/../every_operation.$mode.log"; then
+    echo "semconv-check $mode failed (the program's log: $bin/../every_operation.$mode.log)" >&2
     status=1
   fi
 done
