@@ -208,9 +208,14 @@ fn not_a_future(cx: &Ctx<'_>, item: &FnItem) -> TokenStream {
 fn start(cx: &Ctx<'_>, item: &FnItem, stream: bool) -> TokenStream {
     let builder = builder(cx, item, stream);
     let capture = capture_at_entry(cx, item);
+    let p = &cx.p;
+    // The builder is made only when telemetry is on, unless the call carries attribution (its
+    // body's outgoing requests propagate it even when nothing is recorded here).
+    let attribution = cx.args.values.iter().any(|g| matches!(g.arg.becomes.method(), Some("session_id" | "user_id")));
+    let call = if attribution { quote!(#builder.start()) } else { quote!(#p::start_lazily(|| #builder)) };
     quote! {
         #[allow(unused_mut)]
-        let mut __genai_o11y_call = #builder.start();
+        let mut __genai_o11y_call = #call;
         #capture
     }
 }

@@ -17,6 +17,9 @@ use crate::settings::{self, Settings};
 /// Every instrument this crate records, for one meter and one convention mode.
 pub(crate) struct Instruments {
     pub settings: Settings,
+    /// Made by a meter provider that holds no state (size zero: opentelemetry's
+    /// `NoopMeterProvider`, the global provider nobody set), whose instruments can record nothing.
+    pub metrics_off: bool,
     pub time_to_first_chunk: Histogram<f64>,
     pub time_per_output_chunk: Histogram<f64>,
     pub cost: Counter<f64>,
@@ -136,6 +139,7 @@ impl Instruments {
             agent_tool_calls: calls_histogram(meter, latest::GEN_AI_INVOKE_AGENT_TOOL_CALLS, latest::UNIT_TOOL_CALL, "Tool calls made by one agent invocation"),
         });
         Instruments {
+            metrics_off: false,
             time_to_first_chunk: duration(meter, ttfc, "Time from the start of a streaming GenAI operation to its first chunk", &sc::DURATION_BUCKETS),
             time_per_output_chunk: duration(meter, tpoc, "Time between consecutive output chunks of a streaming GenAI operation", &sc::DURATION_BUCKETS),
             cost: meter
@@ -192,7 +196,11 @@ impl Instruments {
     }
 
     pub(crate) fn from_provider(provider: &dyn MeterProvider, settings: Settings) -> Self {
-        Self::new(&provider.meter_with_scope(scope()), settings)
+        let mut i = Self::new(&provider.meter_with_scope(scope()), settings);
+        // A provider of size zero has nowhere to keep a measurement: it is a no-op, whatever its
+        // type (the API offers no other way to tell).
+        i.metrics_off = std::mem::size_of_val(provider) == 0;
+        i
     }
 }
 
@@ -213,21 +221,27 @@ thread_local! {
 /// The instruments for this call: the innermost [`scoped_with`] provider of this thread, else
 /// the global provider's.
 pub(crate) fn current() -> Arc<Instruments> {
+    with_current(Arc::clone)
+}
+
+/// Runs `f` on the instruments for this call (see [`current`]), without taking a reference.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<Instruments>) -> R) -> R {
     let generation = settings::generation();
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         if let Some(top) = s.scoped.last() {
-            return top.clone();
+            return f(top);
         }
         if let Some((g, i)) = &s.cached {
             if *g == generation {
-                return i.clone();
+                return f(i);
             }
         }
         let provider = opentelemetry::global::meter_provider();
         let fresh = Arc::new(Instruments::from_provider(&*provider, Settings::global()));
-        s.cached = Some((generation, fresh.clone()));
-        fresh
+        let out = f(&fresh);
+        s.cached = Some((generation, fresh));
+        out
     })
 }
 

@@ -151,6 +151,17 @@ pub fn run_sync<R>(call: ActiveCall, body: impl FnOnce() -> R, classify: impl fo
     call.in_scope(body, classify)
 }
 
+/// Starts a call whose builder is made only when telemetry is on: while it is switched off, the
+/// annotation's arguments are not even converted (as with `--cfg genai_o11y_disabled`). For
+/// annotations without attribution (which outgoing requests may propagate even then).
+#[inline]
+pub fn start_lazily(build: impl FnOnce() -> crate::GenAiSpanBuilder) -> ActiveCall {
+    if crate::call::dormant() {
+        return ActiveCall::dormant();
+    }
+    build().start_live()
+}
+
 /// Wraps a future.
 #[inline]
 pub fn instrument<F, C>(call: ActiveCall, fut: F, classify: C) -> Instrumented<F, C>

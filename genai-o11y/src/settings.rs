@@ -80,6 +80,11 @@ impl Settings {
         self.exception_events = on;
         self
     }
+    /// The media sink of the process-wide capture settings, if they were set and have one.
+    pub(crate) fn global_media() -> Option<Arc<crate::capture::media::MediaSink>> {
+        read(&CAPTURE).and_then(|c| c.media)
+    }
+
     /// The process-wide settings now in force.
     pub fn global() -> Self {
         Settings {

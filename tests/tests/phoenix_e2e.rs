@@ -59,13 +59,17 @@ fn run_agent(endpoint: &str, conversation: &str, capture: CaptureMode) {
 
 /// The pipeline through the Phoenix preset, on this thread, project named after the namespace.
 fn install(endpoint: &str, capture: CaptureMode) -> genai_o11y::setup::Guard {
+    install_with(endpoint, CaptureConfig::new(capture))
+}
+
+fn install_with(endpoint: &str, capture: CaptureConfig) -> genai_o11y::setup::Guard {
     let env: HashMap<String, String> = [("PHOENIX_COLLECTOR_ENDPOINT".to_owned(), endpoint.to_owned())].into();
     genai_o11y::init()
         .env_source(move |k| env.get(k).cloned())
         .service_name(SERVICE)
         .service_namespace(SERVICE)
         .preset(Preset::Phoenix)
-        .settings(Settings::default().capture(CaptureConfig::new(capture)))
+        .settings(Settings::default().capture(capture))
         .log_format(LogFormat::Off)
         .install_thread_local()
         .unwrap()
@@ -102,6 +106,34 @@ fn run_retrieval_and_evaluation(endpoint: &str) {
     Evaluation::score("context_relevance", 0.88).explanation("on topic").target(target).record();
     let report = guard.shutdown();
     assert!(report.completed && report.spans_lost == 0, "Phoenix refused the export: {report:?}");
+}
+
+/// A chat about a picture: the image goes to the media sink, the span carries a reference.
+#[genai_o11y::genai_span(operation = "chat", provider = "openai", model = "gpt-4o", conversation_id = "conv-image", input_messages = messages, usage = none)]
+fn describe_image(messages: &Value) -> Result<String, ApiError> {
+    let _ = messages;
+    Ok("A red square.".to_owned())
+}
+
+/// Sends a 4 KiB PNG (as OpenAI's `image_url` data URL) through a filesystem media sink; returns
+/// the reference URI the span should carry.
+fn run_image_chat(endpoint: &str) -> String {
+    use genai_o11y::capture::media::{FilesystemUploader, MediaSink};
+    let dir = temp_dir("phoenix-media");
+    let sink = MediaSink::new(FilesystemUploader::new(&dir));
+    let guard = install_with(endpoint, CaptureConfig::new(CaptureMode::SpanOnly).media(sink.clone()));
+    let png = format!("iVBORw0KGgo{}", "A".repeat(4096));
+    let messages = json!([{"role": "user", "content": [
+        {"type": "text", "text": "What is in this picture?"},
+        {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{png}")}}
+    ]}]);
+    describe_image(&messages).unwrap();
+    assert!(sink.flush(Duration::from_secs(10)));
+    let report = guard.shutdown();
+    assert!(report.completed && report.spans_lost == 0, "Phoenix refused the export: {report:?}");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "the image was stored once: {files:?}");
+    format!("file://{}", files[0].display())
 }
 
 // ---- HTTP ----
@@ -332,6 +364,7 @@ fn check(phoenix: &Phoenix) {
     let attribution = Attribution::new().session_id("sess-attributed").user_id("user-7").tags(["beta", "eu"]).metadata("app.feature", "packing");
     run_agent_in(&phoenix.url(), "conv-attributed", CaptureMode::NoContent, Some(attribution));
     run_retrieval_and_evaluation(&phoenix.url());
+    let image_uri = run_image_chat(&phoenix.url());
     request_root_and_session(addr);
 
     // The project is the service namespace (the preset's `x-project-name`), not `default`.
@@ -341,8 +374,24 @@ fn check(phoenix: &Phoenix) {
         names.contains(&SERVICE.to_owned()).then_some(names)
     });
     assert!(projects.contains(&SERVICE.to_owned()), "{projects:?}");
-    let spans = spans(addr, 16);
-    assert_eq!(spans.len(), 16, "{spans:#?}");
+    let spans = spans(addr, 17);
+    assert_eq!(spans.len(), 17, "{spans:#?}");
+
+    // Media as references: Phoenix's own translation of the conventions' `uri` part is an image
+    // content whose URL is the reference (what its UI renders); no base64 reached it.
+    let image_chat = spans.iter().find(|s| s["name"] == "chat gpt-4o" && attr_str(s, "session.id").as_deref() == Some("conv-image")).expect("the image chat");
+    assert_eq!(image_chat["span_kind"], "LLM", "{image_chat:#}");
+    let content = |i: usize, key: &str| {
+        attr_str(image_chat, &format!("llm.input_messages.0.message.contents.{i}.message_content.{key}")).or_else(|| {
+            let contents = &attr(image_chat, "llm.input_messages")?[0]["message"]["contents"][i]["message_content"];
+            key.split('.').try_fold(contents, |v, part| v.get(part)).and_then(Value::as_str).map(str::to_owned)
+        })
+    };
+    assert_eq!(content(0, "type").as_deref(), Some("text"), "{image_chat:#}");
+    assert_eq!(content(0, "text").as_deref(), Some("What is in this picture?"));
+    assert_eq!(content(1, "type").as_deref(), Some("image"), "{image_chat:#}");
+    assert_eq!(content(1, "image.image.url").as_deref(), Some(image_uri.as_str()), "{image_chat:#}");
+    assert!(!image_chat.to_string().contains("AAAAAAAAAAAAAAAA"), "no base64 in Phoenix: {image_chat:#}");
     let retrieval = spans.iter().find(|s| s["name"] == "retrieval packing-guides").expect("the retrieval span");
     let evaluation = spans.iter().find(|s| s["name"] == "evaluation context_relevance").expect("the evaluation span");
     // Phoenix files the retrieval as a RETRIEVER and translates its query and documents.

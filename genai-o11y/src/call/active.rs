@@ -23,8 +23,15 @@ use crate::semconv::vendor;
 
 /// A started call. Dropping it without [`ActiveCall::finish`] records the call as cancelled
 /// (or as a panic, when dropped during unwinding).
+///
+/// A call that starts while telemetry is switched off (no `tracing` subscriber, a no-op meter
+/// provider) is *dormant*: it has no state and records nothing, and the wrappers run the
+/// function as if it were not annotated.
 #[must_use = "dropping an ActiveCall records the call as cancelled"]
-pub struct ActiveCall(Box<CallState>);
+pub struct ActiveCall(Option<Box<CallState>>);
+
+/// The span of a dormant call.
+static NO_SPAN: tracing::Span = tracing::Span::none();
 
 /// The state of a started call, boxed: the call moves through futures and guards, and a pointer
 /// moves for free where 300 bytes would be copied at every step.
@@ -77,24 +84,40 @@ impl CallState {
 
 impl fmt::Debug for ActiveCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActiveCall").field("span", &self.0.span).field("meta", &self.0.meta).finish_non_exhaustive()
+        match &self.0 {
+            Some(s) => f.debug_struct("ActiveCall").field("span", &s.span).field("meta", &s.meta).finish_non_exhaustive(),
+            None => f.write_str("ActiveCall(dormant)"),
+        }
     }
 }
 
 impl ActiveCall {
     pub(crate) fn new(state: CallState) -> Self {
-        ActiveCall(Box::new(state))
+        ActiveCall(Some(Box::new(state)))
+    }
+
+    /// A call made while telemetry is switched off: no span, nothing recorded.
+    #[inline]
+    pub(crate) fn dormant() -> Self {
+        ActiveCall(None)
+    }
+
+    /// Does this call record nothing (telemetry was switched off when it started)?
+    #[inline]
+    pub(crate) fn is_dormant(&self) -> bool {
+        self.0.is_none()
     }
 
     /// The `tracing` span of the call: enter it, record on it, or reach the OpenTelemetry span
-    /// through `tracing_opentelemetry::OpenTelemetrySpanExt`.
+    /// through `tracing_opentelemetry::OpenTelemetrySpanExt` (a disabled span for a call made
+    /// while telemetry is switched off).
     pub fn span(&self) -> &tracing::Span {
-        &self.0.span
+        self.0.as_ref().map_or(&NO_SPAN, |s| &s.span)
     }
 
     /// The call's span as the target of a later evaluation ([`crate::evaluation`]).
     pub fn evaluation_target(&self) -> Option<crate::evaluation::EvaluationTarget> {
-        crate::evaluation::EvaluationTarget::of(&self.0.span)
+        crate::evaluation::EvaluationTarget::of(&self.0.as_ref()?.span)
     }
 
     /// Records the outcome, ends the span, records the metrics.
@@ -107,9 +130,12 @@ impl ActiveCall {
     ///
     /// `classify` gets the result and whether content capture is on for this call.
     pub fn in_scope<R>(self, body: impl FnOnce() -> R, classify: impl for<'a> FnOnce(&'a R, bool) -> Outcome<'a>) -> R {
+        if self.is_dormant() {
+            return body();
+        }
         match self.enter(|| catch_unwind(AssertUnwindSafe(body))) {
             Ok(out) => {
-                let outcome = classify_safely(classify, &out, self.0.capturing);
+                let outcome = classify_safely(classify, &out, self.capturing());
                 self.finish(outcome);
                 out
             }
@@ -123,48 +149,48 @@ impl ActiveCall {
     /// Is content captured for this call (capture on, span recorded and sampled)? Serialize
     /// nothing when it is not.
     pub fn capturing(&self) -> bool {
-        self.0.capturing
+        self.0.as_ref().is_some_and(|s| s.capturing)
     }
 
     /// The most bytes of content kept for one attribute ([`CaptureConfig::max_length`](crate::CaptureConfig::max_length)).
     pub(crate) fn capture_limit(&self) -> usize {
-        self.0.instruments.settings.capture.max_length
+        self.0.as_ref().map_or(0, |s| s.instruments.settings.capture.max_length)
     }
 
     /// Records a piece of content (normalized, redacted, truncated) on the span and keeps it for
     /// the details event. Does nothing unless [`ActiveCall::capturing`].
     pub fn capture(&mut self, kind: ContentKind, value: Option<Json>) {
-        if !self.0.capturing {
-            return;
-        }
+        let Some(state) = self.0.as_deref_mut().filter(|s| s.capturing) else { return };
         let Some(value) = value else { return };
-        if !self.0.listed(kind) {
+        if !state.listed(kind) {
             return;
         }
         if kind == ContentKind::PromptVariables {
-            return self.capture_prompt_variables(value);
+            return state.capture_prompt_variables(value);
         }
-        let config = &self.0.instruments.settings.capture;
-        let Some((text, truncated)) = config.prepare_in(kind, value, self.0.instruments.settings.conventions) else { return };
+        let config = &state.instruments.settings.capture;
+        let Some((text, truncated)) = config.prepare_in(kind, value, state.instruments.settings.conventions) else { return };
         // Text content (the retrieval query) is recorded as the string itself.
         let text = if kind.is_text() { serde_json::from_str::<String>(&text).unwrap_or(text) } else { text };
         if config.mode.on_spans() {
-            self.0.span.set_attribute(kind.key(), text.clone());
+            state.span.set_attribute(kind.key(), text.clone());
             if truncated {
-                self.0.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
+                state.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
             }
         }
         if config.mode.in_events() {
-            self.0.captured.push((kind, text));
+            state.captured.push((kind, text));
         }
     }
+}
 
+impl CallState {
     /// `gen_ai.prompt.variable.<key>`, one span attribute per variable (opt-in content of the
     /// latest conventions: v1.41 has no such key, so nothing is written in that mode; span
     /// modes only, each value truncated to the capture limit).
     fn capture_prompt_variables(&mut self, value: Json) {
-        let settings = &self.0.instruments.settings;
-        if settings.conventions != crate::semconv::Conventions::LatestExperimental || !settings.capture.mode.on_spans() || self.0.span.is_disabled() {
+        let settings = &self.instruments.settings;
+        if settings.conventions != crate::semconv::Conventions::LatestExperimental || !settings.capture.mode.on_spans() || self.span.is_disabled() {
             return;
         }
         let Some(Json::Object(vars)) = settings.capture.normalized_and_redacted(ContentKind::PromptVariables, value) else { return };
@@ -180,58 +206,68 @@ impl ActiveCall {
                 text.truncate(end);
                 truncated = true;
             }
-            self.0.span.set_attribute(format!("{}{key}", crate::semconv::latest::GEN_AI_PROMPT_VARIABLE_PREFIX), text);
+            self.span.set_attribute(format!("{}{key}", crate::semconv::latest::GEN_AI_PROMPT_VARIABLE_PREFIX), text);
         }
         if truncated {
-            self.0.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
+            self.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
         }
     }
+}
 
+impl ActiveCall {
     /// Runs `f` with the span entered and (for agents) the agent's scope and attribution current.
     /// The attribution first: the OpenTelemetry span starts when it is first entered, and the
     /// attribution processor reads the attribution in force then.
     pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _attribution = AttributionGuard::enter(self.0.own_attribution.as_ref());
-        let _entered = self.0.span.enter();
-        let _scope = ScopeGuard::enter(self.0.own_scope.as_ref());
+        let Some(state) = self.0.as_deref() else { return f() };
+        let _attribution = AttributionGuard::enter(state.own_attribution.as_ref());
+        let _entered = state.span.enter();
+        let _scope = ScopeGuard::enter(state.own_scope.as_ref());
         f()
     }
 
     /// The common metric attributes of a streamed chunk of this call.
     pub(crate) fn chunk_attrs(&self, response_model: Option<&str>) -> MetricAttrs {
         let mut attrs = MetricAttrs::new();
-        self.0.meta.inference_attrs(response_model, &mut attrs);
+        if let Some(state) = &self.0 {
+            state.meta.inference_attrs(response_model, &mut attrs);
+        }
         attrs
     }
 
     /// The first chunk of a stream arrived at `at`: records the time to it and returns it.
     pub(crate) fn first_chunk(&self, at: Instant, attrs: &MetricAttrs) -> f64 {
-        let seconds = at.duration_since(self.0.start).as_secs_f64();
-        self.0.instruments.time_to_first_chunk.record(seconds, attrs);
+        let Some(state) = &self.0 else { return 0.0 };
+        let seconds = at.duration_since(state.start).as_secs_f64();
+        state.instruments.time_to_first_chunk.record(seconds, attrs);
         seconds
     }
 
     /// A later chunk of a stream arrived after waiting `seconds` for it.
     pub(crate) fn next_chunk(&self, seconds: f64, attrs: &MetricAttrs) {
-        self.0.instruments.time_per_output_chunk.record(seconds, attrs);
+        if let Some(state) = &self.0 {
+            state.instruments.time_per_output_chunk.record(seconds, attrs);
+        }
     }
 
     /// Sets `gen_ai.response.time_to_first_chunk` on the span.
     pub(crate) fn set_time_to_first_chunk(&self, seconds: f64) {
-        if !self.0.span.is_disabled() {
-            self.0.span.set_attribute(crate::semconv::v1_41::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
+        if let Some(state) = self.0.as_ref().filter(|s| !s.span.is_disabled()) {
+            state.span.set_attribute(crate::semconv::v1_41::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
         }
     }
 
     /// Computes the finish once, then hands it to each recorder.
     fn record(&mut self, mut outcome: Outcome<'_>) {
-        if std::mem::replace(&mut self.0.done, true) {
+        let Some(state) = self.0.as_deref_mut() else { return };
+        if std::mem::replace(&mut state.done, true) {
             return;
         }
-        let elapsed = self.0.start.elapsed().as_secs_f64();
+        let elapsed = state.start.elapsed().as_secs_f64();
         // Output content (present only when the classifier was told capture is on).
+        let (kind, capturing) = (state.meta.kind, state.capturing);
         if let Some(output) = outcome.output.take() {
-            let kind = match self.0.meta.kind {
+            let kind = match kind {
                 OperationKind::Tool => ContentKind::ToolCallResult,
                 OperationKind::Guard => ContentKind::GuardrailOutput,
                 _ => ContentKind::OutputMessages,
@@ -240,12 +276,12 @@ impl ActiveCall {
         }
         // A retrieval's documents: their count always, the documents themselves when capturing.
         if let Some(docs) = &outcome.documents {
-            if self.0.capturing {
+            if capturing {
                 let json = serde_json::Value::Array(docs.iter().map(|d| d.to_json()).collect());
                 self.capture(ContentKind::RetrievalDocuments, Some(json));
             }
         }
-        let state = &*self.0;
+        let Some(state) = self.0.as_deref() else { return };
         let settings = &state.instruments.settings;
         let finish = Finish::compute(&state.meta, settings, outcome, elapsed);
         record::rollup::add(&state.meta, state.own_scope.as_deref(), &finish);
@@ -277,7 +313,7 @@ impl ActiveCall {
 
 impl Drop for ActiveCall {
     fn drop(&mut self) {
-        if !self.0.done {
+        if self.0.as_ref().is_some_and(|s| !s.done) {
             let error = if std::thread::panicking() { ErrorInfo::panicked(None) } else { ErrorInfo::cancelled() };
             self.record(Outcome::failure(error));
         }

@@ -708,7 +708,19 @@ impl GenAiSpanBuilder {
     }
 
     /// Opens the span (a child of the current `tracing` span) and starts the clock.
-    pub fn start(mut self) -> ActiveCall {
+    ///
+    /// While telemetry is switched off (no `tracing` subscriber, a no-op meter provider), the
+    /// call is dormant and records nothing; unless it carries attribution, which its body's
+    /// outgoing requests may still propagate.
+    pub fn start(self) -> ActiveCall {
+        if self.attribution.is_none() && super::dormant() {
+            return ActiveCall::dormant();
+        }
+        self.start_live()
+    }
+
+    /// [`start`](Self::start) without the dormant check (the caller made it).
+    pub(crate) fn start_live(mut self) -> ActiveCall {
         let instruments = instruments::current();
         let scope = scope::current();
         let agent_name = scope.as_ref().and_then(|s| s.agent()).and_then(|a| a.name.clone());

@@ -42,8 +42,8 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(call) = this.call.as_ref() else {
-            // Completed already: polling again is the inner future's business.
+        let Some(call) = this.call.as_ref().filter(|c| !c.is_dormant()) else {
+            // Completed already (polling again is the inner future's business), or dormant.
             return this.inner.poll(cx);
         };
         let inner = this.inner;

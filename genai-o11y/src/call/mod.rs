@@ -19,3 +19,11 @@ pub(crate) use meta::{response_model_value, CallMeta};
 pub use operation::OperationKind;
 pub use outcome::{Outcome, UsageSource};
 pub use stream::{Body, InstrumentedStream};
+
+/// Is telemetry switched off for a call starting now: no `tracing` subscriber wants anything
+/// (the global level hint is `OFF`) and the meter provider records nothing? Then a call is
+/// dormant: no span, no metric, no work beyond this check (see `ActiveCall::dormant`).
+#[inline]
+pub(crate) fn dormant() -> bool {
+    tracing::level_filters::LevelFilter::current() == tracing::level_filters::LevelFilter::OFF && crate::instruments::with_current(|i| i.metrics_off)
+}

@@ -54,7 +54,7 @@ impl Flushable {
         let pipeline = self.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         let finished = within(deadline, move || {
-            let mut ok = true;
+            let mut ok = flush_media(deadline);
             if let Some(tp) = &pipeline.tracer_provider {
                 ok &= tp.force_flush().is_ok();
             }
@@ -73,6 +73,12 @@ impl Flushable {
             (false, _) => FlushOutcome::DeadlineReached,
         }
     }
+}
+
+/// Uploads the media the global capture settings' sink has queued (see
+/// [`MediaSink::flush`](crate::capture::media::MediaSink::flush)); true if there was none left.
+pub(super) fn flush_media(deadline: Duration) -> bool {
+    crate::settings::Settings::global_media().is_none_or(|m| m.flush(deadline))
 }
 
 /// Exports what the installed pipeline has queued, waiting at most the setup's

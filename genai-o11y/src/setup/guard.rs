@@ -156,6 +156,7 @@ impl Guard {
         let lp = self.logger_provider.take();
         let deadline = self.deadline;
         within(deadline, move || {
+            let _ = super::flush::flush_media(deadline);
             if let Some(tp) = tp {
                 let _ = tp.shutdown_with_timeout(deadline);
             }

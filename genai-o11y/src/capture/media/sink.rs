@@ -16,6 +16,9 @@ struct Counters {
     dropped_queue_full: AtomicU64,
     failed: AtomicU64,
     warned: AtomicBool,
+    /// Pieces queued, and pieces the upload thread is done with (uploaded or failed).
+    queued: AtomicU64,
+    processed: AtomicU64,
 }
 
 /// What the media sink did.
@@ -69,6 +72,7 @@ impl MediaSink {
                     Ok(Err(e)) => failed(&c, &media, &e.to_string()),
                     Err(_) => failed(&c, &media, "the uploader panicked"),
                 }
+                c.processed.fetch_add(1, Ordering::Release);
             }
         });
         if spawned.is_err() {
@@ -86,10 +90,29 @@ impl MediaSink {
     pub(crate) fn submit(&self, media: Media) {
         self.counters.referenced.fetch_add(1, Ordering::Relaxed);
         match self.queue.try_send(media) {
-            Ok(()) => {}
+            Ok(()) => {
+                self.counters.queued.fetch_add(1, Ordering::Relaxed);
+            }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.counters.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Waits until the pieces queued so far are uploaded (or failed), at most `timeout`; true if
+    /// they were. [`flush()`](crate::flush) and the guard's shutdown call it for the sink of the
+    /// global capture settings, so a process that ends keeps its media.
+    pub fn flush(&self, timeout: std::time::Duration) -> bool {
+        let target = self.counters.queued.load(Ordering::Relaxed);
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if self.counters.processed.load(Ordering::Acquire) >= target {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
         }
     }
 

@@ -166,3 +166,29 @@ fn data_urls_inside_texts_become_references_too() {
     externalize(&mut plain, Some(&sink));
     assert_eq!(plain, before);
 }
+
+/// Takes its time over each piece.
+struct Slow(Duration);
+
+impl MediaUploader for Slow {
+    fn uri(&self, media: &Media) -> String {
+        format!("slow://{}", media.id())
+    }
+    fn upload(&self, _: &Media) -> Result<(), UploadError> {
+        std::thread::sleep(self.0);
+        Ok(())
+    }
+}
+
+#[test]
+fn flush_waits_for_the_queued_media_within_its_deadline() {
+    let sink = MediaSink::new(Slow(Duration::from_millis(30)));
+    for i in 0..4 {
+        let mut v = json!({"type": "blob", "modality": "image", "content": format!("{i}{}", b64(2000))});
+        externalize(&mut v, Some(&sink));
+    }
+    assert!(!sink.flush(Duration::ZERO), "four slow uploads cannot be done at once");
+    assert!(sink.flush(Duration::from_secs(10)));
+    assert_eq!(sink.stats().uploaded, 4, "every queued piece uploaded when flush returns");
+    assert!(MediaSink::new(Keep::default()).flush(Duration::ZERO), "nothing queued: flushed at once");
+}
