@@ -40,3 +40,6 @@ for group in ("disabled", "enabled"):
 show("features", "annotated", ["pricing_on", "capture_off", "capture_on"])
 show("streaming", "uninstrumented", ["annotated"])
 show("collector", "healthy", ["dead", "slow"])
+show("sampling", "no_sampler", ["sampler"])
+for size in ("2mib", "8mib"):
+    show("media", f"serialize_{size}", [f"capture_off_{size}", f"capture_on_{size}"])

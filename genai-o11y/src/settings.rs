@@ -81,6 +81,7 @@ impl Settings {
         self
     }
     /// The media sink of the process-wide capture settings, if they were set and have one.
+    #[cfg(feature = "sdk")]
     pub(crate) fn global_media() -> Option<Arc<crate::capture::media::MediaSink>> {
         read(&CAPTURE).and_then(|c| c.media)
     }

@@ -14,7 +14,7 @@ mod hash;
 mod sink;
 mod uploader;
 
-pub use sink::{MediaSink, MediaStats, DEFAULT_QUEUE};
+pub use sink::{MediaSink, MediaStats, DEFAULT_QUEUE, DEFAULT_QUEUE_BYTES};
 pub use uploader::{FilesystemUploader, Media, MediaUploader, UploadError};
 
 use serde_json::{Map, Value as Json};

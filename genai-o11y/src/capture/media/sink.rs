@@ -8,6 +8,9 @@ use super::uploader::{Media, MediaUploader};
 
 /// Default queue length: pieces of media waiting for the uploader.
 pub const DEFAULT_QUEUE: usize = 64;
+/// Default bound on the base64 bytes waiting for the uploader (128 MiB): the queue's memory,
+/// whatever the size of each piece.
+pub const DEFAULT_QUEUE_BYTES: usize = 128 * 1024 * 1024;
 
 #[derive(Debug, Default)]
 struct Counters {
@@ -19,6 +22,8 @@ struct Counters {
     /// Pieces queued, and pieces the upload thread is done with (uploaded or failed).
     queued: AtomicU64,
     processed: AtomicU64,
+    /// Base64 bytes in the queue now.
+    bytes_waiting: AtomicU64,
 }
 
 /// What the media sink did.
@@ -42,6 +47,7 @@ pub struct MediaSink {
     uploader: Arc<dyn MediaUploader>,
     queue: SyncSender<Media>,
     counters: Arc<Counters>,
+    max_bytes: u64,
 }
 
 impl std::fmt::Debug for MediaSink {
@@ -56,14 +62,22 @@ impl MediaSink {
         Self::with_queue(uploader, DEFAULT_QUEUE)
     }
 
-    /// A sink whose queue holds `capacity` pieces (at least one).
+    /// A sink whose queue holds `capacity` pieces (at least one) and at most
+    /// [`DEFAULT_QUEUE_BYTES`] of them.
     pub fn with_queue(uploader: impl MediaUploader, capacity: usize) -> Arc<Self> {
+        Self::with_limits(uploader, capacity, DEFAULT_QUEUE_BYTES)
+    }
+
+    /// A sink whose queue holds `capacity` pieces (at least one) and `max_bytes` of base64
+    /// (a piece larger than that on its own is dropped and counted).
+    pub fn with_limits(uploader: impl MediaUploader, capacity: usize, max_bytes: usize) -> Arc<Self> {
         let uploader: Arc<dyn MediaUploader> = Arc::new(uploader);
         let (queue, rx) = sync_channel::<Media>(capacity.max(1));
         let counters = Arc::new(Counters::default());
         let (up, c) = (uploader.clone(), counters.clone());
         let spawned = std::thread::Builder::new().name("genai-o11y-media".into()).spawn(move || {
             for media in rx {
+                let len = media.base64().len() as u64;
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| up.upload(&media)));
                 match result {
                     Ok(Ok(())) => {
@@ -72,13 +86,14 @@ impl MediaSink {
                     Ok(Err(e)) => failed(&c, &media, &e.to_string()),
                     Err(_) => failed(&c, &media, "the uploader panicked"),
                 }
+                c.bytes_waiting.fetch_sub(len, Ordering::Relaxed);
                 c.processed.fetch_add(1, Ordering::Release);
             }
         });
         if spawned.is_err() {
             tracing::warn!(target: "genai_o11y", "media uploads are off: the upload thread could not start");
         }
-        Arc::new(MediaSink { uploader, queue, counters })
+        Arc::new(MediaSink { uploader, queue, counters, max_bytes: max_bytes as u64 })
     }
 
     /// The URI of a piece once uploaded (the uploader's).
@@ -86,15 +101,23 @@ impl MediaSink {
         self.uploader.uri(media)
     }
 
-    /// Queues a piece; never blocks.
+    /// Queues a piece; never blocks. A full queue (pieces or bytes) drops it and counts it.
     pub(crate) fn submit(&self, media: Media) {
-        self.counters.referenced.fetch_add(1, Ordering::Relaxed);
+        let c = &self.counters;
+        c.referenced.fetch_add(1, Ordering::Relaxed);
+        let len = media.base64().len() as u64;
+        if c.bytes_waiting.fetch_add(len, Ordering::Relaxed) + len > self.max_bytes {
+            c.bytes_waiting.fetch_sub(len, Ordering::Relaxed);
+            c.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         match self.queue.try_send(media) {
             Ok(()) => {
-                self.counters.queued.fetch_add(1, Ordering::Relaxed);
+                c.queued.fetch_add(1, Ordering::Relaxed);
             }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.counters.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
+                c.bytes_waiting.fetch_sub(len, Ordering::Relaxed);
+                c.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
             }
         }
     }

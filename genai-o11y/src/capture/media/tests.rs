@@ -192,3 +192,25 @@ fn flush_waits_for_the_queued_media_within_its_deadline() {
     assert_eq!(sink.stats().uploaded, 4, "every queued piece uploaded when flush returns");
     assert!(MediaSink::new(Keep::default()).flush(Duration::ZERO), "nothing queued: flushed at once");
 }
+
+#[test]
+fn the_queue_is_bounded_in_bytes_too() {
+    // Room for two pieces of ~2 KiB of base64 while the uploader sleeps on the first.
+    let sink = MediaSink::with_limits(Slow(Duration::from_millis(200)), 64, 5000);
+    for i in 0..5 {
+        let mut v = json!({"type": "blob", "modality": "image", "content": format!("{i}{}", b64(2000))});
+        externalize(&mut v, Some(&sink));
+    }
+    let stats = sink.stats();
+    assert_eq!(stats.referenced, 5);
+    assert!(stats.dropped_queue_full >= 2, "5 pieces of 2.7 KB cannot wait in 5000 bytes: {stats:?}");
+    assert!(sink.flush(Duration::from_secs(10)));
+    let stats = sink.stats();
+    assert_eq!(stats.uploaded + stats.dropped_queue_full, 5, "{stats:?}");
+    // A piece larger than the whole bound is dropped, never queued.
+    let tiny = MediaSink::with_limits(Keep::default(), 64, 100);
+    let mut v = json!({"type": "blob", "modality": "image", "content": b64(2000)});
+    externalize(&mut v, Some(&tiny));
+    assert_eq!(tiny.stats().dropped_queue_full, 1);
+    assert_eq!(v["type"], "uri", "the reference stays on the span");
+}

@@ -453,6 +453,16 @@ pub(crate) fn data_url(url: &str) -> Option<(&str, &str)> {
     Some((mime, data))
 }
 
+/// `data:<mime>;base64,<data>` → (mime, data), the data in the URL's own buffer (moved down in
+/// place: a multi-megabyte image is not copied into a new allocation); the URL back when it is
+/// no base64 data URL.
+pub(crate) fn split_data_url(mut url: String) -> Result<(String, String), String> {
+    let Some((mime, data)) = data_url(&url) else { return Err(url) };
+    let (mime, start) = (mime.to_owned(), url.len() - data.len());
+    url.drain(..start);
+    Ok((mime, url))
+}
+
 /// The modality of a MIME type.
 pub(crate) fn modality(mime: Option<&str>, default: &str) -> Json {
     let m = match mime.and_then(|m| m.split('/').next()) {
@@ -475,9 +485,10 @@ pub(crate) fn blob(mime: Option<String>, default_modality: &str, content: String
 
 /// A part for a URL: a `blob` for a base64 data URL, else a `uri`.
 pub(crate) fn url_part(url: String, default_modality: &str, mime: Option<String>) -> Json {
-    if let Some((m, data)) = data_url(&url) {
-        return blob(Some(m.to_owned()), default_modality, data.to_owned());
-    }
+    let url = match split_data_url(url) {
+        Ok((m, data)) => return blob(Some(m), default_modality, data),
+        Err(url) => url,
+    };
     let modality = modality(mime.as_deref(), default_modality);
     obj([("type", Some("uri".into())), ("mime_type", mime.map(Json::String)), ("modality", Some(modality)), ("uri", Some(Json::String(url)))])
 }

@@ -119,9 +119,9 @@ pub(crate) fn part(ty: &str, mut o: Obj) -> Json {
             if let Some(file_id) = take_string(&mut f, "file_id") {
                 file_part(file_id, "document", None)
             } else if let Some(data) = take_string(&mut f, "file_data") {
-                match super::data_url(&data) {
-                    Some((mime, d)) => super::blob(Some(mime.to_owned()), "document", d.to_owned()),
-                    None => super::blob(None, "document", data),
+                match super::split_data_url(data) {
+                    Ok((mime, d)) => super::blob(Some(mime), "document", d),
+                    Err(data) => super::blob(None, "document", data),
                 }
             } else {
                 json_text(&Json::Object(f))

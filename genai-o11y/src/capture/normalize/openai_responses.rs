@@ -103,9 +103,9 @@ pub(crate) fn part(ty: &str, mut o: Obj) -> Json {
             } else if let Some(url) = take_string(&mut o, "file_url") {
                 url_part(url, "document", None)
             } else if let Some(data) = take_string(&mut o, "file_data") {
-                match super::data_url(&data) {
-                    Some((mime, d)) => super::blob(Some(mime.to_owned()), "document", d.to_owned()),
-                    None => super::blob(None, "document", data),
+                match super::split_data_url(data) {
+                    Ok((mime, d)) => super::blob(Some(mime), "document", d),
+                    Err(data) => super::blob(None, "document", data),
                 }
             } else {
                 json_text(&Json::Object(o))
