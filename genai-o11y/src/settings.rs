@@ -38,7 +38,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             conventions: Conventions::V1_41,
-            pricing: Some(Arc::new(PricingTable::builtin())),
+            pricing: Some(PricingTable::builtin_shared()),
             capture: CaptureConfig::default(),
             log_summaries: false,
             metric_attribution: MetricAttribution::none(),
@@ -84,7 +84,7 @@ impl Settings {
     pub fn global() -> Self {
         Settings {
             conventions: conventions(),
-            pricing: read(&PRICING).unwrap_or_else(|| Some(Arc::new(PricingTable::builtin()))),
+            pricing: read(&PRICING).unwrap_or_else(|| Some(PricingTable::builtin_shared())),
             capture: read(&CAPTURE).unwrap_or_else(CaptureConfig::from_env),
             log_summaries: LOG_SUMMARIES.load(Ordering::Relaxed),
             exception_events: EXCEPTION_EVENTS.load(Ordering::Relaxed),
