@@ -113,6 +113,12 @@ fn write<T>(lock: &RwLock<Option<T>>, value: T) {
     refresh();
 }
 
+/// Has the code chosen the process's pricing table ([`set_pricing`])?
+#[cfg_attr(not(feature = "sdk"), allow(dead_code))]
+pub(crate) fn pricing_is_set() -> bool {
+    read(&PRICING).is_some()
+}
+
 /// Sets the pricing table for the whole process (`None`: no cost estimation).
 pub fn set_pricing(table: Option<PricingTable>) {
     write(&PRICING, table.map(Arc::new));

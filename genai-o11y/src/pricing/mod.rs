@@ -130,6 +130,12 @@ impl ModelPrice {
     }
 }
 
+/// The environment variable naming a price list file that `Setup` loads over
+/// the built-in table (when the code sets no pricing itself). Its format is told from the content
+/// ([`PricingTable::load`]); a malformed file is a `SetupError` naming the variable, the file and
+/// the entry.
+pub const PRICING_FILE_ENV: &str = "GENAI_O11Y_PRICING_FILE";
+
 /// How a price list's entry names the models it prices, beyond exact names (genai-prices'
 /// `match` clauses).
 #[derive(Clone, Debug, PartialEq)]
@@ -315,6 +321,15 @@ impl PricingError {
             _ => None,
         }
     }
+
+    /// What is wrong, without the file and the entry.
+    pub fn reason(&self) -> String {
+        match self {
+            PricingError::Io { error, .. } => format!("cannot read it: {error}"),
+            PricingError::Parse { format, reason, .. } => format!("not a valid {format} price list: {reason}"),
+            PricingError::Invalid { reason, .. } => reason.clone(),
+        }
+    }
 }
 
 impl std::fmt::Display for PricingError {
@@ -363,7 +378,7 @@ pub(crate) fn price_value(v: Option<&Value>, key: &str, entry: &str, scale: f64)
         return Err(PricingError::invalid(entry, format!("{key:?} is not a number ({})", v.map_or(String::new(), |v| v.to_string()))));
     };
     if n < 0.0 {
-        return Err(PricingError::invalid(entry, format!("{key:?} is negative ({n})")));
+        return Err(PricingError::invalid(entry, format!("{key:?} is negative ({})", v.map_or(String::new(), |v| v.to_string()))));
     }
     // Per token × 10⁶ is not exact in binary: round to 10⁻⁹ per million tokens.
     Ok(Some(if scale == 1.0 { n } else { (n * scale * 1e9).round() / 1e9 }))
