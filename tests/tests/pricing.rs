@@ -168,7 +168,8 @@ fn genai_prices_tiers_dates_and_time_of_day() {
 
 #[test]
 fn malformed_files_name_the_file_and_the_entry() {
-    let bad_litellm = TempFile::new("bad-litellm.json", r#"{"gpt-4o": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-05, "litellm_provider": "openai"}}"#);
+    let bad_litellm =
+        TempFile::new("bad-litellm.json", r#"{"gpt-4o": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-05, "litellm_provider": "openai"}}"#);
     let e = PricingTable::load(&bad_litellm.0).unwrap_err();
     assert_eq!((e.file(), e.entry()), (Some(bad_litellm.0.as_path()), Some("gpt-4o")));
     assert_eq!(e.to_string(), format!(r#"{}: entry "gpt-4o": "input_cost_per_token" is not a number ("cheap")"#, bad_litellm.0.display()));
@@ -344,13 +345,14 @@ fn the_environment_variable_loads_a_file_over_the_built_in_table() {
 #[test]
 fn a_malformed_file_in_the_environment_variable_is_a_setup_error() {
     let bad = TempFile::new("bad-env.json", r#"{"gpt-4o": {"input_cost_per_token": "cheap", "litellm_provider": "openai"}}"#);
-    let err = genai_o11y::init()
+    let Err(err) = genai_o11y::init()
         .env_source(env(&[(PRICING_FILE_ENV, bad.0.display().to_string())]))
         .exporter(Exporter::None)
         .log_format(LogFormat::Off)
         .install_thread_local()
-        .err()
-        .expect("a setup error");
+    else {
+        panic!("a setup error")
+    };
     let file = bad.0.display().to_string();
     assert!(
         matches!(&err, SetupError::InvalidPricing { source: Source::Env("GENAI_O11Y_PRICING_FILE"), file: f, entry: Some(e), .. } if *f == file && e == "gpt-4o"),
@@ -360,12 +362,13 @@ fn a_malformed_file_in_the_environment_variable_is_a_setup_error() {
         err.to_string(),
         format!(r#"invalid price list {file:?} (from GENAI_O11Y_PRICING_FILE): entry "gpt-4o": "input_cost_per_token" is not a number ("cheap")"#)
     );
-    let missing = genai_o11y::init()
+    let Err(missing) = genai_o11y::init()
         .env_source(env(&[(PRICING_FILE_ENV, "/nonexistent/prices.json".to_owned())]))
         .exporter(Exporter::None)
         .log_format(LogFormat::Off)
         .install_thread_local()
-        .err()
-        .expect("a setup error");
+    else {
+        panic!("a setup error")
+    };
     assert!(missing.to_string().starts_with(r#"invalid price list "/nonexistent/prices.json" (from GENAI_O11Y_PRICING_FILE): cannot read it"#), "{missing}");
 }

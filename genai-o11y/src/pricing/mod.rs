@@ -571,12 +571,7 @@ impl PricingTable {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, PricingError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|error| PricingError::Io { file: path.to_owned(), error })?;
-        let table = if path.extension().is_some_and(|e| e == "toml") {
-            Self::toml_file(&text)
-        } else {
-            Self::parse(&text)
-        }
-        .map_err(|e| e.in_file(path))?;
+        let table = if path.extension().is_some_and(|e| e == "toml") { Self::toml_file(&text) } else { Self::parse(&text) }.map_err(|e| e.in_file(path))?;
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         Ok(match table.version.as_str() {
             v @ ("litellm" | "genai-prices") => {

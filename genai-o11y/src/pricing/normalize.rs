@@ -119,7 +119,15 @@ fn strip_date(s: &str) -> Option<&str> {
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     let n = b.len();
     // -YYYY-MM-DD
-    if n > 11 && b[n - 11] == b'-' && b[n - 6] == b'-' && b[n - 3] == b'-' && &b[n - 10..n - 8] == b"20" && digits(n - 10..n - 6) && digits(n - 5..n - 3) && digits(n - 2..n) {
+    if n > 11
+        && b[n - 11] == b'-'
+        && b[n - 6] == b'-'
+        && b[n - 3] == b'-'
+        && &b[n - 10..n - 8] == b"20"
+        && digits(n - 10..n - 6)
+        && digits(n - 5..n - 3)
+        && digits(n - 2..n)
+    {
         return Some(&s[..n - 11]);
     }
     // -YYYYMMDD or @YYYYMMDD
