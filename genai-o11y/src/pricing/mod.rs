@@ -201,13 +201,13 @@ pub struct PricingTable {
     pub currency: String,
     models: Vec<ModelPrice>,
     /// Exact name → entries (of any provider).
-    names: HashMap<Box<str>, SmallVec<[u32; 2]>>,
+    names: HashMap<Box<str>, SmallVec<[u32; 2]>, Fnv>,
     /// (specificity, rule, entry), the most specific first.
     rules: Vec<(usize, Rule, u32)>,
     /// Provider → the providers whose prices apply when it has none.
     fallbacks: Vec<(Box<str>, Vec<Box<str>>)>,
     /// A name of the user's (an Azure deployment) → the model it serves.
-    aliases: HashMap<Box<str>, Box<str>>,
+    aliases: HashMap<Box<str>, Box<str>, Fnv>,
     /// The table consulted when this one has no price.
     under: Option<Arc<PricingTable>>,
 }
@@ -221,6 +221,31 @@ impl PartialEq for PricingTable {
             && self.fallbacks == o.fallbacks
             && self.aliases == o.aliases
             && self.under == o.under
+    }
+}
+
+/// FNV-1a: the keys are short model names from the table (no untrusted insertions), and SipHash
+/// would be most of a lookup's cost.
+#[derive(Clone, Copy, Debug, Default)]
+struct Fnv;
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -416,10 +441,10 @@ impl PricingTable {
             version: version.into(),
             currency: usd(),
             models: Vec::new(),
-            names: HashMap::new(),
+            names: HashMap::default(),
             rules: Vec::new(),
             fallbacks: Vec::new(),
-            aliases: HashMap::new(),
+            aliases: HashMap::default(),
             under: None,
         }
     }
@@ -611,6 +636,13 @@ impl PricingTable {
     /// The entry and the table (layer) that has it.
     fn find(&self, provider: Option<&str>, model: &str) -> Option<(&PricingTable, &ModelPrice)> {
         let provider = provider.map(canonical_provider);
+        if self.aliases.is_empty() {
+            // The common case first: the name as given, for the call's provider, in this layer
+            // (what the full search below would find first).
+            if let Some(m) = self.exact(provider, model) {
+                return Some((self, m));
+            }
+        }
         let names = Candidates::of(model);
         if !self.aliases.is_empty() {
             if let Some(target) = names.iter().find_map(|n| self.aliases.get(n)) {
@@ -647,6 +679,12 @@ impl PricingTable {
             .filter(|(from, _)| &**from == p || Some(&**from) == family)
             .flat_map(|(_, to)| to.iter())
             .find_map(|to| self.find_for(Some(to), false, names))
+    }
+
+    /// The entry named exactly `model`, of this provider or of none.
+    fn exact(&self, provider: Option<&str>, model: &str) -> Option<&ModelPrice> {
+        let ids = self.names.get(model)?;
+        ids.iter().map(|&i| &self.models[i as usize]).find(|m| m.provider.as_deref() == provider || m.provider.is_none())
     }
 
     fn find_for(&self, provider: Option<&str>, any_provider_too: bool, names: &Candidates<'_>) -> Option<&ModelPrice> {
