@@ -143,7 +143,7 @@ pub use instruments::{scope as instrumentation_scope, scoped, scoped_with, Scope
 #[cfg(any(feature = "sdk", feature = "testing"))]
 pub use layer::otel_layer;
 pub use params::{BoolParam, FieldValue, FloatParam, IntParam, Static, TextListParam, TextParam};
-pub use pricing::{Cost, CostSource, ModelPrice, PricingTable};
+pub use pricing::{Cost, CostSource, ModelPrice, PricingError, PricingTable};
 pub use records::{RecordCount, ReportsRecordCount};
 pub use scope::{current_agent_name, Rollup, RollupFuture};
 pub use semconv::Conventions;

@@ -38,7 +38,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             conventions: Conventions::V1_41,
-            pricing: Some(Arc::new(PricingTable::builtin())),
+            pricing: Some(PricingTable::builtin_shared()),
             capture: CaptureConfig::default(),
             log_summaries: false,
             metric_attribution: MetricAttribution::none(),
@@ -90,7 +90,7 @@ impl Settings {
     pub fn global() -> Self {
         Settings {
             conventions: conventions(),
-            pricing: read(&PRICING).unwrap_or_else(|| Some(Arc::new(PricingTable::builtin()))),
+            pricing: read(&PRICING).unwrap_or_else(|| Some(PricingTable::builtin_shared())),
             capture: read(&CAPTURE).unwrap_or_else(CaptureConfig::from_env),
             log_summaries: LOG_SUMMARIES.load(Ordering::Relaxed),
             exception_events: EXCEPTION_EVENTS.load(Ordering::Relaxed),
@@ -117,6 +117,12 @@ fn read<T: Clone>(lock: &RwLock<Option<T>>) -> Option<T> {
 fn write<T>(lock: &RwLock<Option<T>>, value: T) {
     *lock.write().unwrap_or_else(|p| p.into_inner()) = Some(value);
     refresh();
+}
+
+/// Has the code chosen the process's pricing table ([`set_pricing`])?
+#[cfg_attr(not(feature = "sdk"), allow(dead_code))]
+pub(crate) fn pricing_is_set() -> bool {
+    read(&PRICING).is_some()
 }
 
 /// Sets the pricing table for the whole process (`None`: no cost estimation).

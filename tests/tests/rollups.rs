@@ -171,7 +171,7 @@ fn cost_priced_cached_provider_reported_and_unpriced() {
     let want = (100.0 * 3.0 + 2000.0 * 0.3 + 500.0 * 3.75 + 20.0 * 15.0) / 1e6;
     assert!((f64_attr(cached, "genai_o11y.cost.amount") - want).abs() < 1e-12);
     assert_eq!(attr(cached, "genai_o11y.cost.source"), Some(&s("table")));
-    assert_eq!(attr(cached, "genai_o11y.cost.pricing_version"), Some(&s("genai-o11y-builtin-2026-11")));
+    assert_eq!(attr(cached, "genai_o11y.cost.pricing_version"), Some(&s(genai_o11y::pricing::BUILTIN_VERSION)));
     assert_eq!(attr(cached, "genai_o11y.cost.currency"), Some(&s("USD")));
 
     let gateway = &spans[1];

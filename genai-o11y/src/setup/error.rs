@@ -167,6 +167,19 @@ pub enum SetupError {
         /// The value.
         value: String,
     },
+    /// The price list `GENAI_O11Y_PRICING_FILE` names cannot be read, or an entry of it is
+    /// malformed.
+    InvalidPricing {
+        /// Where its name came from.
+        source: Source,
+        /// The file.
+        file: String,
+        /// The malformed entry (its model name, or `provider/model` for genai-prices), if the
+        /// error is about one.
+        entry: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
     /// OTLP was asked for, but the crate was built without the feature.
     FeatureDisabled {
         /// The feature, e.g. `otlp`.
@@ -198,6 +211,7 @@ impl SetupError {
             SetupError::InvalidSwitch { .. } => "InvalidSwitch",
             SetupError::UnknownCompression { .. } => "UnknownCompression",
             SetupError::InvalidExportSize { .. } => "InvalidExportSize",
+            SetupError::InvalidPricing { .. } => "InvalidPricing",
             SetupError::FeatureDisabled { .. } => "FeatureDisabled",
             SetupError::TlsUnavailable(_) => "TlsUnavailable",
         }
@@ -221,6 +235,7 @@ impl SetupError {
             | SetupError::InvalidSwitch { source, .. }
             | SetupError::UnknownCompression { source, .. }
             | SetupError::InvalidExportSize { source, .. }
+            | SetupError::InvalidPricing { source, .. }
             | SetupError::FeatureDisabled { source, .. } => Some(*source),
             SetupError::TlsUnavailable(e) => Some(e.source),
         }
@@ -262,6 +277,13 @@ impl fmt::Display for SetupError {
             SetupError::UnknownCompression { source, value } => write!(f, "unknown OTLP compression {value:?} (from {source}): expected `gzip` or `none`"),
             SetupError::InvalidExportSize { source, value } => {
                 write!(f, "invalid OTLP export size {value:?} (from {source}): expected a whole number of bytes, at least 65536 (64 KiB)")
+            }
+            SetupError::InvalidPricing { source, file, entry, reason } => {
+                write!(f, "invalid price list {file:?} (from {source}): ")?;
+                if let Some(entry) = entry {
+                    write!(f, "entry {entry:?}: ")?;
+                }
+                write!(f, "{reason}")
             }
             SetupError::FeatureDisabled { feature, source } => {
                 write!(f, "{source} needs the `{feature}` feature of genai-o11y: enable it in Cargo.toml")
@@ -350,6 +372,16 @@ mod tests {
                 SetupError::InvalidSwitch { source: Source::Env("GENAI_O11Y_STDOUT_IS_PROTOCOL"), value: "yes".into() },
                 "GENAI_O11Y_STDOUT_IS_PROTOCOL",
                 "expected `true` or `false`",
+            ),
+            (
+                SetupError::InvalidPricing {
+                    source: Source::Env("GENAI_O11Y_PRICING_FILE"),
+                    file: "/etc/prices.json".into(),
+                    entry: Some("gpt-4o".into()),
+                    reason: "\"input_cost_per_token\" is not a number (\"cheap\")".into(),
+                },
+                "GENAI_O11Y_PRICING_FILE",
+                r#"invalid price list "/etc/prices.json" (from GENAI_O11Y_PRICING_FILE): entry "gpt-4o": "input_cost_per_token" is not a number ("cheap")"#,
             ),
             (SetupError::FeatureDisabled { feature: "otlp", source: Source::Env("OTEL_TRACES_EXPORTER") }, "OTEL_TRACES_EXPORTER", "enable it in Cargo.toml"),
             (SetupError::TlsUnavailable(Endpoint::new(Source::Env("LANGFUSE_HOST"), "https://u:p@cloud/x?k=v")), "LANGFUSE_HOST", "enable the `tls` feature"),

@@ -48,7 +48,13 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
         Some(s) => s,
         // The process-wide settings, with the metric attribution read through the setup's
         // variables (a bad cap is an error here, not a silent default).
-        None => crate::settings::Settings::global().metric_attribution(metric_attribution_from(env)?),
+        None => {
+            let s = crate::settings::Settings::global().metric_attribution(metric_attribution_from(env)?);
+            match pricing_from(env)? {
+                Some(table) => s.pricing(Some(table)),
+                None => s,
+            }
+        }
     });
     reserve_stdout(&setup, env)?;
     // Log lines and the console exporter share standard error by default: one writer, so that a
@@ -141,6 +147,26 @@ fn reserve_stdout(setup: &Setup, env: Env<'_>) -> Result<(), SetupError> {
         crate::stdout::reserve_for_protocol();
     }
     Ok(())
+}
+
+/// `GENAI_O11Y_PRICING_FILE`: the price list it names, over the built-in table, unless the code
+/// chose the pricing ([`crate::set_pricing`]). A file that cannot be read or has a malformed
+/// entry is an error naming the variable, the file and the entry.
+fn pricing_from(env: Env<'_>) -> Result<Option<crate::PricingTable>, SetupError> {
+    use crate::pricing::PRICING_FILE_ENV;
+    let Some(file) = env(PRICING_FILE_ENV).filter(|f| !f.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if crate::settings::pricing_is_set() {
+        return Ok(None);
+    }
+    let table = crate::PricingTable::load(file.trim()).map_err(|e| SetupError::InvalidPricing {
+        source: Source::Env(PRICING_FILE_ENV),
+        file: file.trim().to_owned(),
+        entry: e.entry().map(str::to_owned),
+        reason: e.reason(),
+    })?;
+    Ok(Some(table.over(crate::PricingTable::builtin())))
 }
 
 /// `GENAI_O11Y_METRIC_ATTRIBUTES` / `_MAX_VALUES` through the setup's variables.
