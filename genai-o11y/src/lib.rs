@@ -85,6 +85,7 @@
 
 pub mod adapters;
 pub mod attribution;
+mod calendar;
 mod call;
 pub mod capture;
 #[doc(hidden)]
