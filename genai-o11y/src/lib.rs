@@ -135,7 +135,7 @@ pub mod __private;
 
 #[doc(hidden)]
 pub use call::UsageSource;
-pub use call::{ActiveCall, Body, GenAiSpanBuilder, Instrumented, InstrumentedStream, OperationKind, Outcome};
+pub use call::{current, ActiveCall, Body, CurrentCall, GenAiSpanBuilder, Instrumented, InstrumentedIter, InstrumentedStream, OperationKind, Outcome};
 pub use capture::{CaptureConfig, CaptureMode, ContentKind, Sensitive};
 pub use documents::{Document, HasDocuments, ReportsDocuments, RetrievedDocument};
 pub use error::{register_error_type, ErrorInfo, ErrorType};

@@ -10,6 +10,7 @@ use opentelemetry::trace::TraceContextExt;
 use serde_json::Value as Json;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::current::{CurrentCall, Pending};
 use super::meta::{CallMeta, MetricAttrs};
 use super::operation::OperationKind;
 use super::outcome::Outcome;
@@ -41,6 +42,8 @@ pub(crate) struct CallState {
     capturing: bool,
     /// Content captured at entry, kept for the details event.
     captured: Vec<(ContentKind, String)>,
+    /// What the body set through [`crate::current`], current on the thread while it runs.
+    pending: Arc<Pending>,
     done: bool,
 }
 
@@ -54,7 +57,8 @@ impl CallState {
         own_attribution: Option<Arc<Applied>>,
         capturing: bool,
     ) -> Self {
-        CallState { span, start, instruments, meta, own_scope, own_attribution, capturing, captured: Vec::new(), done: false }
+        let pending = Pending::new(capturing);
+        CallState { span, start, instruments, meta, own_scope, own_attribution, capturing, captured: Vec::new(), pending, done: false }
     }
 
     /// Is this content an attribute of this span's type? In the latest conventions some span
@@ -118,6 +122,12 @@ impl ActiveCall {
                 resume_unwind(payload)
             }
         }
+    }
+
+    /// A handle to update this call after the fact, as [`crate::current`] gives one inside its
+    /// body: its values win over the outcome's, field by field.
+    pub fn updates(&self) -> CurrentCall {
+        CurrentCall::of(&self.0.pending)
     }
 
     /// Is content captured for this call (capture on, span recorded and sampled)? Serialize
@@ -187,13 +197,15 @@ impl ActiveCall {
         }
     }
 
-    /// Runs `f` with the span entered and (for agents) the agent's scope and attribution current.
+    /// Runs `f` with the span entered, the call current ([`crate::current`]) and (for agents) the
+    /// agent's scope and attribution current.
     /// The attribution first: the OpenTelemetry span starts when it is first entered, and the
     /// attribution processor reads the attribution in force then.
     pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
         let _attribution = AttributionGuard::enter(self.0.own_attribution.as_ref());
         let _entered = self.0.span.enter();
         let _scope = ScopeGuard::enter(self.0.own_scope.as_ref());
+        let _current = self.0.pending.enter();
         f()
     }
 
@@ -229,6 +241,8 @@ impl ActiveCall {
             return;
         }
         let elapsed = self.0.start.elapsed().as_secs_f64();
+        // What the body set through `current()`, laid over the outcome.
+        let extra = self.0.pending.take().map(|updates| updates.apply(&mut outcome));
         // Output content (present only when the classifier was told capture is on).
         if let Some(output) = outcome.output.take() {
             let kind = match self.0.meta.kind {
@@ -252,6 +266,11 @@ impl ActiveCall {
         let cx = (!state.span.is_disabled()).then(|| state.span.context());
         if let Some(cx) = &cx {
             record::span::write(&cx.span(), &state.meta, state.own_scope.as_deref(), &finish, settings.conventions);
+            if let Some(extra) = extra.filter(|a| !a.is_empty()) {
+                // After the call's own attributes: the span's attribute limit never crowds those
+                // out, and a key the application sets on purpose is its choice.
+                cx.span().set_attributes(extra);
+            }
             if let Some(id) = finish.response_id().filter(|_| crate::evaluation::remembering()) {
                 crate::evaluation::remember(id, &state.span);
             }
