@@ -3,25 +3,7 @@
 //! output, extra attributes): Langfuse's `update_current_generation`, Opik's
 //! `update_current_span`, MLflow's `update_current_trace`.
 //!
-//! **Where it is current.** An [`ActiveCall`](super::ActiveCall) makes its pending updates
-//! current on the thread while its body runs: every poll of an instrumented future, the run of a
-//! sync body, a stream-returning function's body and every poll of its stream, every `next()`
-//! of an instrumented iterator. The slot follows the future from thread to thread, not the
-//! thread; a nested call is current inside its own body, and the enclosing one again once it
-//! returns. [`crate::task::Context`] carries it into spawned tasks and threads, and the handle
-//! [`current`] returns may be moved anywhere: it updates the call it was taken in, until that
-//! call ends.
-//!
-//! **What wins.** The values set here are laid over what the return value (or a stream's
-//! chunks) reports, field by field, when the call ends: each token count, the response id and
-//! model, the finish reasons set here replace the returned ones; what is not set here is read
-//! from the return value as before. The output set here replaces the returned output. The merged
-//! values flow everywhere the returned ones do: span attributes, metrics (token usage, cost from
-//! the pricing table), the totals of enclosing agents, the log summary. Usage and response
-//! metadata are recorded for inference calls only (as the return value's are).
-//!
-//! Outside an annotated call, every setter is a no-op; with `--cfg genai_o11y_disabled`,
-//! [`current`] returns a handle whose setters do nothing at all.
+//! See [`current`] for where a call is current and what wins.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -144,9 +126,25 @@ pub(crate) fn enter(pending: Option<&Arc<Pending>>) -> SlotGuard<Pending> {
 /// # assert_eq!(chat("hi"), "echo: hi");
 /// ```
 ///
-/// Outside an annotated call (or built with `--cfg genai_o11y_disabled`) the setters do nothing.
-/// See [the module documentation](crate::CurrentCall) for what wins when the return value
-/// reports the same field.
+/// **Where a call is current.** An [`ActiveCall`](crate::ActiveCall) makes itself current on the
+/// thread while its body runs: every poll of an instrumented future, the run of a sync body, a
+/// stream-returning function's body and every poll of its stream, every `next()` of an
+/// instrumented iterator; restored on exit. So the call follows its future from thread to thread
+/// (not the thread), and a nested call is current inside its own body only.
+/// [`crate::task::Context`] (and `task::spawn`, `task::spawn_blocking`) carry it into other tasks
+/// and threads; the handle itself may be moved anywhere: it updates the call it was taken in,
+/// until that call ends (then nothing).
+///
+/// **What wins.** The values set here are laid over what the return value (or a stream's chunks)
+/// reports, field by field, when the call ends: each token count, the response id, the model and
+/// the finish reasons set here replace the returned ones; what is not set here is read from the
+/// return value. The output set here replaces the returned output. The merged values go
+/// everywhere the returned ones go: span attributes, metrics (token usage, cost from the pricing
+/// table), the totals of enclosing agents, the log summary. Usage and response metadata are
+/// recorded for inference calls only (as the return value's are).
+///
+/// Outside an annotated call, with no pipeline installed, or built with
+/// `--cfg genai_o11y_disabled`, the setters do nothing.
 #[inline]
 pub fn current() -> CurrentCall {
     #[cfg(not(genai_o11y_disabled))]
@@ -164,6 +162,7 @@ pub fn current() -> CurrentCall {
 /// keeps updating the call it was taken in (until that call has ended: then nothing).
 ///
 /// The values set here win over the return value's, field by field: see [`current`].
+/// [`ActiveCall::updates`](crate::ActiveCall::updates) gives one for a call built by hand.
 #[derive(Clone, Debug, Default)]
 pub struct CurrentCall(Option<Arc<Pending>>);
 

@@ -57,7 +57,8 @@ impl Progress {
     /// Asks for the next item with `next` (inside the span, a panic recorded and continued),
     /// then reads the item with `classify`: its usage and metadata are gathered, its content
     /// folded into the answer, an error item ends the call. Once the call has ended, `next`
-    /// runs as it is. `is_item` tells an item from a stream's `Pending`.
+    /// runs as it is. `split` tells what `next` gave: an item, the end, or (a stream's
+    /// `Pending`) neither.
     pub(crate) fn next<R, T>(
         &mut self,
         next: impl FnOnce() -> R,
