@@ -103,7 +103,9 @@ fn an_exhausted_iterator_ends_its_span_with_the_usage_of_its_items() {
         assert_eq!(inside.len(), 4);
         assert!(inside.iter().all(|s| is_child_of(s, &span)), "the span is entered while next() runs");
         let (first, per_chunk, duration) = match conventions {
-            Conventions::V1_41 => ("gen_ai.client.operation.time_to_first_chunk", "gen_ai.client.operation.time_per_output_chunk", "gen_ai.client.operation.duration"),
+            Conventions::V1_41 => {
+                ("gen_ai.client.operation.time_to_first_chunk", "gen_ai.client.operation.time_per_output_chunk", "gen_ai.client.operation.duration")
+            }
             _ => ("gen_ai.client.inference.time_to_first_chunk", "gen_ai.client.inference.time_per_output_chunk", "gen_ai.client.inference.duration"),
         };
         assert_eq!(t.f64_histogram(first).iter().map(|p| p.count()).sum::<u64>(), 1, "{first}");

@@ -18,11 +18,11 @@ mod stream;
 
 pub use active::ActiveCall;
 pub use builder::GenAiSpanBuilder;
+pub use current::{current, CurrentCall};
+pub(crate) use current::{enter, pending, Pending};
 pub use future::Instrumented;
+pub use iter::InstrumentedIter;
 pub(crate) use meta::{response_model_value, CallMeta};
 pub use operation::OperationKind;
 pub use outcome::{Outcome, UsageSource};
 pub use stream::{Body, InstrumentedStream};
-pub use iter::InstrumentedIter;
-pub use current::{current, CurrentCall};
-pub(crate) use current::{enter, pending, Pending};
