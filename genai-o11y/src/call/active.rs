@@ -10,7 +10,7 @@ use opentelemetry::trace::TraceContextExt;
 use serde_json::Value as Json;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use super::current::{CurrentCall, Pending};
+use super::current::{CallUpdates, CurrentCall};
 use super::meta::{CallMeta, MetricAttrs};
 use super::operation::OperationKind;
 use super::outcome::Outcome;
@@ -42,8 +42,9 @@ pub(crate) struct CallState {
     capturing: bool,
     /// Content captured at entry, kept for the details event.
     captured: Vec<(ContentKind, String)>,
-    /// What the body set through [`crate::current`], current on the thread while it runs.
-    pending: Arc<Pending>,
+    /// What the body set through [`crate::current`]; the call is current on the thread while its
+    /// body runs.
+    pending: CallUpdates,
     done: bool,
 }
 
@@ -57,7 +58,7 @@ impl CallState {
         own_attribution: Option<Arc<Applied>>,
         capturing: bool,
     ) -> Self {
-        let pending = Pending::new(capturing);
+        let pending = CallUpdates::new(capturing);
         CallState { span, start, instruments, meta, own_scope, own_attribution, capturing, captured: Vec::new(), pending, done: false }
     }
 
@@ -127,7 +128,7 @@ impl ActiveCall {
     /// A handle to update this call after the fact, as [`crate::current`] gives one inside its
     /// body: its values win over the outcome's, field by field.
     pub fn updates(&self) -> CurrentCall {
-        CurrentCall::of(&self.0.pending)
+        CurrentCall::of(&self.0.pending.handle())
     }
 
     /// Is content captured for this call (capture on, span recorded and sampled)? Serialize

@@ -7,14 +7,13 @@
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use opentelemetry::{Key, KeyValue};
 use serde_json::Value as Json;
 
 use super::outcome::{Outcome, UsageSource};
 use crate::params::FieldValue;
-use crate::thread_slot::{self, Slot, SlotGuard};
 use crate::usage::{HasUsage, Response};
 
 /// At most this many extra attributes are kept per call; more are ignored (a key set again
@@ -22,8 +21,71 @@ use crate::usage::{HasUsage, Response};
 const MAX_ATTRIBUTES: usize = 128;
 
 thread_local! {
-    /// The pending updates of the call whose body runs on this thread.
-    static CURRENT: Slot<Pending> = const { RefCell::new(None) };
+    /// The call whose body runs on this thread.
+    static CURRENT: RefCell<Option<Frame>> = const { RefCell::new(None) };
+}
+
+/// The call whose body runs on a thread: its updates, allocated the first time something asks
+/// for them (a call whose body never does costs no allocation).
+#[derive(Debug)]
+struct Frame {
+    capturing: bool,
+    pending: Option<Arc<Pending>>,
+}
+
+/// A call's updates, as the call holds them: allocated on first use, by [`current`] in its body
+/// (then handed back when the body's run ends) or by [`ActiveCall::updates`](crate::ActiveCall::updates).
+#[derive(Debug)]
+pub(crate) struct CallUpdates {
+    capturing: bool,
+    pending: OnceLock<Arc<Pending>>,
+}
+
+impl CallUpdates {
+    pub(crate) fn new(capturing: bool) -> Self {
+        CallUpdates { capturing, pending: OnceLock::new() }
+    }
+
+    /// The updates, allocated now if nothing asked for them before.
+    pub(crate) fn handle(&self) -> Arc<Pending> {
+        self.pending.get_or_init(|| Pending::new(self.capturing)).clone()
+    }
+
+    /// What was set, taken once (when the call ends).
+    pub(crate) fn take(&self) -> Option<Box<Updates>> {
+        self.pending.get().and_then(|p| p.take())
+    }
+
+    /// Makes the call current on this thread until the guard drops (then the previous one again).
+    pub(crate) fn enter(&self) -> FrameGuard<'_> {
+        FrameGuard::enter(Some(self), Frame { capturing: self.capturing, pending: self.pending.get().cloned() })
+    }
+}
+
+/// Makes a call current on this thread until dropped, then restores the previous one; hands the
+/// updates allocated meanwhile back to the call.
+pub(crate) struct FrameGuard<'a> {
+    call: Option<&'a CallUpdates>,
+    previous: Option<Option<Frame>>,
+}
+
+impl<'a> FrameGuard<'a> {
+    fn enter(call: Option<&'a CallUpdates>, frame: Frame) -> Self {
+        let previous = CURRENT.try_with(|c| c.borrow_mut().replace(frame)).ok();
+        FrameGuard { call, previous }
+    }
+}
+
+impl Drop for FrameGuard<'_> {
+    fn drop(&mut self) {
+        let Some(previous) = self.previous.take() else { return };
+        let ours = CURRENT.try_with(|c| std::mem::replace(&mut *c.borrow_mut(), previous)).ok().flatten();
+        if let (Some(call), Some(Frame { pending: Some(p), .. })) = (self.call, ours) {
+            // Allocated during this run: the call keeps it. (Only this run could have allocated
+            // it: the call is not reachable elsewhere while its body runs.)
+            let _ = call.pending.set(p);
+        }
+    }
 }
 
 /// The updates set through [`current`] on one call, applied when it ends.
@@ -49,11 +111,6 @@ pub(crate) struct Updates {
 impl Pending {
     pub(crate) fn new(capturing: bool) -> Arc<Self> {
         Arc::new(Pending { capturing, updates: Mutex::new(None) })
-    }
-
-    /// Makes these updates current on this thread until the guard drops.
-    pub(crate) fn enter(self: &Arc<Self>) -> SlotGuard<Pending> {
-        SlotGuard::enter(&CURRENT, Some(self))
     }
 
     /// What was set, taken once (when the call ends).
@@ -96,14 +153,19 @@ impl Updates {
     }
 }
 
-/// The pending updates current on this thread, for [`crate::task::Context`].
+/// The updates of the call current on this thread (allocated now if nothing asked for them
+/// before), for [`current`] and [`crate::task::Context`].
 pub(crate) fn pending() -> Option<Arc<Pending>> {
-    thread_slot::get(&CURRENT)
+    CURRENT.try_with(|c| c.borrow_mut().as_mut().map(|f| f.pending.get_or_insert_with(|| Pending::new(f.capturing)).clone())).ok().flatten()
 }
 
-/// Makes `pending` current until the guard drops (a no-op for `None`).
-pub(crate) fn enter(pending: Option<&Arc<Pending>>) -> SlotGuard<Pending> {
-    SlotGuard::enter(&CURRENT, pending)
+/// Makes the call whose updates these are current until the guard drops (a no-op for `None`):
+/// a [`crate::task::Context`] resumed in another task or thread.
+pub(crate) fn enter(pending: Option<&Arc<Pending>>) -> FrameGuard<'static> {
+    match pending {
+        Some(p) => FrameGuard::enter(None, Frame { capturing: p.capturing, pending: Some(p.clone()) }),
+        None => FrameGuard { call: None, previous: None },
+    }
 }
 
 /// The annotated call whose body is running (the innermost one), to update after the fact.
@@ -268,6 +330,37 @@ impl CurrentCall {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn updates_allocated_in_a_run_are_handed_back_to_the_call() {
+        let call = CallUpdates::new(true);
+        {
+            let _g = call.enter();
+            assert!(call.pending.get().is_none(), "nothing allocated on entry");
+            current().attribute("k", 1);
+        }
+        assert!(current().0.is_none(), "restored");
+        {
+            let _g = call.enter();
+            current().attribute("j", 2);
+        }
+        let updates = call.take().expect("kept across runs");
+        assert_eq!(updates.attributes, [KeyValue::new("k", 1), KeyValue::new("j", 2)]);
+    }
+
+    #[test]
+    fn nested_frames_restore_the_outer_call() {
+        let (outer, inner) = (CallUpdates::new(false), CallUpdates::new(false));
+        let _o = outer.enter();
+        {
+            let _i = inner.enter();
+            current().attribute("inner", true);
+        }
+        current().attribute("outer", true);
+        drop(_o);
+        assert_eq!(inner.take().unwrap().attributes, [KeyValue::new("inner", true)]);
+        assert_eq!(outer.take().unwrap().attributes, [KeyValue::new("outer", true)]);
+    }
 
     #[test]
     fn attributes_are_bounded_and_replaced_by_key() {
