@@ -283,19 +283,18 @@ fn sync_closure(cx: &Ctx<'_>, body: TokenStream) -> TokenStream {
     }
 }
 
-/// A function returning a stream: the body runs inside the span (it may connect, and fail), then
-/// the stream it returns is wrapped so the span lasts until the stream ends or is dropped.
+/// A function returning a stream (or an iterator): the body runs inside the span (it may connect,
+/// and fail), then the stream it returns is wrapped so the span lasts until the stream ends (the
+/// iterator is exhausted) or is dropped.
 fn stream_body(cx: &Ctx<'_>, st: &StreamOut, start: TokenStream, body: TokenStream) -> TokenStream {
     let p = &cx.p;
     let ret_ty = &cx.ret_ty;
     let classify = classifier(cx, &erase_impl_trait(&st.item), st.item.span(), true);
-    let wrap_one = |stream: TokenStream| {
-        let w = quote!(#p::instrument_stream(__genai_o11y_call, #stream, #classify));
-        if st.boxed {
-            quote!(#p::std::boxed::Box::pin(#w))
-        } else {
-            w
-        }
+    let wrap_one = |stream: TokenStream| match (st.iterator, st.boxed) {
+        (false, false) => quote!(#p::instrument_stream(__genai_o11y_call, #stream, #classify)),
+        (false, true) => quote!(#p::std::boxed::Box::pin(#p::instrument_stream(__genai_o11y_call, #stream, #classify))),
+        (true, false) => quote!(#p::instrument_iter(__genai_o11y_call, #stream, #classify)),
+        (true, true) => quote!(#p::std::boxed::Box::new(#p::instrument_iter(__genai_o11y_call, #stream, #classify))),
     };
     let wrap = if st.in_result {
         let ok = wrap_one(quote!(__genai_o11y_stream));

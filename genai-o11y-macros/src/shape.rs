@@ -17,33 +17,90 @@ pub enum Shape {
     Sync,
 }
 
-/// A stream the function returns (directly or as the `Ok` of a `Result`).
+/// A stream or iterator the function returns (directly or as the `Ok` of a `Result`).
 pub struct StreamOut {
     pub item: Type,
     pub boxed: bool,
     pub in_result: bool,
+    /// A (sync) iterator rather than a stream.
+    pub iterator: bool,
 }
 
 /// `impl Stream<Item = X>`, `Pin<Box<dyn Stream<Item = X> ..>>`, `BoxStream<'_, X>`,
 /// `LocalBoxStream<'_, X>`, a client crate's known stream alias (see [`KNOWN_STREAM_ALIASES`]),
 /// or any of them as the first type argument of a `...Result<..>`. `p` is the path of the
 /// runtime's `__private` (a known alias's item is projected through its `BoxedStream` trait).
+///
+/// Likewise an iterator (see [`iter_item`]): `impl Iterator<Item = X>`, `Box<dyn Iterator<Item = X> ..>`.
 pub fn stream_out(ty: &Type, p: &TokenStream) -> Option<StreamOut> {
-    if let Some((item, boxed)) = stream_item(ty, p) {
-        return Some(StreamOut { item, boxed, in_result: false });
+    let found = |t: &Type| stream_item(t, p).map(|(item, boxed)| (item, boxed, false)).or_else(|| iter_item(t).map(|(item, boxed)| (item, boxed, true)));
+    if let Some((item, boxed, iterator)) = found(ty) {
+        return Some(StreamOut { item, boxed, in_result: false, iterator });
     }
     if let Type::Path(tp) = ty {
         let last = tp.path.segments.last()?;
         if last.ident == "Result" {
             if let PathArguments::AngleBracketed(a) = &last.arguments {
                 if let Some(GenericArgument::Type(first)) = a.args.first() {
-                    let (item, boxed) = stream_item(first, p)?;
-                    return Some(StreamOut { item, boxed, in_result: true });
+                    let (item, boxed, iterator) = found(first)?;
+                    return Some(StreamOut { item, boxed, in_result: true, iterator });
                 }
             }
         }
     }
     None
+}
+
+/// The iterator traits the instrumented iterator implements (when the inner one does), and the
+/// auto traits it keeps: a bound naming any other trait (`Clone`, `Debug`, your own) is not
+/// taken for an iterator (the function is instrumented as a plain sync function, as before).
+const ITERATOR_TRAITS: &[&str] = &["Iterator", "DoubleEndedIterator", "ExactSizeIterator", "FusedIterator"];
+const AUTO_TRAITS: &[&str] = &["Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe"];
+
+/// `impl Iterator<Item = X> [+ Send + 'a ..]` or `Box<dyn Iterator<Item = X> [+ Send + 'a ..]>`
+/// (any of [`ITERATOR_TRAITS`] naming `Item`): returns X and whether it is boxed.
+pub fn iter_item(ty: &Type) -> Option<(Type, bool)> {
+    match ty {
+        Type::ImplTrait(it) => iter_bounds(it.bounds.iter()).map(|item| (item, false)),
+        Type::Paren(t) => iter_item(&t.elem),
+        Type::Group(t) => iter_item(&t.elem),
+        Type::Path(tp) if tp.qself.is_none() => {
+            let last = tp.path.segments.last().filter(|s| s.ident == "Box")?;
+            let PathArguments::AngleBracketed(a) = &last.arguments else { return None };
+            match a.args.iter().collect::<Vec<_>>().as_slice() {
+                [GenericArgument::Type(Type::TraitObject(o))] => iter_bounds(o.bounds.iter()).map(|item| (item, true)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn iter_bounds<'a>(bounds: impl Iterator<Item = &'a TypeParamBound>) -> Option<Type> {
+    let mut item = None;
+    for b in bounds {
+        let TypeParamBound::Trait(t) = b else { continue };
+        if !matches!(t.modifier, syn::TraitBoundModifier::None) {
+            return None;
+        }
+        let last = t.path.segments.last()?;
+        if AUTO_TRAITS.iter().any(|n| last.ident == n) {
+            continue;
+        }
+        if !ITERATOR_TRAITS.iter().any(|n| last.ident == n) {
+            return None;
+        }
+        if let PathArguments::AngleBracketed(a) = &last.arguments {
+            for arg in &a.args {
+                if let GenericArgument::AssocType(at) = arg {
+                    if at.ident == "Item" {
+                        item = Some(at.ty.clone());
+                    }
+                }
+            }
+        }
+    }
+    item
 }
 
 /// Stream type aliases of client crates that have an adapter, by their last path segment: each is

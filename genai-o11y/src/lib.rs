@@ -78,6 +78,17 @@
 //! from the return value (`allow`, `block`, `modify`, `escalate`), a counter of decisions, and a
 //! block's ERROR log record and mark on the enclosing agents, which outcome sampling keeps.
 //!
+//! ## Updating the call from inside
+//! [`current()`](current) in an annotated body sets what only the body learns: usage, the
+//! response model and id, finish reasons, the output, extra attributes. Its values win over the
+//! return value's, field by field; outside a call it does nothing.
+//!
+//! ## Streams and iterators
+//! A `#[genai_span]` function returning a stream (`impl Stream<Item = T>`, boxed, in a
+//! `Result`) or an iterator (`impl Iterator<Item = T>`, `Box<dyn Iterator<Item = T>>`) keeps its
+//! span open until the stream ends or the iterator is exhausted, or either is dropped; usage is
+//! read per item.
+//!
 //! ## Without the macros
 //! [`GenAiSpanBuilder`] builds the same telemetry by hand, for closures, trait objects and code paths
 //! a macro cannot annotate.
@@ -136,7 +147,7 @@ pub mod __private;
 
 #[doc(hidden)]
 pub use call::UsageSource;
-pub use call::{ActiveCall, Body, GenAiSpanBuilder, Instrumented, InstrumentedStream, OperationKind, Outcome};
+pub use call::{current, ActiveCall, Body, CurrentCall, GenAiSpanBuilder, Instrumented, InstrumentedIter, InstrumentedStream, OperationKind, Outcome};
 pub use capture::{CaptureConfig, CaptureMode, ContentKind, Sensitive};
 pub use documents::{Document, HasDocuments, ReportsDocuments, RetrievedDocument};
 pub use error::{register_error_type, ErrorInfo, ErrorType};

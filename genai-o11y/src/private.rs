@@ -11,7 +11,7 @@ use crate::capture::to_json;
 use crate::error::ErrorInfo;
 use crate::usage::{ReportsChunkUsage, ReportsUsage};
 
-pub use crate::call::{Body, GenAiSpanBuilder, Instrumented, InstrumentedStream};
+pub use crate::call::{Body, GenAiSpanBuilder, Instrumented, InstrumentedIter, InstrumentedStream};
 pub use crate::capture::normalize::{agent_answer as as_assistant_message, agent_input as as_user_message};
 pub use crate::capture::ContentKind;
 pub use crate::dispatch;
@@ -180,6 +180,16 @@ where
     C: for<'a> FnMut(&'a S::Item, bool) -> Outcome<'a>,
 {
     call.instrument_stream(stream, classify)
+}
+
+/// Wraps an iterator (a sync fn returning `impl Iterator`).
+#[inline]
+pub fn instrument_iter<I, C>(call: ActiveCall, iter: I, classify: C) -> InstrumentedIter<I, C>
+where
+    I: Iterator,
+    C: for<'a> FnMut(&'a I::Item, bool) -> Outcome<'a>,
+{
+    call.instrument_iter(iter, classify)
 }
 
 /// Runs the body of a stream-returning async fn; hands the call back.

@@ -1,4 +1,5 @@
-//! Carrying the current span (and the current agent) into other tasks and threads.
+//! Carrying the current span (and the current agent, and the call [`crate::current`] updates)
+//! into other tasks and threads.
 //!
 //! Within one task nothing is needed: calls made under `join!`, `join_all` or `select!` are polled
 //! inside their parent and nest under it. Work that moves to another task or thread must take the
@@ -23,6 +24,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use crate::attribution::{self, Applied, Guard as AttributionGuard};
+use crate::call::{self as current_call, Pending};
 use crate::scope::{self, Scope, ScopeGuard};
 
 /// The current `tracing` span, GenAI scope (agent, rollup) and attribution, to resume elsewhere.
@@ -31,12 +33,14 @@ pub struct Context {
     span: tracing::Span,
     scope: Option<Arc<Scope>>,
     attribution: Option<Arc<Applied>>,
+    /// The call whose body was running ([`crate::current`]).
+    call: Option<Arc<Pending>>,
 }
 
 impl Context {
     /// Captures the current span and scope.
     pub fn current() -> Self {
-        Context { span: tracing::Span::current(), scope: scope::current(), attribution: attribution::current() }
+        Context { span: tracing::Span::current(), scope: scope::current(), attribution: attribution::current(), call: current_call::pending() }
     }
 
     /// The captured span.
@@ -48,6 +52,7 @@ impl Context {
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
         let _attribution = AttributionGuard::enter(self.attribution.as_ref());
         let _scope = ScopeGuard::enter(self.scope.as_ref());
+        let _call = current_call::enter(self.call.as_ref());
         self.span.in_scope(f)
     }
 
@@ -72,6 +77,7 @@ impl<F: Future> Future for WithContext<F> {
         let this = self.project();
         let _attribution = AttributionGuard::enter(this.ctx.attribution.as_ref());
         let _scope = ScopeGuard::enter(this.ctx.scope.as_ref());
+        let _call = current_call::enter(this.ctx.call.as_ref());
         let _span = this.ctx.span.enter();
         this.inner.poll(cx)
     }

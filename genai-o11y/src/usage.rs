@@ -389,6 +389,56 @@ impl Response {
         self.status = Some(status.into());
         self
     }
+
+    /// Lays what `report` reports over this response, field by field: each count, the id, the
+    /// model, the finish reasons (when any), the cost and the status it reports replace the
+    /// value held; what it does not report is kept. A stream's chunks are gathered this way
+    /// (providers send totals, never deltas), and so are the values set through
+    /// [`crate::current`] over the return value's.
+    pub(crate) fn overlay(&mut self, report: &dyn HasUsage) {
+        let u = report.usage();
+        let acc = &mut self.usage;
+        let take = |dst: &mut Option<u64>, v: Option<u64>| {
+            if v.is_some() {
+                *dst = v;
+            }
+        };
+        take(&mut acc.input_tokens, u.input_tokens);
+        take(&mut acc.output_tokens, u.output_tokens);
+        take(&mut acc.cache_read_input_tokens, u.cache_read_input_tokens);
+        take(&mut acc.cache_write_input_tokens, u.cache_write_input_tokens);
+        take(&mut acc.reasoning_output_tokens, u.reasoning_output_tokens);
+        for (dst, src) in [
+            (&mut acc.input_by_modality, u.input_by_modality),
+            (&mut acc.output_by_modality, u.output_by_modality),
+            (&mut acc.cache_read_by_modality, u.cache_read_by_modality),
+        ] {
+            for m in Modality::ALL {
+                if let Some(n) = src.get(m) {
+                    dst.set(m, Some(n));
+                }
+            }
+        }
+        if u.input_tokens.is_some() {
+            acc.input_convention = u.input_convention;
+        }
+        if let Some(id) = report.response_id() {
+            self.id = Some(id.to_owned());
+        }
+        if let Some(m) = report.response_model() {
+            self.model = Some(m.to_owned());
+        }
+        let reasons = report.finish_reasons();
+        if !reasons.is_empty() {
+            self.finish_reasons = reasons.into_iter().map(str::to_owned).collect();
+        }
+        if let Some(c) = report.cost() {
+            self.cost = Some(c);
+        }
+        if let Some(status) = report.response_status() {
+            self.status = Some(status.to_owned());
+        }
+    }
 }
 
 impl HasUsage for Response {

@@ -77,6 +77,30 @@ fn the_guard_api_is_there_by_hand() {
     assert_eq!(t.span_names(), ["run_guardrail by_hand"], "the runtime API is not switched off");
 }
 
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o", usage = none)]
+fn updates_itself() -> Result<bool, String> {
+    let c = genai_o11y::current();
+    c.usage(Usage::new().input(1)).response_model("m").response_id("r").finish_reasons(["stop"]).output("x").attribute("k", 1);
+    Ok(c.is_active())
+}
+
+#[genai_span(operation = "chat", provider = "openai", model = "gpt-4o")]
+fn items() -> impl Iterator<Item = Usage> {
+    vec![Usage::new().input(1), Usage::new().output(2)].into_iter()
+}
+
+#[test]
+fn current_and_iterators_are_there_and_inert() {
+    let t = TestTelemetry::new();
+    assert_eq!(updates_itself(), Ok(false), "no call is ever current");
+    assert_eq!(items().count(), 2, "the iterator as written");
+    // Even inside a call made by hand (the runtime API is on), `current()` is compiled out.
+    let call = GenAiSpanBuilder::inference("chat", "openai", "by-hand").start();
+    let active = call.in_scope(|| genai_o11y::current().is_active(), |_, _| Outcome::success());
+    assert!(!active);
+    assert_eq!(t.span_names(), ["chat by-hand"]);
+}
+
 #[test]
 fn arguments_are_still_validated() {
     let t = trybuild::TestCases::new();

@@ -10,6 +10,7 @@ use opentelemetry::trace::TraceContextExt;
 use serde_json::Value as Json;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::current::{CallUpdates, CurrentCall};
 use super::meta::{CallMeta, MetricAttrs};
 use super::operation::OperationKind;
 use super::outcome::Outcome;
@@ -48,6 +49,9 @@ pub(crate) struct CallState {
     capturing: bool,
     /// Content captured at entry, kept for the details event.
     captured: Vec<(ContentKind, String)>,
+    /// What the body set through [`crate::current`]; the call is current on the thread while its
+    /// body runs.
+    pending: CallUpdates,
     done: bool,
 }
 
@@ -61,7 +65,8 @@ impl CallState {
         own_attribution: Option<Arc<Applied>>,
         capturing: bool,
     ) -> Self {
-        CallState { span, start, instruments, meta, own_scope, own_attribution, capturing, captured: Vec::new(), done: false }
+        let pending = CallUpdates::new(capturing);
+        CallState { span, start, instruments, meta, own_scope, own_attribution, capturing, captured: Vec::new(), pending, done: false }
     }
 
     /// Is this content an attribute of this span's type? In the latest conventions some span
@@ -146,6 +151,13 @@ impl ActiveCall {
         }
     }
 
+    /// A handle to update this call after the fact, as [`crate::current`] gives one inside its
+    /// body: its values win over the outcome's, field by field (an inert handle for a dormant
+    /// call).
+    pub fn updates(&self) -> CurrentCall {
+        self.0.as_ref().map_or_else(CurrentCall::default, |s| CurrentCall::of(&s.pending.handle()))
+    }
+
     /// Is content captured for this call (capture on, span recorded and sampled)? Serialize
     /// nothing when it is not.
     pub fn capturing(&self) -> bool {
@@ -215,7 +227,8 @@ impl CallState {
 }
 
 impl ActiveCall {
-    /// Runs `f` with the span entered and (for agents) the agent's scope and attribution current.
+    /// Runs `f` with the span entered, the call current ([`crate::current`]) and (for agents) the
+    /// agent's scope and attribution current.
     /// The attribution first: the OpenTelemetry span starts when it is first entered, and the
     /// attribution processor reads the attribution in force then.
     pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
@@ -223,6 +236,7 @@ impl ActiveCall {
         let _attribution = AttributionGuard::enter(state.own_attribution.as_ref());
         let _entered = state.span.enter();
         let _scope = ScopeGuard::enter(state.own_scope.as_ref());
+        let _current = state.pending.enter();
         f()
     }
 
@@ -264,6 +278,8 @@ impl ActiveCall {
             return;
         }
         let elapsed = state.start.elapsed().as_secs_f64();
+        // What the body set through `current()`, laid over the outcome.
+        let extra = state.pending.take().map(|updates| updates.apply(&mut outcome));
         // Output content (present only when the classifier was told capture is on).
         let (kind, capturing) = (state.meta.kind, state.capturing);
         if let Some(output) = outcome.output.take() {
@@ -288,6 +304,11 @@ impl ActiveCall {
         let cx = (!state.span.is_disabled()).then(|| state.span.context());
         if let Some(cx) = &cx {
             record::span::write(&cx.span(), &state.meta, state.own_scope.as_deref(), &finish, settings.conventions);
+            if let Some(extra) = extra.filter(|a| !a.is_empty()) {
+                // After the call's own attributes: the span's attribute limit never crowds those
+                // out, and a key the application sets on purpose is its choice.
+                cx.span().set_attributes(extra);
+            }
             if let Some(id) = finish.response_id().filter(|_| crate::evaluation::remembering()) {
                 crate::evaluation::remember(id, &state.span);
             }

@@ -30,115 +30,26 @@
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use futures_core::Stream;
 
 use super::active::ActiveCall;
-use super::meta::MetricAttrs;
+use super::items::{Next, Progress};
 use super::outcome::Outcome;
-use crate::capture::StreamedAnswer;
 use crate::error::ErrorInfo;
-use crate::usage::{HasUsage, Response, Usage};
-
-/// What the chunks of a stream reported so far.
-#[derive(Debug, Default)]
-struct Gathered {
-    response: Response,
-    any: bool,
-    /// The streamed answer, when content is captured (`None` until a chunk brings content).
-    answer: Option<StreamedAnswer>,
-}
-
-impl Gathered {
-    fn merge(&mut self, chunk: &dyn HasUsage) {
-        let u = chunk.usage();
-        let acc = &mut self.response.usage;
-        let take = |dst: &mut Option<u64>, v: Option<u64>| {
-            if v.is_some() {
-                *dst = v;
-            }
-        };
-        take(&mut acc.input_tokens, u.input_tokens);
-        take(&mut acc.output_tokens, u.output_tokens);
-        take(&mut acc.cache_read_input_tokens, u.cache_read_input_tokens);
-        take(&mut acc.cache_write_input_tokens, u.cache_write_input_tokens);
-        take(&mut acc.reasoning_output_tokens, u.reasoning_output_tokens);
-        for (dst, src) in [
-            (&mut acc.input_by_modality, u.input_by_modality),
-            (&mut acc.output_by_modality, u.output_by_modality),
-            (&mut acc.cache_read_by_modality, u.cache_read_by_modality),
-        ] {
-            for m in crate::usage::Modality::ALL {
-                if let Some(n) = src.get(m) {
-                    dst.set(m, Some(n));
-                }
-            }
-        }
-        if u.input_tokens.is_some() {
-            acc.input_convention = u.input_convention;
-        }
-        if let Some(id) = chunk.response_id() {
-            self.response.id = Some(id.to_owned());
-        }
-        if let Some(m) = chunk.response_model() {
-            self.response.model = Some(m.to_owned());
-        }
-        let reasons = chunk.finish_reasons();
-        if !reasons.is_empty() {
-            self.response.finish_reasons = reasons.into_iter().map(str::to_owned).collect();
-        }
-        if let Some(c) = chunk.cost() {
-            self.response.cost = Some(c);
-        }
-        if let Some(status) = chunk.response_status() {
-            self.response.status = Some(status.to_owned());
-        }
-        self.any = true;
-    }
-
-    fn outcome(self, error: Option<ErrorInfo>) -> Outcome<'static> {
-        let mut outcome = if self.any { Outcome::with_owned_usage(self.response) } else { Outcome::success() };
-        outcome.error = error;
-        outcome.output = self.answer.and_then(StreamedAnswer::finish);
-        outcome
-    }
-
-    fn usage(&self) -> Usage {
-        self.response.usage
-    }
-}
+use crate::usage::Usage;
 
 pin_project_lite::pin_project! {
     /// A stream wrapped by [`ActiveCall::instrument_stream`].
     #[must_use = "streams do nothing unless polled"]
     pub struct InstrumentedStream<S, C> {
+        // First: dropped first, so a stream dropped early ends its call before the inner stream
+        // is dropped.
+        progress: Progress,
         #[pin]
         inner: S,
-        call: Option<ActiveCall>,
         classify: C,
-        gathered: Gathered,
-        first_chunk: Option<f64>,
-        waiting_since: Option<Instant>,
-        chunk_attrs: Option<MetricAttrs>,
     }
-
-    impl<S, C> PinnedDrop for InstrumentedStream<S, C> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if let Some(call) = this.call.take() {
-                let error = if std::thread::panicking() { ErrorInfo::panicked(None) } else { ErrorInfo::cancelled() };
-                finish(call, std::mem::take(this.gathered), *this.first_chunk, Some(error));
-            }
-        }
-    }
-}
-
-fn finish(call: ActiveCall, gathered: Gathered, first_chunk: Option<f64>, error: Option<ErrorInfo>) {
-    if let Some(t) = first_chunk {
-        call.set_time_to_first_chunk(t);
-    }
-    call.finish(gathered.outcome(error));
 }
 
 impl ActiveCall {
@@ -160,15 +71,7 @@ impl ActiveCall {
         S: Stream,
         C: for<'a> FnMut(&'a S::Item, bool) -> Outcome<'a>,
     {
-        InstrumentedStream {
-            inner: stream,
-            call: Some(self),
-            classify,
-            gathered: Gathered::default(),
-            first_chunk: None,
-            waiting_since: None,
-            chunk_attrs: None,
-        }
+        InstrumentedStream { progress: Progress::new(self), inner: stream, classify }
     }
 }
 
@@ -180,60 +83,17 @@ where
     type Item = S::Item;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let mut this = self.project();
-        let Some(call) = this.call.as_ref() else {
-            // Finished (error item seen): pass the rest through.
-            return this.inner.poll_next(cx);
-        };
-        if this.waiting_since.is_none() {
-            *this.waiting_since = Some(Instant::now());
-        }
-        let inner = this.inner.as_mut();
-        let polled = call.enter(|| catch_unwind(AssertUnwindSafe(|| inner.poll_next(cx))));
-        match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(None)) => {
-                if let Some(call) = this.call.take() {
-                    finish(call, std::mem::take(this.gathered), *this.first_chunk, None);
-                }
-                Poll::Ready(None)
-            }
-            Ok(Poll::Ready(Some(item))) => {
-                let now = Instant::now();
-                let waited = this.waiting_since.take().map(|t| now.duration_since(t).as_secs_f64());
-                let capturing = call.capturing();
-                let mut outcome = catch_unwind(AssertUnwindSafe(|| (this.classify)(&item, capturing))).unwrap_or_default();
-                let error = outcome.error().cloned();
-                if let Some(u) = outcome.usage() {
-                    this.gathered.merge(u);
-                }
-                if let Some(content) = outcome.output.take() {
-                    this.gathered.answer.get_or_insert_with(|| StreamedAnswer::new(call.capture_limit())).push(content);
-                }
-                drop(outcome);
-                let attrs = this.chunk_attrs.get_or_insert_with(|| call.chunk_attrs(this.gathered.response.model.as_deref()));
-                match this.first_chunk {
-                    None => *this.first_chunk = Some(call.first_chunk(now, attrs)),
-                    Some(_) => {
-                        if let Some(w) = waited {
-                            call.next_chunk(w, attrs);
-                        }
-                    }
-                }
-                if let Some(e) = error {
-                    if let Some(call) = this.call.take() {
-                        finish(call, std::mem::take(this.gathered), *this.first_chunk, Some(e));
-                    }
-                }
-                Poll::Ready(Some(item))
-            }
-            Err(payload) => {
-                if let Some(call) = this.call.take() {
-                    finish(call, std::mem::take(this.gathered), *this.first_chunk, Some(ErrorInfo::panicked(Some(&*payload))));
-                }
-                resume_unwind(payload)
-            }
-        }
+        let this = self.project();
+        let (inner, classify) = (this.inner, this.classify);
+        this.progress.next(
+            || inner.poll_next(cx),
+            |polled| match polled {
+                Poll::Pending => None,
+                Poll::Ready(None) => Some(Next::End),
+                Poll::Ready(Some(item)) => Some(Next::Item(item)),
+            },
+            |item, capturing| classify(item, capturing),
+        )
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -244,7 +104,7 @@ where
 impl<S, C> InstrumentedStream<S, C> {
     /// Tokens gathered from the chunks so far.
     pub fn usage_so_far(&self) -> Usage {
-        self.gathered.usage()
+        self.progress.usage_so_far()
     }
 }
 
