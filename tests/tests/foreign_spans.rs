@@ -170,6 +170,15 @@ fn foreign_agents_total_the_calls_beneath_them_and_pass_them_up_to_the_foreign_a
     assert_eq!(t.f64_histogram("gen_ai.client.operation.duration").iter().map(|p| p.count()).sum::<u64>(), 3);
 }
 
+#[test]
+fn the_attribution_in_force_is_written_on_foreign_spans_too() {
+    let t = TestTelemetry::with_settings(settings());
+    genai_o11y::attribution::Attribution::new().session_id("s-foreign").user_id("u-7").in_scope(|| foreign_chat(10, 2));
+    let chat = t.span("chat");
+    assert_eq!(string_attr(&chat, "session.id").as_deref(), Some("s-foreign"));
+    assert_eq!(string_attr(&chat, "user.id").as_deref(), Some("u-7"));
+}
+
 #[genai_span(operation = "chat", provider = "openai", model = "gpt-4o")]
 async fn our_chat(input: u64, output: u64) -> Result<Usage, ApiError> {
     Ok(Usage::new().input(input).output(output))
@@ -266,6 +275,30 @@ fn a_hand_wired_pipeline_enriches_and_a_self_metered_crate_gets_no_metrics_from_
     let p = HandWired::new(ForeignSpans::new().self_metered("another_crate"));
     foreign_chat(1000, 200);
     assert!(p.metric_names().contains(&"gen_ai.client.token.usage".to_owned()), "{:?}", p.metric_names());
+}
+
+#[test]
+fn enrichment_enables_no_span_or_event_that_the_filters_disable() {
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::Layer as _;
+    let tp = SdkTracerProvider::builder().build();
+    let foreign = ForeignSpans::new();
+    // As `init()` wires it: the layer also filtered by the OpenTelemetry layer's filter.
+    let subscriber = tracing_subscriber::registry()
+        .with(genai_o11y::otel_layer(tp.tracer("app")).with_filter(LevelFilter::INFO))
+        .with(foreign.layer_with(LevelFilter::INFO));
+    tracing::subscriber::with_default(subscriber, || {
+        assert!(!tracing::enabled!(target: "other_llm::client", tracing::Level::DEBUG));
+        assert!(!tracing::event_enabled!(target: "other_llm::client", tracing::Level::DEBUG, gen_ai.operation.name = "chat"));
+        assert!(!tracing::span_enabled!(target: "other_llm::client", tracing::Level::DEBUG, gen_ai.operation.name = "chat"));
+        assert!(tracing::span_enabled!(target: "other_llm::client", tracing::Level::INFO, gen_ai.operation.name = "chat"));
+    });
+    // The layer alone is filtered to foreign GenAI span callsites: no event, no other span.
+    let subscriber = tracing_subscriber::registry().with(genai_o11y::otel_layer(tp.tracer("app")).with_filter(LevelFilter::INFO)).with(foreign.layer());
+    tracing::subscriber::with_default(subscriber, || {
+        assert!(!tracing::event_enabled!(target: "other_llm::client", tracing::Level::TRACE, gen_ai.operation.name = "chat"));
+        assert!(!tracing::span_enabled!(target: "other_llm::client", tracing::Level::TRACE, step = 1));
+    });
 }
 
 // ---- The real crates, against the fake OpenAI-compatible server on loopback.

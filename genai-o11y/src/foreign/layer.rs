@@ -7,8 +7,9 @@ use opentelemetry::trace::TraceContextExt;
 use tracing::dispatcher::WeakDispatch;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
-use tracing::{Dispatch, Subscriber};
-use tracing_subscriber::layer::Context;
+use tracing::subscriber::Interest;
+use tracing::{Dispatch, Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Filter};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::{is_ours, Entry, Shared};
@@ -18,8 +19,8 @@ use crate::semconv::{v1_41 as sc, workflow as wf};
 /// The `tracing` layer half of [`ForeignSpans`](super::ForeignSpans): for a span another crate
 /// creates with a `gen_ai.operation.name` field, it starts the OpenTelemetry span (the
 /// OpenTelemetry layer would start it at its first entry) and notes, under its span id, the
-/// foreign agent and the scope of this crate it runs in, and the instruments in force. A span of
-/// this crate costs one comparison of its target.
+/// foreign agent and the scope of this crate it runs in, and the instruments in force. It sees no
+/// other span nor any event: [`ForeignCallsites`] decides once per callsite.
 pub struct ForeignLayer {
     pub(super) shared: Arc<Shared>,
     /// The subscriber this layer is part of (inside a span's creation, `tracing`'s default
@@ -30,6 +31,33 @@ pub struct ForeignLayer {
 impl fmt::Debug for ForeignLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ForeignLayer").finish_non_exhaustive()
+    }
+}
+
+/// The callsites [`ForeignLayer`] sees: spans of another crate than this one that declare
+/// `gen_ai.operation.name`. Decided once per callsite from its static metadata (target, fields),
+/// so this crate's spans, other spans and every event cost nothing per call (and a callsite the
+/// other layers disable stays disabled).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ForeignCallsites;
+
+impl ForeignCallsites {
+    fn wanted(meta: &Metadata<'_>) -> bool {
+        meta.is_span() && !is_ours(meta.target()) && meta.fields().field(sc::GEN_AI_OPERATION_NAME).is_some()
+    }
+}
+
+impl<S> Filter<S> for ForeignCallsites {
+    fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        Self::wanted(meta)
+    }
+
+    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+        if Self::wanted(meta) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
     }
 }
 
@@ -63,10 +91,8 @@ where
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        // Only the spans `ForeignCallsites` lets through reach here.
         let meta = attrs.metadata();
-        if is_ours(meta.target()) || meta.fields().field(sc::GEN_AI_OPERATION_NAME).is_none() {
-            return;
-        }
         // The OpenTelemetry span, started now (a span the OpenTelemetry layer does not export,
         // or does not record, is left alone: it never reaches the processor).
         let Some(dispatch) = self.dispatch.get().and_then(WeakDispatch::upgrade) else { return };

@@ -4,8 +4,8 @@
 //!
 //! A span is *foreign* when a crate other than this one made it: its `tracing` target is not
 //! `genai_o11y` (nor a module of it) and its callsite declares `gen_ai.operation.name`. The
-//! target is the one mark that is certain and free: this crate's spans pass one string
-//! comparison in [`ForeignLayer`] and nothing else. At the end of each foreign span,
+//! target is the one mark that is certain and free: [`ForeignLayer`] is filtered to those
+//! callsites once per callsite ([`ForeignCallsites`]), so this crate's spans never reach it. At the end of each foreign span,
 //! [`ForeignSpanProcessor`] adds what this crate's own spans get:
 //!
 //! * **cost** of an inference span (`chat`, `text_completion`, `generate_content`,
@@ -56,8 +56,11 @@ use std::sync::{Arc, Mutex};
 
 use opentelemetry::trace::SpanId;
 
-pub use layer::ForeignLayer;
+pub use layer::{ForeignCallsites, ForeignLayer};
 pub use processor::ForeignSpanProcessor;
+use tracing_subscriber::filter::combinator::And;
+use tracing_subscriber::filter::{FilterExt as _, Filtered};
+use tracing_subscriber::Layer as _;
 
 use crate::instruments::Instruments;
 use crate::scope::Scope;
@@ -167,9 +170,26 @@ impl ForeignSpans {
         Self::with(self.shared.metrics, list)
     }
 
-    /// The `tracing` layer that notes foreign GenAI spans when they are created. Add it after
-    /// the OpenTelemetry layer (`.with(otel).with(foreign.layer())`).
-    pub fn layer(&self) -> ForeignLayer {
+    /// The `tracing` layer that notes foreign GenAI spans when they are created, filtered to
+    /// their callsites. Add it after the OpenTelemetry layer (`.with(otel).with(foreign.layer())`).
+    pub fn layer<S>(&self) -> Filtered<ForeignLayer, ForeignCallsites, S>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        self.bare().with_filter(ForeignCallsites)
+    }
+
+    /// [`layer`](Self::layer), also filtered by `filter` (the OpenTelemetry layer's own filter:
+    /// a foreign span that layer does not export is not enabled for this one either).
+    pub fn layer_with<S, F>(&self, filter: F) -> Filtered<ForeignLayer, And<ForeignCallsites, F, S>, S>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+        F: tracing_subscriber::layer::Filter<S>,
+    {
+        self.bare().with_filter(ForeignCallsites.and(filter))
+    }
+
+    fn bare(&self) -> ForeignLayer {
         ForeignLayer { shared: self.shared.clone(), dispatch: std::sync::OnceLock::new() }
     }
 

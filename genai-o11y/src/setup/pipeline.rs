@@ -101,8 +101,9 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
             crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter()).and(crate::layer::not_log_record_only())),
         )
         .with(log_layer.with_filter(filter.and(crate::layer::not_log_record_only())))
-        // After the OpenTelemetry layer: it reads the OpenTelemetry span that layer made.
-        .with(foreign.layer());
+        // After the OpenTelemetry layer: it reads the OpenTelemetry span that layer made (and
+        // sees only spans that layer exports).
+        .with(foreign.layer_with(resolve_export_filter(&setup, env)?.and(not_the_exporter())));
     // The logs bridge exports what the span exporters do: the export filter, never the
     // exporter's own stack.
     #[cfg(feature = "otel-logs")]
