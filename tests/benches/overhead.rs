@@ -549,12 +549,12 @@ fn bench_foreign(c: &mut Criterion, req: &Req) {
     {
         let _on = enable_processor(Wrap::None, Settings::default());
         g.bench_function("ours_plain", |b| b.iter(|| run(annotated(black_box(req)))));
-        g.bench_function("foreign_plain", |b| b.iter(|| foreign_chat(black_box(req))));
+        g.bench_function("foreign_plain", |b| b.iter(|| run(async { foreign_chat(black_box(req)) })));
     }
     {
         let _on = enable_processor(Wrap::Foreign, Settings::default());
         g.bench_function("ours_enriching", |b| b.iter(|| run(annotated(black_box(req)))));
-        g.bench_function("foreign_enriched", |b| b.iter(|| foreign_chat(black_box(req))));
+        g.bench_function("foreign_enriched", |b| b.iter(|| run(async { foreign_chat(black_box(req)) })));
     }
     g.finish();
 }
@@ -588,7 +588,11 @@ fn enable_processor(wrap: Wrap, settings: Settings) -> Enabled {
     let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
     let meter = SdkMeterProvider::builder().with_reader(reader).build();
     let layer = genai_o11y::otel_layer(tracer.tracer("bench"));
-    let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer).with(foreign.map(|f| f.layer())));
+    // Not `Option<layer>`: an `Option` does not pass the subscriber on to the foreign layer.
+    let sub = match foreign {
+        Some(f) => tracing::subscriber::set_default(tracing_subscriber::registry().with(layer).with(f.layer())),
+        None => tracing::subscriber::set_default(tracing_subscriber::registry().with(layer)),
+    };
     let scoped = genai_o11y::scoped_with(&meter, settings.conventions(Conventions::V1_41));
     Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
 }

@@ -114,7 +114,8 @@ where
         };
         let own_scope = kind.map(|k| Scope::new(k, None, foreign_scope.clone()));
         if let Some(own) = &own_scope {
-            span.extensions_mut().insert(ForeignScope(own.clone()));
+            // `replace`: a second enrichment layer in the same subscriber must not panic.
+            let _ = span.extensions_mut().replace(ForeignScope(own.clone()));
         }
         let instruments = crate::instruments::current();
         let attribution = if instruments.settings.metric_attribution.is_empty() {

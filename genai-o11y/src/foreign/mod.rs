@@ -171,7 +171,9 @@ impl ForeignSpans {
     }
 
     /// The `tracing` layer that notes foreign GenAI spans when they are created, filtered to
-    /// their callsites. Add it after the OpenTelemetry layer (`.with(otel).with(foreign.layer())`).
+    /// their callsites. Add it after the OpenTelemetry layer (`.with(otel).with(foreign.layer())`),
+    /// as it is: not inside an `Option` or a `Box<dyn Layer>`, which do not pass the subscriber on
+    /// to it when the subscriber is built (it then enriches nothing).
     pub fn layer<S>(&self) -> Filtered<ForeignLayer, ForeignCallsites, S>
     where
         S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
