@@ -47,14 +47,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let answer = client.exec_chat("gpt-4o", ChatRequest::new(vec![ChatMessage::user("hello")]), None).await?;
     println!("genai: {}", answer.first_text().unwrap_or_default());
     let options = ChatOptions::default().with_capture_usage(true);
-    let mut stream = client.exec_chat_stream("gpt-4o", ChatRequest::new(vec![ChatMessage::user("stream it")]), Some(&options)).await?.stream;
-    print!("genai streamed: ");
-    while let Some(event) = stream.next().await {
-        if let ChatStreamEvent::Chunk(c) = event? {
-            print!("{}", c.content);
+    {
+        // The stream's span ends when the stream is dropped.
+        let mut stream = client.exec_chat_stream("gpt-4o", ChatRequest::new(vec![ChatMessage::user("stream it")]), Some(&options)).await?.stream;
+        print!("genai streamed: ");
+        while let Some(event) = stream.next().await {
+            if let ChatStreamEvent::Chunk(c) = event? {
+                print!("{}", c.content);
+            }
         }
+        println!();
     }
-    println!();
 
     guard.flush();
     drop(guard);

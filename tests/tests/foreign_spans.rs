@@ -424,6 +424,10 @@ async fn genai_chat_and_streamed_chat_carry_cost_and_count_in_the_metrics() {
         assert!(close(float_attr(c, "genai_o11y.cost.amount"), price(i, o)), "{:?}", c.attributes);
         total = (total.0 + i, total.1 + o);
     }
+    // genai records the finish reasons as JSON text (a `tracing` field has no array type): a
+    // string array here, as the conventions type it.
+    let reasons = attr(chats[0], "gen_ai.response.finish_reasons");
+    assert_eq!(reasons, Some(&Value::Array(opentelemetry::Array::String(vec!["stop".into()]))), "{:?}", chats[0].attributes);
     // The streamed chat's span lasts until the stream ends: its duration covers the chunks.
     let streamed = chats.iter().find(|c| attr(c, "gen_ai.request.stream") == Some(&Value::Bool(true))).expect("the streamed chat");
     let lasted = streamed.end_time.duration_since(streamed.start_time).unwrap();

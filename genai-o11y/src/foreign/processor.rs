@@ -67,7 +67,7 @@ fn scopes(entry: &Entry) -> impl Iterator<Item = &Arc<Scope>> {
 }
 
 fn enrich(span: &mut SpanData, entry: &Entry) {
-    super::read::usage_as_integers(&mut span.attributes);
+    super::read::typed_as_the_conventions_say(&mut span.attributes);
     if let Some(own) = &entry.own_scope {
         // A foreign agent or workflow: the totals beneath it, passed up to the foreign one above.
         span.attributes.extend(own.totals.attributes(own.kind));

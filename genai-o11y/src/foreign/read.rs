@@ -12,15 +12,25 @@ const RIG_REASONING_TOKENS: &str = "gen_ai.usage.reasoning_tokens";
 /// The prefix of the token counts.
 const USAGE: &str = "gen_ai.usage.";
 
-/// Token counts recorded as text become integers, as the conventions type them.
+/// Values recorded as text where the conventions type them otherwise. Token counts recorded as
+/// text become integers, as the conventions type them.
 /// `tracing-opentelemetry` turns a `u64` field into its decimal text (it records no unsigned
 /// integer), so a crate that records `usage.input_tokens: u64` on a span (rig does) exports
 /// `"80"`.
-pub(super) fn usage_as_integers(attrs: &mut [KeyValue]) {
-    for kv in attrs.iter_mut().filter(|kv| kv.key.as_str().starts_with(USAGE)) {
-        if let Value::String(s) = &kv.value {
+///
+/// Likewise `gen_ai.response.finish_reasons` recorded as the JSON text of a string array (a
+/// `tracing` field has no array type: the `genai` crate records `["stop"]`) becomes the string
+/// array the conventions type it as.
+pub(super) fn typed_as_the_conventions_say(attrs: &mut [KeyValue]) {
+    for kv in attrs.iter_mut() {
+        let Value::String(s) = &kv.value else { continue };
+        if kv.key.as_str().starts_with(USAGE) {
             if let Ok(n) = s.as_str().trim().parse::<i64>() {
                 kv.value = Value::I64(n);
+            }
+        } else if kv.key.as_str() == sc::GEN_AI_RESPONSE_FINISH_REASONS {
+            if let Ok(list) = serde_json::from_str::<Vec<String>>(s.as_str()) {
+                kv.value = Value::Array(opentelemetry::Array::String(list.into_iter().map(StringValue::from).collect()));
             }
         }
     }
