@@ -556,7 +556,35 @@ fn bench_foreign(c: &mut Criterion, req: &Req) {
         g.bench_function("ours_enriching", |b| b.iter(|| run(annotated(black_box(req)))));
         g.bench_function("foreign_enriched", |b| b.iter(|| run(async { foreign_chat(black_box(req)) })));
     }
+    // As `init()` wires it: the OpenTelemetry layer under a per-layer filter of its own.
+    for (name, on) in [("ours_plain_filtered", false), ("ours_enriching_filtered", true)] {
+        let _on = enable_filtered(on);
+        g.bench_function(name, |b| b.iter(|| run(annotated(black_box(req)))));
+    }
     g.finish();
+}
+
+/// The enabled pipeline with its OpenTelemetry layer under a per-layer filter, and foreign-span
+/// enrichment or not.
+fn enable_filtered(foreign: bool) -> Enabled {
+    use tracing_subscriber::Layer as _;
+    let processor = opentelemetry_sdk::trace::SimpleSpanProcessor::new(CountingExporter::default());
+    let f = genai_o11y::foreign::ForeignSpans::new();
+    let tracer = if foreign {
+        SdkTracerProvider::builder().with_span_processor(f.wrap(processor)).build()
+    } else {
+        SdkTracerProvider::builder().with_span_processor(processor).build()
+    };
+    let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
+    let meter = SdkMeterProvider::builder().with_reader(reader).build();
+    let layer = genai_o11y::otel_layer(tracer.tracer("bench")).with_filter(tracing_subscriber::filter::LevelFilter::TRACE);
+    let sub = if foreign {
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(layer).with(f.layer()))
+    } else {
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(layer))
+    };
+    let scoped = genai_o11y::scoped_with(&meter, Settings::default().conventions(Conventions::V1_41));
+    Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
 }
 
 /// What wraps the export processor of [`enable_processor`]'s pipeline.
