@@ -126,6 +126,8 @@ pub mod task;
 mod thread_slot;
 mod usage;
 
+#[cfg(any(feature = "sdk", feature = "testing"))]
+pub mod foreign;
 #[cfg(feature = "health")]
 pub mod health;
 #[cfg(feature = "prometheus")]

@@ -123,8 +123,9 @@ impl TestTelemetry {
             }
             None => (crate::trace_root::TraceRootProcessor::wrap(export), None),
         };
-        // Attribution written on start, as `init()` does.
-        let processor = crate::attribution::AttributionProcessor::wrap(roots);
+        // Other crates' GenAI spans enriched, and attribution written on start, as `init()` does.
+        let foreign = crate::foreign::ForeignSpans::new();
+        let processor = crate::attribution::AttributionProcessor::wrap(foreign.wrap(roots));
         let tracer_provider = SdkTracerProvider::builder().with_span_processor(processor).build();
         let metrics = InMemoryMetricExporter::default();
         // Exports only on `force_flush` (the interval is longer than any test).
@@ -143,7 +144,10 @@ impl TestTelemetry {
         #[cfg(not(feature = "otel-logs"))]
         let bridge: Option<tracing_subscriber::layer::Identity> = None;
         // As `init()` wires it: the log-record-only events stay off the spans.
-        let subscriber = tracing_subscriber::registry().with(tracing_subscriber::Layer::with_filter(layer, crate::layer::not_log_record_only())).with(bridge);
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::Layer::with_filter(layer, crate::layer::not_log_record_only()))
+            .with(bridge)
+            .with(foreign.layer());
         let _subscriber = tracing::subscriber::set_default(subscriber);
         let _metrics = crate::instruments::scoped_with(&meter_provider, settings);
         TestTelemetry {

@@ -485,6 +485,7 @@ fn benches(c: &mut Criterion) {
     // The trace-root processor: an annotated call inside a request span, the export processor
     // alone and wrapped by it.
     bench_trace_root(c, &req);
+    bench_foreign(c, &req);
     bench_sampling(c, &req);
 }
 
@@ -519,9 +520,78 @@ fn bench_trace_root(c: &mut Criterion, req: &Req) {
     g.finish();
 }
 
+/// A GenAI chat span as another crate (rig, genai) makes it: its own target, usage recorded
+/// after the response.
+#[inline(never)]
+fn foreign_chat(req: &Req) {
+    let span = tracing::info_span!(
+        target: "other_llm::client",
+        "chat",
+        gen_ai.operation.name = "chat",
+        gen_ai.provider.name = "openai",
+        gen_ai.request.model = req.model.as_str(),
+        gen_ai.response.model = tracing::field::Empty,
+        gen_ai.usage.input_tokens = tracing::field::Empty,
+        gen_ai.usage.output_tokens = tracing::field::Empty,
+    );
+    let _entered = span.enter();
+    span.record("gen_ai.response.model", "gpt-4o-2024-08-06");
+    span.record("gen_ai.usage.input_tokens", 120i64);
+    span.record("gen_ai.usage.output_tokens", 30i64);
+}
+
+/// Issue 17: other crates' GenAI spans. `ours_*`: this crate's annotated call, without and with
+/// foreign-span enrichment in the pipeline (what it adds to our own spans: the layer's target
+/// check and the processor's open-span check). `foreign_*`: a foreign chat span, exported as it
+/// is, and enriched (cost from the built-in table, the GenAI metrics).
+fn bench_foreign(c: &mut Criterion, req: &Req) {
+    let mut g = c.benchmark_group("foreign");
+    {
+        let _on = enable_processor(Wrap::None, Settings::default());
+        g.bench_function("ours_plain", |b| b.iter(|| run(annotated(black_box(req)))));
+        g.bench_function("foreign_plain", |b| b.iter(|| run(async { foreign_chat(black_box(req)) })));
+    }
+    {
+        let _on = enable_processor(Wrap::Foreign, Settings::default());
+        g.bench_function("ours_enriching", |b| b.iter(|| run(annotated(black_box(req)))));
+        g.bench_function("foreign_enriched", |b| b.iter(|| run(async { foreign_chat(black_box(req)) })));
+    }
+    // As `init()` wires it: the OpenTelemetry layer under a per-layer filter of its own.
+    for (name, on) in [("ours_plain_filtered", false), ("ours_enriching_filtered", true)] {
+        let _on = enable_filtered(on);
+        g.bench_function(name, |b| b.iter(|| run(annotated(black_box(req)))));
+    }
+    g.finish();
+}
+
+/// The enabled pipeline with its OpenTelemetry layer under a per-layer filter, and foreign-span
+/// enrichment or not.
+fn enable_filtered(foreign: bool) -> Enabled {
+    use tracing_subscriber::Layer as _;
+    let processor = opentelemetry_sdk::trace::SimpleSpanProcessor::new(CountingExporter::default());
+    let f = genai_o11y::foreign::ForeignSpans::new();
+    let tracer = if foreign {
+        SdkTracerProvider::builder().with_span_processor(f.wrap(processor)).build()
+    } else {
+        SdkTracerProvider::builder().with_span_processor(processor).build()
+    };
+    let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
+    let meter = SdkMeterProvider::builder().with_reader(reader).build();
+    let layer = genai_o11y::otel_layer(tracer.tracer("bench")).with_filter(tracing_subscriber::filter::LevelFilter::TRACE);
+    let sub = if foreign {
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(layer).with(f.layer()))
+    } else {
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(layer))
+    };
+    let scoped = genai_o11y::scoped_with(&meter, Settings::default().conventions(Conventions::V1_41));
+    Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
+}
+
 /// What wraps the export processor of [`enable_processor`]'s pipeline.
 enum Wrap {
     None,
+    /// Foreign-span enrichment: its processor around the export, its layer in the subscriber.
+    Foreign,
     Attribution,
     TraceRoot,
     Sampler,
@@ -531,8 +601,10 @@ enum Wrap {
 fn enable_processor(wrap: Wrap, settings: Settings) -> Enabled {
     let processor = opentelemetry_sdk::trace::SimpleSpanProcessor::new(CountingExporter::default());
     let builder = SdkTracerProvider::builder();
+    let foreign = matches!(wrap, Wrap::Foreign).then(genai_o11y::foreign::ForeignSpans::new);
     let tracer = match wrap {
         Wrap::None => builder.with_span_processor(processor).build(),
+        Wrap::Foreign => builder.with_span_processor(foreign.as_ref().expect("foreign").wrap(processor)).build(),
         Wrap::Attribution => builder.with_span_processor(genai_o11y::attribution::AttributionProcessor::wrap(processor)).build(),
         Wrap::TraceRoot => builder.with_span_processor(genai_o11y::trace_root::TraceRootProcessor::wrap(processor)).build(),
         Wrap::Sampler => builder
@@ -544,7 +616,11 @@ fn enable_processor(wrap: Wrap, settings: Settings) -> Enabled {
     let reader = PeriodicReader::builder(InMemoryMetricExporter::default()).with_interval(Duration::from_secs(3600)).build();
     let meter = SdkMeterProvider::builder().with_reader(reader).build();
     let layer = genai_o11y::otel_layer(tracer.tracer("bench"));
-    let sub = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    // Not `Option<layer>`: an `Option` does not pass the subscriber on to the foreign layer.
+    let sub = match foreign {
+        Some(f) => tracing::subscriber::set_default(tracing_subscriber::registry().with(layer).with(f.layer())),
+        None => tracing::subscriber::set_default(tracing_subscriber::registry().with(layer)),
+    };
     let scoped = genai_o11y::scoped_with(&meter, settings.conventions(Conventions::V1_41));
     Enabled { _tracer: tracer, _meter: meter, _sub: sub, _scoped: scoped }
 }

@@ -76,6 +76,7 @@ pub struct Setup {
     pub(super) env: Box<EnvSource>,
     pub(super) custom_spans: Option<CustomSpans>,
     pub(super) propagators: Option<Vec<super::Propagator>>,
+    pub(super) foreign: Option<crate::foreign::ForeignSpans>,
 }
 
 /// Reads a variable ([`Setup::env_source`], else the process environment).
@@ -116,6 +117,7 @@ impl Default for Setup {
             env: Box::new(config::process_env),
             custom_spans: None,
             propagators: None,
+            foreign: None,
         }
     }
 }
@@ -339,6 +341,13 @@ impl Setup {
     #[cfg(feature = "otel-logs")]
     pub fn otel_logs(mut self, on: bool) -> Self {
         self.otel_logs = on;
+        self
+    }
+    /// How other crates' GenAI spans (rig's, the `genai` crate's) are enriched: cost, rollups
+    /// and metrics (see [`crate::foreign`]). By default [`ForeignSpans::new`](crate::foreign::ForeignSpans::new):
+    /// all three, no metrics for the crates of [`KNOWN_SELF_METERED`](crate::foreign::KNOWN_SELF_METERED).
+    pub fn foreign_spans(mut self, f: crate::foreign::ForeignSpans) -> Self {
+        self.foreign = Some(f);
         self
     }
     /// Sends spans to an exporter of your own (batched and counted like the others); metrics

@@ -16,6 +16,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use super::dialect::Dialect;
 use crate::attribution::AttributionProcessor;
+use crate::foreign::ForeignSpans;
 use crate::sampling::{InvalidSampling, OutcomeSampler, OutcomeSampling};
 use crate::trace_root::TraceRootProcessor;
 
@@ -41,6 +42,8 @@ pub(super) struct Built {
 /// Builds the whole pipeline (installing it is the caller's job).
 pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let custom_spans = setup.custom_spans.take();
+    // Other crates' GenAI spans: noted by a layer when created, enriched by a processor at end.
+    let foreign = setup.foreign.take().unwrap_or_default();
     let env: Env<'_> = &*setup.env;
     let filter = resolve_filter(&setup, env)?;
     let export_filter = resolve_export_filter(&setup, env)?;
@@ -84,7 +87,7 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
     let stats = Arc::new(StatsInner::new(secrets.clone()));
     let mut runtime: Option<tokio::runtime::Runtime> = None;
     let tp = SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sampler.build());
-    let tp = span_processors(&setup, tp, custom_spans, exporter, &console_out, &targets, &stats, &mut runtime, env)?;
+    let tp = span_processors(&setup, tp, custom_spans, exporter, &console_out, &targets, &stats, &mut runtime, env, &foreign)?;
     let mp = SdkMeterProvider::builder().with_resource(resource.clone());
     let mp = metric_readers(&setup, mp, exporter, &console_out, &targets, &mut runtime)?;
     #[cfg(feature = "prometheus")]
@@ -103,7 +106,10 @@ pub(super) fn build(mut setup: Setup) -> Result<Built, SetupError> {
         .with(
             crate::otel_layer(tracer_provider.tracer("genai-o11y")).with_filter(export_filter.and(not_the_exporter()).and(crate::layer::not_log_record_only())),
         )
-        .with(log_layer.with_filter(filter.and(crate::layer::not_log_record_only())));
+        .with(log_layer.with_filter(filter.and(crate::layer::not_log_record_only())))
+        // After the OpenTelemetry layer: it reads the OpenTelemetry span that layer made (and
+        // sees only spans that layer exports).
+        .with(foreign.layer_with(resolve_export_filter(&setup, env)?.and(not_the_exporter())));
     // The logs bridge exports what the span exporters do: the export filter, never the
     // exporter's own stack.
     #[cfg(feature = "otel-logs")]
@@ -401,9 +407,10 @@ fn span_processors(
     stats: &Arc<StatsInner>,
     runtime: &mut Option<tokio::runtime::Runtime>,
     env: Env<'_>,
+    foreign: &ForeignSpans,
 ) -> Result<TracerProviderBuilder, SetupError> {
     // Read (and checked) whatever the exporter: a bad switch is an error even without one.
-    let batch = ExportConfig { batch: batch_config(setup, env)?, sampling: outcome_sampling(setup, env)?, size_limit: None };
+    let batch = ExportConfig { batch: batch_config(setup, env)?, sampling: outcome_sampling(setup, env)?, size_limit: None, foreign: Some(foreign.clone()) };
     let size_limit = max_export_bytes(setup, env)?;
     #[cfg(not(feature = "otlp"))]
     let _ = size_limit;
@@ -466,7 +473,11 @@ pub(super) fn batched<E: SpanExporter + 'static>(
         None => TraceRootProcessor::wrap(export),
     }
     .stamp_trace_name(dialect.is_some_and(Dialect::wants_trace_name));
-    tp.with_span_processor(AttributionProcessor::wrap(roots))
+    // Other crates' GenAI spans get cost and rollups before anything reads their attributes.
+    match config.foreign {
+        Some(f) => tp.with_span_processor(AttributionProcessor::wrap(f.wrap(roots))),
+        None => tp.with_span_processor(AttributionProcessor::wrap(roots)),
+    }
 }
 
 /// How spans leave: the batch configuration, outcome sampling if on, and the OTLP export
@@ -475,6 +486,8 @@ pub(super) struct ExportConfig {
     pub(super) batch: BatchConfig,
     pub(super) sampling: Option<OutcomeSampling>,
     pub(super) size_limit: Option<usize>,
+    /// The processor half of foreign-span enrichment (its layer is in the subscriber).
+    pub(super) foreign: Option<ForeignSpans>,
 }
 
 /// `Setup::otlp_max_export_bytes()`, else `GENAI_O11Y_OTLP_MAX_EXPORT_BYTES`, else 4 MiB; at
