@@ -281,6 +281,8 @@ const DOCUMENTS_HINT: &str = "`documents` takes a closure from the result to its
 fn closure_or_none(e: Expr, hint: &str) -> syn::Result<UsageArg> {
     match &e {
         Expr::Path(p) if p.path.is_ident("none") => Ok(UsageArg::Off),
+        // `None` is an `Option`, not the keyword: every other argument takes one, this one not.
+        Expr::Path(p) if p.path.is_ident("None") => Err(syn::Error::new(p.span(), format!("{hint}: write `none` (lowercase) to record none"))),
         Expr::Lit(l) => Err(syn::Error::new(l.span(), hint)),
         _ => Ok(UsageArg::With(e)),
     }

@@ -177,7 +177,7 @@ impl ErrorInfo {
     }
 }
 
-const CANCELLED: &str = "the operation was cancelled (its future was dropped before completion)";
+const CANCELLED: &str = "the operation was cancelled (dropped before completion: a future, stream or iterator)";
 
 fn type_name_of<E: ?Sized>() -> Cow<'static, str> {
     Cow::Borrowed(std::any::type_name::<E>())

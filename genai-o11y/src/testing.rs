@@ -187,9 +187,11 @@ impl TestTelemetry {
     }
 
     /// The one finished span with this name. Panics (a test failure) if there is not exactly one.
+    #[track_caller]
     pub fn span(&self, name: &str) -> SpanData {
         let mut found: Vec<SpanData> = self.spans().into_iter().filter(|s| s.name == name).collect();
-        assert_eq!(found.len(), 1, "expected exactly one span named {name:?}, found {}: {:?}", found.len(), self.span_names());
+        let hint = if cfg!(genai_o11y_disabled) { " (this build has `--cfg genai_o11y_disabled`: annotations make no spans)" } else { "" };
+        assert_eq!(found.len(), 1, "expected exactly one span named {name:?}, found {}: {:?}{hint}", found.len(), self.span_names());
         found.remove(0)
     }
 
@@ -226,6 +228,7 @@ impl TestTelemetry {
     }
 
     /// The data points of an `f64` histogram.
+    #[track_caller]
     pub fn f64_histogram(&self, name: &str) -> Vec<HistogramDataPoint<f64>> {
         match self.metric(name).map(|m| m.points) {
             Some(Points::F64Histogram(p)) => p,
@@ -235,6 +238,7 @@ impl TestTelemetry {
     }
 
     /// The data points of a `u64` histogram.
+    #[track_caller]
     pub fn u64_histogram(&self, name: &str) -> Vec<HistogramDataPoint<u64>> {
         match self.metric(name).map(|m| m.points) {
             Some(Points::U64Histogram(p)) => p,
@@ -244,6 +248,7 @@ impl TestTelemetry {
     }
 
     /// The data points of a `u64` counter.
+    #[track_caller]
     pub fn u64_counter(&self, name: &str) -> Vec<SumDataPoint<u64>> {
         match self.metric(name).map(|m| m.points) {
             Some(Points::U64Sum(p)) => p,
@@ -253,6 +258,7 @@ impl TestTelemetry {
     }
 
     /// The data points of an `f64` counter.
+    #[track_caller]
     pub fn f64_counter(&self, name: &str) -> Vec<SumDataPoint<f64>> {
         match self.metric(name).map(|m| m.points) {
             Some(Points::F64Sum(p)) => p,

@@ -33,7 +33,7 @@ fn the_disabled_cfg_turns_annotations_into_the_identity_and_still_validates_them
         "--cfg genai_o11y_disabled",
         "testing",
         "disabled",
-        &["annotations_are_the_identity", "arguments_are_still_validated", "the_guard_api_is_there_by_hand"],
+        &["annotations_are_the_identity", "arguments_are_still_validated", "the_guard_api_is_there_by_hand", "current_and_iterators_are_there_and_inert"],
     );
 }
 

@@ -32,7 +32,9 @@ pub(super) fn from_value(v: Value) -> Result<PricingTable, PricingError> {
         };
         let input = price(e, "input_cost_per_token", key, PER_MILLION)?;
         let output = price(e, "output_cost_per_token", key, PER_MILLION)?;
-        if input.is_none() && output.is_none() {
+        // No input price: not a token-priced model (images, audio, per-request), or a misspelt
+        // key; either way no number is made up (an output-only price would price input at 0).
+        if input.is_none() {
             continue;
         }
         let (model, prefixed) = match key.split('/').count() {
@@ -40,7 +42,7 @@ pub(super) fn from_value(v: Value) -> Result<PricingTable, PricingError> {
             2 => (key.rsplit_once('/').map_or(key.as_str(), |(_, m)| m), true),
             _ => continue,
         };
-        let mut p = ModelPrice::new(None, model, input.unwrap_or(0.0), output.unwrap_or(0.0));
+        let mut p = ModelPrice::new(None, model, input.unwrap_or_default(), output.unwrap_or(0.0));
         p.provider = string(e, "litellm_provider", key)?.map(|s| super::canonical_provider(&s).to_owned());
         p.cache_read = price(e, "cache_read_input_token_cost", key, PER_MILLION)?;
         p.cache_write = price(e, "cache_creation_input_token_cost", key, PER_MILLION)?;

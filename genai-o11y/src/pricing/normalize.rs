@@ -38,6 +38,8 @@ pub fn canonical_provider(name: &str) -> &str {
         "ibm.watsonx.ai" | "watsonx" => "ibm.watsonx.ai",
         "cohere" | "cohere_chat" => "cohere",
         "openai" | "text-completion-openai" => "openai",
+        // LiteLLM's Vertex AI families: `vertex_ai-language-models`, `vertex_ai-anthropic_models`, ...
+        other if other.starts_with("vertex_ai-") => "gcp.vertex_ai",
         other => other,
     }
 }
