@@ -378,7 +378,7 @@ fn litellm_vertex_families_and_a_misspelt_input_price() {
     let t = PricingTable::parse(
         r#"{
         "vertex_ai/acme-vx": {"litellm_provider": "vertex_ai-language-models", "input_cost_per_token": 1e-6, "output_cost_per_token": 4e-6},
-        "claude-vx@20250101": {"litellm_provider": "vertex_ai-anthropic_models", "input_cost_per_token": 3e-6, "output_cost_per_token": 1.5e-5},
+        "vertex_ai/claude-vx@20250101": {"litellm_provider": "vertex_ai-anthropic_models", "input_cost_per_token": 3e-6, "output_cost_per_token": 1.5e-5},
         "acme-typo": {"litellm_provider": "openai", "input_cost_per_tokens": 1e-6, "output_cost_per_token": 4e-6}
     }"#,
     )
@@ -386,7 +386,7 @@ fn litellm_vertex_families_and_a_misspelt_input_price() {
     // LiteLLM names Vertex AI's families `vertex_ai-*`: they are `gcp.vertex_ai`.
     let rounded = |p: Option<f64>| p.map(|p| (p * 1e6).round() / 1e6);
     assert_eq!(rounded(input_price(&t, "gcp.vertex_ai", "acme-vx")), Some(1.0));
-    assert_eq!(rounded(input_price(&t, "gcp.vertex_ai", "claude-vx")), Some(3.0));
+    assert_eq!(rounded(input_price(&t, "gcp.vertex_ai", "claude-vx@20250101")), Some(3.0));
     // A misspelt input key prices nothing (rather than input at 0).
     assert_eq!(input_price(&t, "openai", "acme-typo"), None);
 }
