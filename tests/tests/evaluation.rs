@@ -48,8 +48,13 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
     v
 }
 
+/// The remembered responses are process-wide, and the chats of these tests answer with the same
+/// response id: the tests that make them run one at a time.
+static RESPONSE_IDS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn evaluations_land_on_the_span_they_evaluate_in_both_modes() {
+    let _one_at_a_time = RESPONSE_IDS.lock().await;
     for conventions in [Conventions::V1_41, Conventions::LatestExperimental] {
         let t = TestTelemetry::with_conventions(conventions);
         evaluation::remember_responses(16);
@@ -133,6 +138,7 @@ async fn invalid_or_unplaceable_evaluations_never_fail_the_application() {
 
 #[tokio::test]
 async fn the_console_shows_each_evaluation() {
+    let _one_at_a_time = RESPONSE_IDS.lock().await;
     let out = Buf::default();
     let guard =
         genai_o11y::init().env_source(|_| None).console_output(out.clone()).log_format(genai_o11y::setup::LogFormat::Off).install_thread_local().unwrap();
