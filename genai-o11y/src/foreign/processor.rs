@@ -136,15 +136,7 @@ fn inference(span: &mut SpanData, entry: &Entry, op: String) {
         }
     }
     for scope in scopes(entry) {
-        if let Some(u) = &finish.usage {
-            scope.totals.add_usage(u);
-        }
-        if let Some(c) = &finish.cost {
-            scope.totals.add_cost(c.amount, &c.currency);
-        }
-        if let Some(agent) = scope.agent() {
-            agent.totals.inference_calls.fetch_add(1, Ordering::Relaxed);
-        }
+        crate::record::rollup::add_inference(scope, &finish);
     }
     if entry.metrics {
         crate::record::metrics::record(&entry.instruments, &meta, None, &finish);

@@ -12,15 +12,7 @@ pub(crate) fn add(meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_
     match meta.kind {
         OperationKind::Inference => {
             if let Some(scope) = &meta.scope {
-                if let Some(u) = &finish.usage {
-                    scope.totals.add_usage(u);
-                }
-                if let Some(c) = &finish.cost {
-                    scope.totals.add_cost(c.amount, &c.currency);
-                }
-                if let Some(agent) = scope.agent() {
-                    agent.totals.inference_calls.fetch_add(1, Ordering::Relaxed);
-                }
+                add_inference(scope, finish);
             }
         }
         OperationKind::Tool => {
@@ -41,5 +33,19 @@ pub(crate) fn add(meta: &CallMeta, own_scope: Option<&Scope>, finish: &Finish<'_
             }
         }
         OperationKind::CreateAgent | OperationKind::Plan | OperationKind::Retrieval | OperationKind::Memory | OperationKind::FetchResponse => {}
+    }
+}
+
+/// An inference call's tokens and cost to `scope`, and one call to its agent's count (this
+/// crate's calls and other crates' GenAI spans alike).
+pub(crate) fn add_inference(scope: &std::sync::Arc<Scope>, finish: &Finish<'_>) {
+    if let Some(u) = &finish.usage {
+        scope.totals.add_usage(u);
+    }
+    if let Some(c) = &finish.cost {
+        scope.totals.add_cost(c.amount, &c.currency);
+    }
+    if let Some(agent) = scope.agent() {
+        agent.totals.inference_calls.fetch_add(1, Ordering::Relaxed);
     }
 }
