@@ -68,7 +68,7 @@ pub fn output_with<'a, T: ?Sized, U: serde::Serialize>(ok: Option<&'a T>, f: imp
 /// Content captured at entry (`input_messages = ...`): serialized only when capturing.
 #[inline]
 pub fn capture<T: serde::Serialize + ?Sized>(call: &mut ActiveCall, kind: ContentKind, value: &T) {
-    call.capture(kind, to_json(value));
+    call.capture_serialized(kind, value);
 }
 
 /// The documents of a retrieval's return value (it must report them).

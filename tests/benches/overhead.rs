@@ -726,6 +726,9 @@ fn bench_media(c: &mut Criterion) {
         let req = image_req(bytes);
         // Through `run` like the others (the instruction-count script counts per `run`).
         g.bench_function(format!("serialize_{label}"), |b| b.iter(|| run(async { serde_json::to_string(black_box(&req)).map(|s| s.len()) })));
+        // The floor of capture with an uploader: one copy of the base64 for its queue.
+        let data_url = req.messages[0]["content"][1]["image_url"]["url"].as_str().unwrap_or_default().to_owned();
+        g.bench_function(format!("copy_{label}"), |b| b.iter(|| run(async { black_box(&data_url).to_owned().len() })));
         {
             let _on = enable_with(no_pricing());
             g.bench_function(format!("capture_off_{label}"), |b| b.iter(|| run(annotated_image(black_box(&req)))));
@@ -734,8 +737,28 @@ fn bench_media(c: &mut Criterion) {
             let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly)));
             g.bench_function(format!("capture_on_{label}"), |b| b.iter(|| run(annotated_image(black_box(&req)))));
         }
+        {
+            // With an uploader: the base64 is copied for its queue (the uploader keeps nothing).
+            let sink = genai_o11y::capture::media::MediaSink::new(Discard);
+            let _on = enable_with(no_pricing().capture(CaptureConfig::new(CaptureMode::SpanOnly).media(sink.clone())));
+            // The queue drains between calls (untimed), as it would between real calls.
+            g.bench_function(format!("capture_upload_{label}"), |b| {
+                b.iter_batched(|| sink.flush(Duration::from_secs(5)), |_| run(annotated_image(black_box(&req))), criterion::BatchSize::PerIteration)
+            });
+        }
     }
     g.finish();
+}
+
+/// An uploader that stores nothing.
+struct Discard;
+impl genai_o11y::capture::media::MediaUploader for Discard {
+    fn uri(&self, media: &genai_o11y::capture::media::Media) -> String {
+        format!("mem://{}", media.id())
+    }
+    fn upload(&self, _: &genai_o11y::capture::media::Media) -> Result<(), genai_o11y::capture::media::UploadError> {
+        Ok(())
+    }
 }
 
 fn bench_retrieval(c: &mut Criterion) {

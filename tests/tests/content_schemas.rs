@@ -1041,6 +1041,6 @@ async fn hostile_media_stays_valid_and_bounded() {
     // Within the attribute's size limit, every piece that fits is a reference (the list is cut
     // from its end, valid JSON, when the references of a hundred images do not fit).
     assert!(uris.len() >= 2, "{}", uris.len());
-    assert!(uris.iter().all(|p| p["uri"].as_str().unwrap().starts_with("urn:genai-o11y:media:xh128-")));
+    assert!(uris.iter().all(|p| p["uri"].as_str().unwrap().starts_with("urn:genai-o11y:media:xxh3-")));
     assert_eq!(uris[0]["mime_type"], Json::Null, "a data URL without a MIME type");
 }

@@ -181,22 +181,44 @@ impl ActiveCall {
             return state.capture_prompt_variables(value);
         }
         let config = &state.instruments.settings.capture;
-        let Some((text, truncated)) = config.prepare_in(kind, value, state.instruments.settings.conventions) else { return };
-        // Text content (the retrieval query) is recorded as the string itself.
-        let text = if kind.is_text() { serde_json::from_str::<String>(&text).unwrap_or(text) } else { text };
-        if config.mode.on_spans() {
-            state.span.set_attribute(kind.key(), text.clone());
-            if truncated {
-                state.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
-            }
+        let prepared = config.prepare_in(kind, value, state.instruments.settings.conventions);
+        state.record_captured(kind, prepared);
+    }
+
+    /// [`capture`](Self::capture) of a value serialized here, only when capturing: long base64
+    /// media in it (images, audio, files) is hashed where it lies rather than copied (see
+    /// [`media`](crate::capture::media)).
+    pub fn capture_serialized<T: serde::Serialize + ?Sized>(&mut self, kind: ContentKind, value: &T) {
+        let Some(state) = self.0.as_deref_mut().filter(|s| s.capturing) else { return };
+        if !state.listed(kind) {
+            return;
         }
-        if config.mode.in_events() {
-            state.captured.push((kind, text));
+        if kind == ContentKind::PromptVariables {
+            return self.capture(kind, crate::capture::to_json(value));
         }
+        let prepared = state.instruments.settings.capture.prepare_serialized(kind, value, state.instruments.settings.conventions);
+        state.record_captured(kind, prepared);
     }
 }
 
 impl CallState {
+    /// Records prepared content on the span and keeps it for the details event.
+    fn record_captured(&mut self, kind: ContentKind, prepared: Option<(String, bool)>) {
+        let Some((text, truncated)) = prepared else { return };
+        let mode = self.instruments.settings.capture.mode;
+        // Text content (the retrieval query) is recorded as the string itself.
+        let text = if kind.is_text() { serde_json::from_str::<String>(&text).unwrap_or(text) } else { text };
+        if mode.on_spans() {
+            self.span.set_attribute(kind.key(), text.clone());
+            if truncated {
+                self.span.set_attribute(vendor::CONTENT_TRUNCATED, true);
+            }
+        }
+        if mode.in_events() {
+            self.captured.push((kind, text));
+        }
+    }
+
     /// `gen_ai.prompt.variable.<key>`, one span attribute per variable (opt-in content of the
     /// latest conventions: v1.41 has no such key, so nothing is written in that mode; span
     /// modes only, each value truncated to the capture limit).

@@ -192,7 +192,10 @@ impl CaptureConfig {
         self.error_messages = on;
         self
     }
-    /// Sets the redaction hook.
+    /// Sets the redaction hook. Long base64 media (over [`INLINE_MAX`](super::media::INLINE_MAX))
+    /// in content captured from a function's arguments reaches it as a short placeholder in its
+    /// `blob` part's `content` (the bytes are not copied for the hook); the part becomes a
+    /// reference after the hook, and a part the hook removes is never uploaded.
     pub fn redact(mut self, f: impl Fn(ContentKind, &mut Json) + Send + Sync + 'static) -> Self {
         self.redact = Some(Arc::new(f));
         self
@@ -213,16 +216,48 @@ impl CaptureConfig {
     /// conventions an output message has no `finish_reason` of its own (deprecated there: the
     /// reasons are `gen_ai.response.finish_reasons`), while v1.41's schema requires one.
     pub(crate) fn prepare_in(&self, kind: ContentKind, value: Json, conventions: crate::semconv::Conventions) -> Option<(String, bool)> {
-        let mut v = self.normalized_and_redacted(kind, value)?;
+        let v = self.normalized_and_redacted(kind, value)?;
+        Some(self.finished(kind, v, conventions))
+    }
+
+    /// [`prepare_in`](Self::prepare_in) for a borrowed value, serialized here: its long base64
+    /// media is hashed where it lies rather than copied into the JSON value (copied only for an
+    /// uploader with room for it; see [`super::media::lift`]). `None` when the value cannot be
+    /// serialized or the hook dropped it.
+    pub(crate) fn prepare_serialized<T: Serialize + ?Sized>(
+        &self,
+        kind: ContentKind,
+        value: &T,
+        conventions: crate::semconv::Conventions,
+    ) -> Option<(String, bool)> {
+        if let Some((json, mut lifted)) = super::media::lift::to_json_lifting(value, self.media.as_deref()) {
+            let v = normalize(kind, json);
+            if lifted.is_empty() || super::media::lift::all_placed(&v) {
+                let v = self.redacted_and_externalized(kind, v, &mut lifted)?;
+                return Some(self.finished(kind, v, conventions));
+            }
+            // Base64 that normalization keeps as text (it was no media part after all): the
+            // plain way, so that the record is the same as without lifting.
+        }
+        self.prepare_in(kind, to_json(value)?, conventions)
+    }
+
+    /// The JSON text of a normalized, redacted value, truncated.
+    fn finished(&self, kind: ContentKind, mut v: Json, conventions: crate::semconv::Conventions) -> (String, bool) {
         if kind == ContentKind::OutputMessages && conventions == crate::semconv::Conventions::LatestExperimental {
             crate::capture::normalize::without_finish_reasons(&mut v);
         }
-        Some(truncate(v, self.max_length))
+        truncate(v, self.max_length)
     }
 
     /// Normalizes and redacts a value (no truncation). `None` when the hook dropped it.
     pub(crate) fn normalized_and_redacted(&self, kind: ContentKind, value: Json) -> Option<Json> {
-        let mut v = normalize(kind, value);
+        self.redacted_and_externalized(kind, normalize(kind, value), &mut Vec::new())
+    }
+
+    /// Runs the redaction hook on a normalized value, then takes its media out. `None` when the
+    /// hook dropped it.
+    fn redacted_and_externalized(&self, kind: ContentKind, mut v: Json, lifted: &mut super::media::lift::LiftedMedia) -> Option<Json> {
         if let Some(r) = &self.redact {
             // A panicking hook costs this piece of content (it is not recorded), not the call.
             let redacted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -235,7 +270,7 @@ impl CaptureConfig {
             return None;
         }
         // After redaction: what the hook removed is never uploaded.
-        super::media::externalize(&mut v, self.media.as_deref());
+        super::media::externalize(&mut v, self.media.as_deref(), lifted);
         Some(v)
     }
 }

@@ -131,10 +131,10 @@ impl<'c, C: Config> Traced<'c, C> {
         if let (Ok(v), true) = (&out, call.capturing()) {
             // Known only now: they come with the fetched response.
             if let Some(i) = &v.instructions {
-                call.capture(ContentKind::SystemInstructions, to_json(i));
+                call.capture_serialized(ContentKind::SystemInstructions, i);
             }
             if let Some(t) = &v.tools {
-                call.capture(ContentKind::ToolDefinitions, to_json(t));
+                call.capture_serialized(ContentKind::ToolDefinitions, t);
             }
         }
         let capturing = call.capturing();
@@ -272,21 +272,21 @@ fn responses_builder(r: &CreateResponse) -> GenAiSpanBuilder {
 
 fn capture_chat_request(call: &mut ActiveCall, r: &CreateChatCompletionRequest) {
     if call.capturing() {
-        call.capture(ContentKind::InputMessages, to_json(&r.messages));
+        call.capture_serialized(ContentKind::InputMessages, &r.messages);
         if let Some(tools) = &r.tools {
-            call.capture(ContentKind::ToolDefinitions, to_json(tools));
+            call.capture_serialized(ContentKind::ToolDefinitions, tools);
         }
     }
 }
 
 fn capture_responses_request(call: &mut ActiveCall, r: &CreateResponse) {
     if call.capturing() {
-        call.capture(ContentKind::InputMessages, to_json(&r.input));
+        call.capture_serialized(ContentKind::InputMessages, &r.input);
         if let Some(i) = &r.instructions {
             call.capture(ContentKind::SystemInstructions, Some(Json::String(i.clone())));
         }
         if let Some(tools) = &r.tools {
-            call.capture(ContentKind::ToolDefinitions, to_json(tools));
+            call.capture_serialized(ContentKind::ToolDefinitions, tools);
         }
         // A stored prompt's variables, when they are a map (`gen_ai.prompt.variable.<key>`).
         if let Some(ResponsePromptVariables::Custom(vars @ Json::Object(_))) = r.prompt.as_ref().and_then(|p| p.variables.as_ref()) {

@@ -7,10 +7,13 @@
 //! (a full queue drops and counts), an uploader's error never reaching the application (counted,
 //! warned once).
 //!
-//! On the call path this costs a hash of the base64 text (no decoding: a fast 128-bit hash of
-//! this crate's, not a cryptographic one) and a move of the string into the queue.
+//! On the call path this costs a hash of the base64 text (XXH3-128, no decoding; not a
+//! cryptographic hash: it names content), and a copy of it only when an uploader has room for
+//! it: content captured from a borrowed request is serialized by [`lift`], which hashes long
+//! base64 where it lies instead of copying it into the JSON value.
 
 mod hash;
+pub(crate) mod lift;
 mod sink;
 mod uploader;
 
@@ -19,28 +22,77 @@ pub use uploader::{FilesystemUploader, Media, MediaUploader, UploadError};
 
 use serde_json::{Map, Value as Json};
 
+use lift::LiftedMedia;
+
 /// The longest base64 content kept inline, as a `blob` part (1 KiB): an icon, a short sound.
 pub const INLINE_MAX: usize = 1024;
 /// The URI scheme of a reference by hash, when no uploader gives one.
 pub const URN_PREFIX: &str = "urn:genai-o11y:media:";
 
+/// The size in bytes of base64 text once decoded (from its length: exact for valid base64).
+pub(crate) fn decoded_size(base64: &str) -> u64 {
+    let t = base64.trim_end();
+    let padding = t.bytes().rev().take_while(|b| *b == b'=').count().min(2);
+    ((t.len() as u64) * 3 / 4).saturating_sub(padding as u64)
+}
+
 /// Replaces each long `blob` part in `v` (a normalized message list, system instructions, or
 /// anything shaped like them) by a `uri` part, handing its content to `sink` when there is one.
-pub(crate) fn externalize(v: &mut Json, sink: Option<&MediaSink>) {
+/// `lifted` holds the media [`lift`] took out of the value: each placeholder becomes its piece's
+/// reference, wherever it is.
+pub(crate) fn externalize(v: &mut Json, sink: Option<&MediaSink>, lifted: &mut LiftedMedia) {
     match v {
-        Json::Array(items) => items.iter_mut().for_each(|i| externalize(i, sink)),
+        Json::Array(items) => items.iter_mut().for_each(|i| externalize(i, sink, lifted)),
         Json::Object(o) => {
-            if is_long_blob(o) {
+            if is_long_blob(o) || is_lifted_blob(o) {
                 let part = std::mem::take(o);
-                *o = reference(part, sink);
+                *o = reference(part, sink, lifted);
                 return;
             }
             for (_, child) in o.iter_mut() {
-                externalize(child, sink);
+                externalize(child, sink, lifted);
             }
+        }
+        Json::String(text) if lift::holds_placeholder(text) => {
+            let mime = crate::capture::normalize::data_url(text).map(|(m, _)| m.to_owned()).filter(|m| !m.is_empty());
+            *text = lift::replace_placeholders(text, |i| {
+                let media = lifted_media(lifted, i, mime.clone(), None);
+                hand_over(media, sink, lifted, i)
+            });
         }
         Json::String(text) => externalize_text(text, sink),
         _ => {}
+    }
+}
+
+/// The media of lifted piece `i` (its text moved out of the table: queued once).
+fn lifted_media(lifted: &mut LiftedMedia, i: usize, mime: Option<String>, modality: Option<String>) -> Option<Media> {
+    let piece = lifted.get_mut(i)?;
+    let modality = modality.unwrap_or_else(|| modality_of(mime.as_deref()));
+    Some(Media::with_size(piece.id.clone(), mime, modality, piece.base64.take(), piece.size))
+}
+
+/// The reference URI of a lifted piece, handed to the sink the first time it is met: queued
+/// when its text was kept, counted as dropped when there was no room for it.
+fn hand_over(media: Option<Media>, sink: Option<&MediaSink>, lifted: &mut LiftedMedia, i: usize) -> String {
+    let Some(media) = media else { return String::new() };
+    let Some(sink) = sink else { return format!("{URN_PREFIX}{}", media.id()) };
+    let uri = sink.uri(&media);
+    if let Some(piece) = lifted.get_mut(i).filter(|p| !p.handed_over) {
+        piece.handed_over = true;
+        if media.base64().is_empty() {
+            sink.dropped();
+        } else {
+            sink.submit(media);
+        }
+    }
+    uri
+}
+
+fn modality_of(mime: Option<&str>) -> String {
+    match crate::capture::normalize::modality(mime, "unknown") {
+        Json::String(m) => m,
+        _ => "unknown".to_owned(),
     }
 }
 
@@ -74,10 +126,7 @@ fn externalize_text(text: &mut String, sink: Option<&MediaSink>) {
         let mime = &after[..m];
         let data = &after[data_at..data_at + len];
         let mime = (!mime.is_empty()).then_some(mime);
-        let modality = match crate::capture::normalize::modality(mime, "unknown") {
-            Json::String(m) => m,
-            _ => "unknown".to_owned(),
-        };
+        let modality = modality_of(mime);
         let media = Media::new(hash::content_id(data.as_bytes()), mime.map(str::to_owned), modality, data.to_owned());
         out.push_str(&rest[..i]);
         out.push_str(&sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id())));
@@ -97,30 +146,45 @@ fn is_long_blob(o: &Map<String, Json>) -> bool {
     o.get("type").and_then(Json::as_str) == Some("blob") && o.get("content").and_then(Json::as_str).is_some_and(|c| c.len() > INLINE_MAX)
 }
 
-/// The `uri` part for a long blob part.
-fn reference(mut blob: Map<String, Json>, sink: Option<&MediaSink>) -> Map<String, Json> {
+/// A blob part whose content is a placeholder of [`lift`].
+fn is_lifted_blob(o: &Map<String, Json>) -> bool {
+    o.get("type").and_then(Json::as_str) == Some("blob") && o.get("content").and_then(Json::as_str).and_then(lift::placeholder_index).is_some()
+}
+
+/// The `uri` part for a long (or lifted) blob part.
+fn reference(mut blob: Map<String, Json>, sink: Option<&MediaSink>, lifted: &mut LiftedMedia) -> Map<String, Json> {
     let content = match blob.remove("content") {
         Some(Json::String(s)) => s,
         _ => String::new(),
     };
     let mime_type = blob.remove("mime_type").and_then(|m| m.as_str().map(str::to_owned));
     let modality = blob.remove("modality").and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_else(|| "unknown".into());
-    let media = Media::new(hash::content_id(content.as_bytes()), mime_type, modality, content);
-    let uri = sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id()));
     let mut part = Map::new();
     part.insert("type".into(), Json::String("uri".into()));
-    part.insert("mime_type".into(), media.mime_type().map_or(Json::Null, |m| Json::String(m.to_owned())));
-    part.insert("modality".into(), Json::String(media.modality().to_owned()));
+    part.insert("mime_type".into(), mime_type.clone().map_or(Json::Null, Json::String));
+    part.insert("modality".into(), Json::String(modality.clone()));
+    let (uri, size) = match lift::placeholder_index(&content) {
+        Some(i) => {
+            let media = lifted_media(lifted, i, mime_type, Some(modality));
+            let size = media.as_ref().map_or(0, Media::size);
+            (hand_over(media, sink, lifted, i), size)
+        }
+        None => {
+            let media = Media::new(hash::content_id(content.as_bytes()), mime_type, modality, content);
+            let (uri, size) = (sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id())), media.size());
+            if let Some(sink) = sink {
+                sink.submit(media);
+            }
+            (uri, size)
+        }
+    };
     part.insert("uri".into(), Json::String(uri));
-    part.insert("size".into(), Json::from(media.size()));
+    part.insert("size".into(), Json::from(size));
     // Anything else the part carried (a provider's extra field) stays.
     for (k, v) in blob {
         if k != "type" {
             part.entry(k).or_insert(v);
         }
-    }
-    if let Some(sink) = sink {
-        sink.submit(media);
     }
     part
 }

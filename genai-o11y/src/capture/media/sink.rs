@@ -101,6 +101,18 @@ impl MediaSink {
         self.uploader.uri(media)
     }
 
+    /// Would a piece of `len` base64 bytes fit in the queue now? (Its text is copied on the call
+    /// path only when it would.)
+    pub(crate) fn has_room(&self, len: usize) -> bool {
+        self.counters.bytes_waiting.load(Ordering::Relaxed) + len as u64 <= self.max_bytes
+    }
+
+    /// Counts a piece referenced but not queued: there was no room for its text.
+    pub(crate) fn dropped(&self) {
+        self.counters.referenced.fetch_add(1, Ordering::Relaxed);
+        self.counters.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Queues a piece; never blocks. A full queue (pieces or bytes) drops it and counts it.
     pub(crate) fn submit(&self, media: Media) {
         let c = &self.counters;

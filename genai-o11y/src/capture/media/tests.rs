@@ -55,7 +55,7 @@ fn long_blobs_become_uri_parts_short_ones_stay() {
         {"type": "blob", "mime_type": "image/png", "modality": "image", "content": long},
         {"type": "blob", "mime_type": "audio/wav", "modality": "audio", "content": "UklGRg=="}
     ]}]);
-    externalize(&mut v, Some(&sink));
+    externalize(&mut v, Some(&sink), &mut Vec::new());
     let parts = &v[0]["parts"];
     assert_eq!(parts[0]["type"], "text");
     assert_eq!(parts[1]["type"], "uri");
@@ -63,7 +63,7 @@ fn long_blobs_become_uri_parts_short_ones_stay() {
     assert_eq!(parts[1]["modality"], "image");
     assert_eq!(parts[1]["size"], 3000);
     let uri = parts[1]["uri"].as_str().unwrap();
-    assert!(uri.starts_with("mem://xh128-"), "{uri}");
+    assert!(uri.starts_with("mem://xxh3-"), "{uri}");
     assert!(parts[1].get("content").is_none());
     assert_eq!(parts[2]["type"], "blob", "1 KiB or less stays inline");
     let stats = wait_for(&sink, |s| s.uploaded == 1);
@@ -74,8 +74,8 @@ fn long_blobs_become_uri_parts_short_ones_stay() {
 #[test]
 fn without_a_sink_the_reference_is_the_hash() {
     let mut v = json!({"type": "blob", "modality": "image", "content": b64(2000)});
-    externalize(&mut v, None);
-    assert_eq!(v["uri"].as_str().unwrap().len(), URN_PREFIX.len() + "xh128-".len() + 32);
+    externalize(&mut v, None, &mut Vec::new());
+    assert_eq!(v["uri"].as_str().unwrap().len(), URN_PREFIX.len() + "xxh3-".len() + 32);
     assert!(v["uri"].as_str().unwrap().starts_with(URN_PREFIX));
     assert_eq!(v["mime_type"], serde_json::Value::Null, "no MIME type said: null, as the schema allows");
 }
@@ -86,14 +86,14 @@ fn hostile_content_is_referenced_counted_and_never_panics() {
     let sink = MediaSink::with_queue(keep.clone(), 8);
     // Not base64 at all: referenced on the span, the upload fails (counted).
     let mut v = json!({"type": "blob", "modality": "image", "mime_type": "image/png", "content": "!".repeat(5000)});
-    externalize(&mut v, Some(&sink));
+    externalize(&mut v, Some(&sink), &mut Vec::new());
     assert_eq!(v["type"], "uri");
     let stats = wait_for(&sink, |s| s.failed == 1);
     assert_eq!(stats.failed, 1);
     // A hundred images in one message: every one referenced; the queue of 8 drops what it cannot hold.
     let parts: Vec<serde_json::Value> = (0..100).map(|i| json!({"type": "blob", "modality": "image", "content": format!("{i:04}{}", b64(1500))})).collect();
     let mut v = json!([{"role": "user", "parts": parts}]);
-    externalize(&mut v, Some(&sink));
+    externalize(&mut v, Some(&sink), &mut Vec::new());
     assert!(v[0]["parts"].as_array().unwrap().iter().all(|p| p["type"] == "uri"));
     let stats = wait_for(&sink, |s| s.uploaded + s.dropped_queue_full == 100);
     assert_eq!(stats.referenced, 101);
@@ -118,7 +118,7 @@ fn an_uploader_that_panics_is_counted_and_the_sink_goes_on() {
     let sink = MediaSink::new(Explodes);
     for i in 0..3 {
         let mut v = json!({"type": "blob", "modality": "audio", "content": format!("{i}{}", b64(2000))});
-        externalize(&mut v, Some(&sink));
+        externalize(&mut v, Some(&sink), &mut Vec::new());
     }
     assert_eq!(wait_for(&sink, |s| s.failed == 3).failed, 3);
 }
@@ -127,8 +127,8 @@ fn an_uploader_that_panics_is_counted_and_the_sink_goes_on() {
 fn the_filesystem_uploader_writes_each_piece_once() {
     let dir = std::env::temp_dir().join(format!("genai-o11y-media-{}", std::process::id()));
     let up = FilesystemUploader::new(&dir);
-    let media = Media::new("xh128-test".into(), Some("image/png".into()), "image".into(), "iVBORw0KGgo=".into());
-    assert_eq!(up.uri(&media), format!("file://{}", dir.join("xh128-test.png").display()));
+    let media = Media::new("xxh3-test".into(), Some("image/png".into()), "image".into(), "iVBORw0KGgo=".into());
+    assert_eq!(up.uri(&media), format!("file://{}", dir.join("xxh3-test.png").display()));
     up.upload(&media).unwrap();
     assert_eq!(std::fs::read(up.path_of(&media)).unwrap(), b"\x89PNG\r\n\x1a\n");
     up.upload(&media).unwrap();
@@ -152,10 +152,10 @@ fn data_urls_inside_texts_become_references_too() {
     let image = b64(3000);
     let args = format!(r#"{{"question":"what is this?","image":"data:image/png;base64,{image}","icon":"data:image/png;base64,iVBORw0KGgo="}}"#);
     let mut v = json!([{"role": "user", "parts": [{"type": "text", "content": args}]}]);
-    externalize(&mut v, Some(&sink));
+    externalize(&mut v, Some(&sink), &mut Vec::new());
     let text = v[0]["parts"][0]["content"].as_str().unwrap();
     assert!(text.len() < 300, "{text}");
-    assert!(text.contains(r#""image":"mem://xh128-"#), "{text}");
+    assert!(text.contains(r#""image":"mem://xxh3-"#), "{text}");
     assert!(text.contains("data:image/png;base64,iVBORw0KGgo="), "a short one stays: {text}");
     assert!(text.contains(r#""question":"what is this?""#));
     assert_eq!(wait_for(&sink, |s| s.uploaded == 1).uploaded, 1);
@@ -163,7 +163,7 @@ fn data_urls_inside_texts_become_references_too() {
     // Not a data URL: untouched.
     let mut plain = json!({"type": "text", "content": format!("data: {}", "x".repeat(3000))});
     let before = plain.clone();
-    externalize(&mut plain, Some(&sink));
+    externalize(&mut plain, Some(&sink), &mut Vec::new());
     assert_eq!(plain, before);
 }
 
@@ -185,7 +185,7 @@ fn flush_waits_for_the_queued_media_within_its_deadline() {
     let sink = MediaSink::new(Slow(Duration::from_millis(30)));
     for i in 0..4 {
         let mut v = json!({"type": "blob", "modality": "image", "content": format!("{i}{}", b64(2000))});
-        externalize(&mut v, Some(&sink));
+        externalize(&mut v, Some(&sink), &mut Vec::new());
     }
     assert!(!sink.flush(Duration::ZERO), "four slow uploads cannot be done at once");
     assert!(sink.flush(Duration::from_secs(10)));
@@ -199,7 +199,7 @@ fn the_queue_is_bounded_in_bytes_too() {
     let sink = MediaSink::with_limits(Slow(Duration::from_millis(200)), 64, 5000);
     for i in 0..5 {
         let mut v = json!({"type": "blob", "modality": "image", "content": format!("{i}{}", b64(2000))});
-        externalize(&mut v, Some(&sink));
+        externalize(&mut v, Some(&sink), &mut Vec::new());
     }
     let stats = sink.stats();
     assert_eq!(stats.referenced, 5);
@@ -210,7 +210,150 @@ fn the_queue_is_bounded_in_bytes_too() {
     // A piece larger than the whole bound is dropped, never queued.
     let tiny = MediaSink::with_limits(Keep::default(), 64, 100);
     let mut v = json!({"type": "blob", "modality": "image", "content": b64(2000)});
-    externalize(&mut v, Some(&tiny));
+    externalize(&mut v, Some(&tiny), &mut Vec::new());
     assert_eq!(tiny.stats().dropped_queue_full, 1);
     assert_eq!(v["type"], "uri", "the reference stays on the span");
+}
+
+mod lifted {
+    //! Content serialized from a borrowed value ([`lift`]) is recorded exactly as when it is
+    //! serialized the plain way, its media hashed where it lies.
+    use super::*;
+    use crate::capture::{CaptureConfig, CaptureMode, ContentKind};
+    use crate::semconv::Conventions;
+
+    fn config(sink: Option<Arc<MediaSink>>) -> CaptureConfig {
+        let c = CaptureConfig::new(CaptureMode::SpanOnly).max_length(1 << 20);
+        match sink {
+            Some(s) => c.media(s),
+            None => c,
+        }
+    }
+
+    /// Every provider shape that carries base64, with one long and one short piece each.
+    fn shapes() -> Vec<(ContentKind, serde_json::Value)> {
+        let (long, short) = (b64(3000), b64(30));
+        vec![
+            (
+                ContentKind::InputMessages,
+                json!([{"role": "user", "content": [
+                    {"type": "text", "text": "What is in this picture?"},
+                    {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{long}"), "detail": "high"}},
+                    {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{short}")}},
+                    {"type": "input_audio", "input_audio": {"data": format!("A{long}"), "format": "wav"}},
+                    {"type": "file", "file": {"file_data": format!("data:application/pdf;base64,B{long}"), "filename": "a.pdf"}},
+                    {"type": "file", "file": {"file_data": format!("C{long}")}}
+                ]}]),
+            ),
+            (
+                ContentKind::InputMessages,
+                json!([{"role": "user", "content": [
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": format!("D{long}")}},
+                    {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": short}}
+                ]}]),
+            ),
+            (
+                ContentKind::InputMessages,
+                json!({"contents": [{"role": "user", "parts": [
+                    {"text": "describe"}, {"inlineData": {"mimeType": "image/webp", "data": format!("E{long}")}}
+                ]}]}),
+            ),
+            (
+                ContentKind::InputMessages,
+                json!({"input": [{"role": "user", "content": [
+                    {"type": "input_image", "image_url": format!("data:image/gif;base64,F{long}")},
+                    {"type": "input_file", "file_data": format!("data:application/pdf;base64,G{long}")}
+                ]}]}),
+            ),
+            (
+                ContentKind::OutputMessages,
+                json!({"choices": [{"message": {"role": "assistant", "audio": {"id": "a1", "data": format!("H{long}"), "transcript": "hi"}}, "finish_reason": "stop"}]}),
+            ),
+            // Media outside any media part: a tool's result whose whole value is a data URL, and
+            // a bare base64 `data` field that stays text (serialized the plain way).
+            (ContentKind::ToolCallResult, json!({"screenshot": format!("data:image/png;base64,I{long}")})),
+            (ContentKind::ToolCallResult, json!({"data": format!("J{long}"), "note": "not a media part"})),
+            (ContentKind::InputMessages, json!([{"role": "user", "content": format!("look: data:image/png;base64,K{long}")}])),
+        ]
+    }
+
+    #[test]
+    fn the_record_is_the_same_as_serialized_the_plain_way() {
+        for sinked in [false, true] {
+            for conventions in [Conventions::V1_41, Conventions::LatestExperimental] {
+                for (kind, value) in shapes() {
+                    let (a, b) = (Keep::default(), Keep::default());
+                    let (sa, sb) = (MediaSink::new(a.clone()), MediaSink::new(b.clone()));
+                    let plain = config(sinked.then(|| sa.clone())).prepare_in(kind, value.clone(), conventions);
+                    let lifted = config(sinked.then(|| sb.clone())).prepare_serialized(kind, &value, conventions);
+                    assert_eq!(lifted, plain, "{kind:?} {value}");
+                    let text = lifted.unwrap().0;
+                    assert!(!lift::holds_placeholder(&text), "{text}");
+                    if sinked {
+                        assert!(sa.flush(Duration::from_secs(5)) && sb.flush(Duration::from_secs(5)));
+                        let (mut ua, mut ub) = (a.0.lock().unwrap().clone(), b.0.lock().unwrap().clone());
+                        ua.sort();
+                        ub.sort();
+                        assert_eq!(ub, ua, "the same pieces uploaded: {kind:?}");
+                        assert_eq!(sb.stats(), sa.stats());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_base64_is_hashed_in_place_not_copied_into_the_value() {
+        let long = b64(300_000);
+        let req = json!([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{long}")}}]}]);
+        let (v, pieces) = lift::to_json_lifting(&req, None).unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert!(pieces[0].base64.is_none(), "no uploader: the text is not copied");
+        assert_eq!(pieces[0].size, 300_000);
+        assert!(v.to_string().len() < 200, "{v}");
+        // With an uploader, the text is copied for it.
+        let sink = MediaSink::new(Keep::default());
+        let (_, pieces) = lift::to_json_lifting(&req, Some(&sink)).unwrap();
+        assert_eq!(pieces[0].base64.as_deref(), Some(long.as_str()));
+        // An uploader without room: not copied, counted as dropped, referenced all the same.
+        let full = MediaSink::with_limits(Keep::default(), 64, 1000);
+        let (text, _) = config(Some(full.clone())).prepare_serialized(ContentKind::InputMessages, &req, Conventions::V1_41).unwrap();
+        assert!(text.contains(r#""type":"uri""#) && text.contains("mem://xxh3-"), "{text}");
+        assert_eq!((full.stats().referenced, full.stats().dropped_queue_full), (1, 1));
+    }
+
+    #[test]
+    fn a_redaction_hook_that_moves_the_media_never_leaks_a_placeholder() {
+        let hook = |_: ContentKind, v: &mut serde_json::Value| {
+            // Copies each part's content into a text of its own, then drops the parts.
+            let contents: Vec<String> =
+                v[0]["parts"].as_array().unwrap().iter().filter_map(|p| p.get("content").and_then(|c| c.as_str()).map(str::to_owned)).collect();
+            v[0]["parts"] = json!([{"type": "text", "content": format!("moved: {}", contents.join(" | "))}]);
+        };
+        let req = json!([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{}", b64(3000))}}]}]);
+        let (text, _) = config(None).redact(hook).prepare_serialized(ContentKind::InputMessages, &req, Conventions::V1_41).unwrap();
+        assert!(!lift::holds_placeholder(&text), "{text}");
+        assert!(text.contains("moved: urn:genai-o11y:media:xxh3-"), "{text}");
+    }
+
+    #[test]
+    fn every_serde_shape_serializes_as_serde_json_makes_it() {
+        // Maps with number keys, enums, tuples, options: as serde_json makes them.
+        #[derive(serde::Serialize)]
+        enum E {
+            Unit,
+            New(u8),
+            Tuple(u8, String),
+            Struct { data: String },
+        }
+        let value = (
+            std::collections::BTreeMap::from([(1, "a"), (2, "b")]),
+            vec![E::Unit, E::New(1), E::Tuple(2, "x".into()), E::Struct { data: "y".into() }],
+            None::<u8>,
+            Some(1.5f32),
+            'c',
+            f64::NAN,
+        );
+        assert_eq!(lift::to_json_lifting(&value, None).unwrap().0, serde_json::to_value(&value).unwrap());
+    }
 }

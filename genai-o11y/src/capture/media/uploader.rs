@@ -11,6 +11,7 @@ pub struct Media {
     mime_type: Option<String>,
     modality: String,
     base64: String,
+    size: u64,
 }
 
 impl fmt::Debug for Media {
@@ -39,10 +40,17 @@ impl From<std::io::Error> for UploadError {
 
 impl Media {
     pub(crate) fn new(id: String, mime_type: Option<String>, modality: String, base64: String) -> Self {
-        Media { id, mime_type, modality, base64 }
+        let size = super::decoded_size(&base64);
+        Media { id, mime_type, modality, base64, size }
     }
 
-    /// The content id: `xh128-` and 32 hex digits, the hash of the base64 text.
+    /// A piece whose base64 text was not kept (the reference only: no uploader, or no room in
+    /// its queue).
+    pub(crate) fn with_size(id: String, mime_type: Option<String>, modality: String, base64: Option<String>, size: u64) -> Self {
+        Media { id, mime_type, modality, base64: base64.unwrap_or_default(), size }
+    }
+
+    /// The content id: `xxh3-` and 32 hex digits, the XXH3-128 hash of the base64 text.
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -59,9 +67,7 @@ impl Media {
 
     /// The size in bytes once decoded (from the base64 length: exact for valid base64).
     pub fn size(&self) -> u64 {
-        let t = self.base64.trim_end();
-        let padding = t.bytes().rev().take_while(|b| *b == b'=').count().min(2);
-        ((t.len() as u64) * 3 / 4).saturating_sub(padding as u64)
+        self.size
     }
 
     /// The content as sent: base64 text.
