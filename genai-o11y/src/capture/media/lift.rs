@@ -279,6 +279,14 @@ impl<'a> ser::Serializer for Lifter<'a> {
     }
 }
 
+/// An enum variant's content goes under the variant's name, as serde_json does.
+fn in_variant(variant: Option<&'static str>, v: Json) -> Json {
+    match variant {
+        Some(name) => Json::Object(Map::from_iter([(name.to_owned(), v)])),
+        None => v,
+    }
+}
+
 struct Seq<'a> {
     lifted: &'a mut LiftedMedia,
     sink: Option<&'a MediaSink>,
@@ -293,57 +301,26 @@ impl Seq<'_> {
         Ok(())
     }
     fn done(self) -> Result<Json, Error> {
-        let v = Json::Array(self.items);
-        Ok(match self.variant {
-            Some(name) => Json::Object(Map::from_iter([(name.to_owned(), v)])),
-            None => v,
-        })
+        Ok(in_variant(self.variant, Json::Array(self.items)))
     }
 }
 
-impl ser::SerializeSeq for Seq<'_> {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
+/// The sequence serializers: each element is pushed, the end makes the array.
+macro_rules! sequences {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Seq<'_> {
+            type Ok = Json;
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Json, Error> {
+                self.done()
+            }
+        }
+    )*};
 }
-
-impl ser::SerializeTuple for Seq<'_> {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleStruct for Seq<'_> {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleVariant for Seq<'_> {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
-}
+sequences!(SerializeSeq::serialize_element, SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field, SerializeTupleVariant::serialize_field);
 
 struct Object<'a> {
     lifted: &'a mut LiftedMedia,
@@ -360,11 +337,7 @@ impl Object<'_> {
         Ok(())
     }
     fn done(self) -> Result<Json, Error> {
-        let v = Json::Object(self.map);
-        Ok(match self.variant {
-            Some(name) => Json::Object(Map::from_iter([(name.to_owned(), v)])),
-            None => v,
-        })
+        Ok(in_variant(self.variant, Json::Object(self.map)))
     }
 }
 
@@ -384,24 +357,19 @@ impl ser::SerializeMap for Object<'_> {
     }
 }
 
-impl ser::SerializeStruct for Object<'_> {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.insert(key.to_owned(), value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
+/// The struct serializers: each field is inserted under its name.
+macro_rules! structs {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Object<'_> {
+            type Ok = Json;
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+                self.insert(key.to_owned(), value)
+            }
+            fn end(self) -> Result<Json, Error> {
+                self.done()
+            }
+        }
+    )*};
 }
-
-impl ser::SerializeStructVariant for Object<'_> {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.insert(key.to_owned(), value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
-}
+structs!(SerializeStruct, SerializeStructVariant);
