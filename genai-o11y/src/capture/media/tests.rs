@@ -356,4 +356,46 @@ mod lifted {
         );
         assert_eq!(lift::to_json_lifting(&value, None).unwrap().0, serde_json::to_value(&value).unwrap());
     }
+
+    /// Long base64 put in random places of random values (shaped after every provider's keys):
+    /// the record is the same either way.
+    #[test]
+    fn random_values_record_the_same_either_way() {
+        use crate::capture::normalize::tests::{random_json, Rng, KINDS};
+        fn plant(v: &mut serde_json::Value, r: &mut Rng) {
+            match v {
+                serde_json::Value::String(s) => match r.below(4) {
+                    0 => *s = format!("data:image/png;base64,{}{}", r.below(10), b64(1200)),
+                    1 => *s = format!("{}{}", r.below(10), b64(1500)),
+                    _ => {}
+                },
+                serde_json::Value::Array(items) => items.iter_mut().for_each(|i| plant(i, r)),
+                serde_json::Value::Object(o) => o.values_mut().for_each(|i| plant(i, r)),
+                _ => {}
+            }
+        }
+        let mut r = Rng(0x2545_F491_4F6C_DD1D);
+        let sink = MediaSink::new(Keep::default());
+        let (mut lifted_somewhere, mut fell_back) = (0, 0);
+        for case in 0..3000 {
+            let mut v = random_json(&mut r, 5);
+            plant(&mut v, &mut r);
+            for kind in KINDS.into_iter().filter(|k| *k != ContentKind::PromptVariables) {
+                let c = config((case % 10 == 0).then(|| sink.clone()));
+                let plain = c.prepare_in(kind, v.clone(), Conventions::LatestExperimental);
+                let lifted = c.prepare_serialized(kind, &v, Conventions::LatestExperimental);
+                assert_eq!(lifted, plain, "case {case}, {kind:?}: {v}");
+                if let Some((json, pieces)) = lift::to_json_lifting(&v, None) {
+                    if !pieces.is_empty() {
+                        lifted_somewhere += 1;
+                        fell_back += usize::from(!lift::all_placed(&crate::capture::normalize(kind, json)));
+                    }
+                }
+            }
+        }
+        assert!(
+            lifted_somewhere > 1000 && fell_back > 0 && fell_back < lifted_somewhere,
+            "both paths exercised: {lifted_somewhere} lifted, {fell_back} fell back"
+        );
+    }
 }

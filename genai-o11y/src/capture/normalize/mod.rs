@@ -500,4 +500,4 @@ pub(crate) fn file_part(file_id: String, default_modality: &str, mime: Option<St
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

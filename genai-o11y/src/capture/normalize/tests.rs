@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use super::*;
 use crate::capture::ContentKind;
 
-const KINDS: [ContentKind; 7] = [
+pub(crate) const KINDS: [ContentKind; 7] = [
     ContentKind::InputMessages,
     ContentKind::OutputMessages,
     ContentKind::SystemInstructions,
@@ -82,15 +82,15 @@ fn unknown_shapes_and_invalid_parts_are_kept_as_text() {
 // ------------------------------------------------------------------ property-style
 
 /// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 }
@@ -210,7 +210,7 @@ const STRINGS: &[&str] = &[
     "server_tool_call",
 ];
 
-fn random_json(r: &mut Rng, depth: usize) -> Json {
+pub(crate) fn random_json(r: &mut Rng, depth: usize) -> Json {
     match r.below(if depth == 0 { 5 } else { 8 }) {
         0 => Json::Null,
         1 => Json::Bool(r.below(2) == 0),
