@@ -32,8 +32,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use genai_o11y::attribution::Attribution;
 use genai_o11y::evaluation::{Evaluation, EvaluationTarget};
+use genai_o11y::guard::Decision;
 use genai_o11y::setup::{LogFormat, Preset};
-use genai_o11y::{genai_agent, genai_retrieval, CaptureConfig, CaptureMode, Settings};
+use genai_o11y::{genai_agent, genai_guardrail, genai_retrieval, CaptureConfig, CaptureMode, Settings};
 use http_client::*;
 use packing::*;
 use serde_json::{json, Value};
@@ -94,11 +95,23 @@ fn search(query: &str) -> Vec<(String, f64)> {
     vec![("guide-paris".to_owned(), 0.93), ("guide-rain".to_owned(), 0.71)]
 }
 
-/// A retrieval and a late evaluation (of the retrieval's span), content captured.
+/// A guard on the user's question: it blocks what is not about travel.
+#[genai_guardrail(name = "travel_only", policy = "topics", source = "input")]
+fn travel_only(question: &str) -> Decision {
+    if question.contains("pack") {
+        Decision::allow()
+    } else {
+        Decision::block("not about travel").risk_category("off_topic").rule_id("topics.travel")
+    }
+}
+
+/// A guard, a retrieval and a late evaluation (of the retrieval's span), content captured.
 fn run_retrieval_and_evaluation(endpoint: &str) {
     let guard = install(endpoint, CaptureMode::SpanOnly);
     let span = tracing::info_span!("rag_request");
     let target = span.in_scope(|| {
+        let _ = travel_only("what to pack for rain?");
+        let _ = travel_only("write my tax return");
         search("what to pack for rain?");
         EvaluationTarget::current()
     });
@@ -374,8 +387,8 @@ fn check(phoenix: &Phoenix) {
         names.contains(&SERVICE.to_owned()).then_some(names)
     });
     assert!(projects.contains(&SERVICE.to_owned()), "{projects:?}");
-    let spans = spans(addr, 17);
-    assert_eq!(spans.len(), 17, "{spans:#?}");
+    let spans = spans(addr, 19);
+    assert_eq!(spans.len(), 19, "{spans:#?}");
 
     // Media as references: Phoenix's own translation of the conventions' `uri` part is an image
     // content whose URL is the reference (what its UI renders); no base64 reached it.
@@ -401,6 +414,22 @@ fn check(phoenix: &Phoenix) {
         assert_eq!(retrieval["attributes"][format!("retrieval.documents.{i}.document.id")], id, "{retrieval:#}");
         assert_eq!(retrieval["attributes"][format!("retrieval.documents.{i}.document.score")], score);
     }
+    // Guards: GUARDRAIL spans, the question they checked as their input, the decision kept.
+    let guards: Vec<&Value> = spans.iter().filter(|s| s["name"] == "run_guardrail travel_only").collect();
+    assert_eq!(guards.len(), 2, "{spans:#?}");
+    let rag_request = spans.iter().find(|s| s["name"] == "rag_request").expect("the guarded request");
+    for g in &guards {
+        assert_eq!(g["span_kind"], "GUARDRAIL", "{g:#}");
+        assert_eq!(g["parent_id"], rag_request["context"]["span_id"]);
+    }
+    let by_input = |q: &str| {
+        *guards.iter().find(|g| attr_str(g, "input.value").as_deref() == Some(q)).unwrap_or_else(|| panic!("no guard span with input {q}: {guards:#?}"))
+    };
+    assert_eq!(attr_str(by_input("what to pack for rain?"), "gen_ai.guardrail.result.type").as_deref(), Some("allow"));
+    let blocked = by_input("write my tax return");
+    assert_eq!(attr_str(blocked, "gen_ai.guardrail.result.type").as_deref(), Some("block"), "{blocked:#}");
+    assert_eq!(attr_str(blocked, "gen_ai.guardrail.result.reason").as_deref(), Some("not about travel"));
+    assert_eq!(attr_str(blocked, "gen_ai.guardrail.risk.category").as_deref(), Some("off_topic"));
     // The late evaluation: an EVALUATOR span under the evaluated span, carrying the event.
     assert_eq!(evaluation["span_kind"], "EVALUATOR", "{evaluation:#}");
     let rag_request = spans.iter().find(|s| s["name"] == "rag_request").expect("the evaluated span");
