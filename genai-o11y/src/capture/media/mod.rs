@@ -9,8 +9,8 @@
 //!
 //! On the call path this costs a hash of the base64 text (XXH3-128, no decoding; not a
 //! cryptographic hash: it names content), and a copy of it only when an uploader has room for
-//! it: content captured from a borrowed request is serialized by [`lift`], which hashes long
-//! base64 where it lies instead of copying it into the JSON value.
+//! it: content captured from a borrowed request is serialized by a serializer of this module's,
+//! which hashes long base64 where it lies instead of copying it into the JSON value.
 
 mod hash;
 pub(crate) mod lift;

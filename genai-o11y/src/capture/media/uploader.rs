@@ -70,7 +70,8 @@ impl Media {
         self.size
     }
 
-    /// The content as sent: base64 text.
+    /// The content as sent: base64 text. Empty in [`MediaUploader::uri`] when the text was not
+    /// kept (the queue had no room for it): such a piece is referenced, not uploaded.
     pub fn base64(&self) -> &str {
         &self.base64
     }
@@ -138,7 +139,8 @@ fn decode(text: &str) -> Result<Vec<u8>, UploadError> {
 /// [`upload`](Self::upload) runs on the sink's own thread; an error or a panic there is counted
 /// and warned about once, never seen by the application.
 pub trait MediaUploader: Send + Sync + 'static {
-    /// The URI the content has once uploaded (`s3://bucket/media/{id}.png`, `https://...`).
+    /// The URI the content has once uploaded (`s3://bucket/media/{id}.png`, `https://...`),
+    /// from the piece's id, MIME type, modality or size (not its text: see [`Media::base64`]).
     fn uri(&self, media: &Media) -> String;
     /// Uploads the content (decode it with [`Media::bytes`]).
     fn upload(&self, media: &Media) -> Result<(), UploadError>;
