@@ -1044,3 +1044,43 @@ async fn hostile_media_stays_valid_and_bounded() {
     assert!(uris.iter().all(|p| p["uri"].as_str().unwrap().starts_with("urn:genai-o11y:media:xxh3-")));
     assert_eq!(uris[0]["mime_type"], Json::Null, "a data URL without a MIME type");
 }
+
+#[tokio::test]
+async fn generated_media_in_outputs_becomes_references_valid_by_the_official_schema() {
+    let t = capture_on();
+    let (_, image_b64) = media_bytes(600_000, 17);
+    let outputs = [
+        // The Images API: one assistant message of image parts (gpt-image-1 names its format).
+        json!({"created": 1_713_833_628, "output_format": "webp", "data": [{"b64_json": image_b64, "revised_prompt": "a red fox in the snow"}], "usage": {"input_tokens": 10}}),
+        // The Responses API's image generation tool: its base64 result inside the item.
+        json!({"object": "response", "status": "completed", "output": [
+            {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": image_b64},
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Here is your fox."}]}
+        ]}),
+    ];
+    for (i, response) in outputs.into_iter().enumerate() {
+        let model = if i == 0 { "gpt-image-1" } else { "gpt-4.1" };
+        let x = Exchange { provider: "openai", model, messages: json!("Draw a red fox in the snow."), system: None, tools: None, response };
+        call(&x).await.unwrap();
+        let span = t.span(&format!("chat {model}"));
+        let text = match attr(&span, "gen_ai.output.messages") {
+            Some(Value::String(s)) => s.as_str().to_owned(),
+            other => panic!("{other:?}"),
+        };
+        assert!(text.len() < 2048, "output {i}: no base64 on the span ({} bytes): {}", text.len(), &text[..200.min(text.len())]);
+        assert!(text.contains("urn:genai-o11y:media:xxh3-"), "output {i}: {text}");
+        let output: Json = serde_json::from_str(&text).unwrap();
+        schemas().output.check("gen_ai.output.messages", &output);
+        assert_eq!(attr(&span, "genai_o11y.content.truncated"), None, "output {i}: nothing cut");
+        if i == 0 {
+            let parts = &output[0]["parts"];
+            assert_eq!(parts[0], json!({"type": "text", "content": "a red fox in the snow"}));
+            assert_eq!(parts[1]["type"], "uri");
+            assert_eq!(
+                (parts[1]["mime_type"].as_str(), parts[1]["modality"].as_str(), parts[1]["size"].as_u64()),
+                (Some("image/webp"), Some("image"), Some(600_000))
+            );
+        }
+        t.reset_spans();
+    }
+}

@@ -97,13 +97,105 @@ fn modality_of(mime: Option<&str>) -> String {
 }
 
 /// Replaces each base64 data URL longer than [`INLINE_MAX`] inside a text (an agent's input
-/// given as its parameters' JSON, a tool's arguments) by its reference URI.
+/// given as its parameters' JSON, a tool's arguments), then each bare run of encoded bytes, by
+/// its reference URI.
 fn externalize_text(text: &mut String, sink: Option<&MediaSink>) {
-    const MARK: &str = ";base64,";
-    if text.len() <= INLINE_MAX || !text.contains(MARK) {
+    if text.len() <= INLINE_MAX {
         return;
     }
-    let is_b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
+    externalize_data_urls(text, sink);
+    externalize_runs(text, sink);
+}
+
+/// Is this a character of base64 (either alphabet) other than padding?
+fn is_base64_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// Replaces each run of base64 longer than [`INLINE_MAX`] in a text (a whole string, or a value
+/// inside a JSON text) that reads as encoded bytes by its reference URI: an uninterrupted run of
+/// base64 characters using at least [`ENCODED_DIVERSITY`] different ones. Encoded binary data
+/// (images, audio, documents, anything compressed) uses nearly all 64; words, paths, hex
+/// digests and DNA sequences use far fewer, or break on other characters.
+fn externalize_runs(text: &mut String, sink: Option<&MediaSink>) {
+    let bytes = text.as_bytes();
+    let (mut out, mut last, mut i) = (String::new(), 0, 0);
+    while i < bytes.len() {
+        if !is_base64_char(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_base64_char(bytes[i]) {
+            i += 1;
+        }
+        let mut padding = 0;
+        while padding < 2 && i < bytes.len() && bytes[i] == b'=' {
+            (i, padding) = (i + 1, padding + 1);
+        }
+        if i - start <= INLINE_MAX || !reads_as_encoded(&bytes[start..i]) {
+            continue;
+        }
+        let run = &text[start..i];
+        let mime = sniffed_mime(run);
+        let media = Media::new(hash::content_id(run.as_bytes()), mime.map(str::to_owned), modality_of(mime), run.to_owned());
+        out.push_str(&text[last..start]);
+        out.push_str(&sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id())));
+        if let Some(sink) = sink {
+            sink.submit(media);
+        }
+        last = i;
+    }
+    if last > 0 {
+        out.push_str(&text[last..]);
+        *text = out;
+    }
+}
+
+/// How many different base64 characters a run must use to read as encoded bytes: random data
+/// uses all 64 within its first KiB, text rarely 40 without a space or punctuation.
+pub const ENCODED_DIVERSITY: usize = 40;
+
+/// Does a run of base64 characters use at least [`ENCODED_DIVERSITY`] different ones (looking
+/// at its first 4 KiB)?
+fn reads_as_encoded(run: &[u8]) -> bool {
+    let mut seen = [false; 128];
+    let mut distinct = 0;
+    for &b in run.iter().take(4096) {
+        let slot = &mut seen[usize::from(b & 0x7f)];
+        if !*slot {
+            *slot = true;
+            distinct += 1;
+            if distinct >= ENCODED_DIVERSITY {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The MIME type of base64 content from its first bytes' signature, when it is a common one.
+fn sniffed_mime(base64: &str) -> Option<&'static str> {
+    [
+        ("iVBORw0KGg", "image/png"),
+        ("/9j/", "image/jpeg"),
+        ("R0lGOD", "image/gif"),
+        ("JVBERi0", "application/pdf"),
+        ("T2dnUw", "audio/ogg"),
+        ("SUQz", "audio/mpeg"),
+    ]
+    .into_iter()
+    .find(|(signature, _)| base64.starts_with(signature))
+    .map(|(_, mime)| mime)
+}
+
+/// Replaces each base64 data URL longer than [`INLINE_MAX`] inside a text by its reference URI.
+fn externalize_data_urls(text: &mut String, sink: Option<&MediaSink>) {
+    const MARK: &str = ";base64,";
+    if !text.contains(MARK) {
+        return;
+    }
+    let is_b64 = |b: &u8| is_base64_char(*b) || *b == b'=';
     let mut out = String::new();
     let mut rest = text.as_str();
     let mut changed = false;

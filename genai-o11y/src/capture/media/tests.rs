@@ -399,3 +399,58 @@ mod lifted {
         );
     }
 }
+
+/// Standard base64 of `n` pseudo-random bytes after `prefix` (what encoded media looks like).
+fn encoded(prefix: &[u8], n: usize) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut bytes = prefix.to_vec();
+    bytes.extend((0..n).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x as u8
+    }));
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            out.push(if i <= c.len() { A[((v >> shift) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+#[test]
+fn bare_runs_of_encoded_bytes_become_references_words_paths_and_digests_do_not() {
+    let keep = Keep::default();
+    let sink = MediaSink::new(keep.clone());
+    let png = encoded(b"\x89PNG\r\n\x1a\n", 3000);
+    assert!(png.starts_with("iVBORw0KGg"));
+    // Inside a JSON text (a tool's result kept as text): the run becomes the reference.
+    let result = format!(r#"{{"ok":true,"image":"{png}","note":"rendered"}}"#);
+    let mut v = json!({"type": "text", "content": result});
+    externalize(&mut v, Some(&sink), &mut Vec::new());
+    let text = v["content"].as_str().unwrap();
+    assert!(text.starts_with(r#"{"ok":true,"image":"mem://xxh3-"#) && text.ends_with(r#"","note":"rendered"}"#), "{text}");
+    assert_eq!(wait_for(&sink, |s| s.uploaded == 1).uploaded, 1);
+    assert_eq!(keep.0.lock().unwrap()[0].1, Ok(3008), "the decoded bytes");
+    // A whole string; its MIME type read from the PNG signature (the file's extension).
+    let dir = std::env::temp_dir().join(format!("genai-o11y-runs-{}", std::process::id()));
+    let files = MediaSink::new(FilesystemUploader::new(&dir));
+    let mut v = json!({"result": png});
+    externalize(&mut v, Some(&files), &mut Vec::new());
+    assert!(v["result"].as_str().unwrap().ends_with(".png"), "{v}");
+    assert!(files.flush(Duration::from_secs(5)));
+    let _ = std::fs::remove_dir_all(&dir);
+    // Not encoded bytes: a DNA sequence, a hex digest list, prose, a long path, a long
+    // identifier: kept as they are.
+    let path = format!("/srv/{}", "Data2024/Run7/".repeat(100));
+    let ident = "getUserAccountSettingsByIdentifierV2".repeat(40);
+    for s in ["ACGT".repeat(400), "0123456789abcdef".repeat(100), "the quick brown fox ".repeat(100), path, ident] {
+        let mut v = json!(s.clone());
+        externalize(&mut v, Some(&sink), &mut Vec::new());
+        assert_eq!(v, json!(s));
+    }
+}

@@ -23,6 +23,8 @@
 //!   untyped parts `text`, `functionCall`, `functionResponse`, `inlineData`, `fileData`, camelCase
 //!   or snake_case), responses (`{"candidates"}`, `{"content", "finishReason"}`); role `model` →
 //!   `assistant`.
+//! * [`openai_images`]: Images API responses (`{"data": [{"b64_json" | "url"}]}`), one message
+//!   of image parts.
 //! * [`tools`]: tool definitions of every provider, flattened to `{"type": "function", "name",
 //!   "description", "parameters"}` (built-in tools as `{"type", "name", ...}`), and tool-call
 //!   arguments and results.
@@ -43,6 +45,7 @@
 pub mod anthropic;
 pub mod gemini;
 pub mod openai_chat;
+pub mod openai_images;
 pub mod openai_responses;
 pub mod tools;
 
@@ -164,6 +167,9 @@ fn messages(value: Json, side: Side) -> Vec<Json> {
 
 /// A whole request or response object: its list of messages; else one message.
 fn container(mut o: Obj, side: Side, out: &mut Vec<Json>) {
+    if openai_images::is_response(&o) {
+        return out.push(openai_images::response(o, side));
+    }
     let list_key = ["choices", "candidates", "contents", "messages", "input", "output"].into_iter().find(|k| o.get(*k).is_some_and(Json::is_array));
     match list_key {
         Some("output") if side == Side::Output => {
