@@ -55,38 +55,42 @@ pub(crate) fn externalize(v: &mut Json, sink: Option<&MediaSink>, lifted: &mut L
         }
         Json::String(text) if lift::holds_placeholder(text) => {
             let mime = crate::capture::normalize::data_url(text).map(|(m, _)| m.to_owned()).filter(|m| !m.is_empty());
-            *text = lift::replace_placeholders(text, |i| {
-                let media = lifted_media(lifted, i, mime.clone(), None);
-                hand_over(media, sink, lifted, i)
-            });
+            *text = lift::replace_placeholders(text, |i| lifted_reference(lifted, i, mime.clone(), None, sink).map_or_else(String::new, |(uri, _)| uri));
         }
         Json::String(text) => externalize_text(text, sink),
         _ => {}
     }
 }
 
-/// The media of lifted piece `i` (its text moved out of the table: queued once).
-fn lifted_media(lifted: &mut LiftedMedia, i: usize, mime: Option<String>, modality: Option<String>) -> Option<Media> {
+/// The reference URI and decoded size of lifted piece `i`, handed to the sink the first time it
+/// is met (its text moved out of the table).
+fn lifted_reference(lifted: &mut LiftedMedia, i: usize, mime: Option<String>, modality: Option<String>, sink: Option<&MediaSink>) -> Option<(String, u64)> {
     let piece = lifted.get_mut(i)?;
     let modality = modality.unwrap_or_else(|| modality_of(mime.as_deref()));
-    Some(Media::with_size(piece.id.clone(), mime, modality, piece.base64.take(), piece.size))
+    let media = Media::with_size(piece.id.clone(), mime, modality, piece.base64.take(), piece.size);
+    let size = media.size();
+    if std::mem::replace(&mut piece.handed_over, true) {
+        return Some((sink.map_or_else(|| urn(&media), |s| s.uri(&media)), size));
+    }
+    Some((referenced(media, sink), size))
 }
 
-/// The reference URI of a lifted piece, handed to the sink the first time it is met: queued
-/// when its text was kept, counted as dropped when there was no room for it.
-fn hand_over(media: Option<Media>, sink: Option<&MediaSink>, lifted: &mut LiftedMedia, i: usize) -> String {
-    let Some(media) = media else { return String::new() };
-    let Some(sink) = sink else { return format!("{URN_PREFIX}{}", media.id()) };
+/// The reference URI of a piece of media, the piece handed to the sink when there is one:
+/// queued, or counted as dropped when its text was not kept (its queue had no room).
+fn referenced(media: Media, sink: Option<&MediaSink>) -> String {
+    let Some(sink) = sink else { return urn(&media) };
     let uri = sink.uri(&media);
-    if let Some(piece) = lifted.get_mut(i).filter(|p| !p.handed_over) {
-        piece.handed_over = true;
-        if media.base64().is_empty() {
-            sink.dropped();
-        } else {
-            sink.submit(media);
-        }
+    if media.base64().is_empty() {
+        sink.dropped();
+    } else {
+        sink.submit(media);
     }
     uri
+}
+
+/// The reference by hash, when no uploader gives one.
+fn urn(media: &Media) -> String {
+    format!("{URN_PREFIX}{}", media.id())
 }
 
 fn modality_of(mime: Option<&str>) -> String {
@@ -140,10 +144,7 @@ fn externalize_runs(text: &mut String, sink: Option<&MediaSink>) {
         let mime = sniffed_mime(run);
         let media = Media::new(hash::content_id(run.as_bytes()), mime.map(str::to_owned), modality_of(mime), run.to_owned());
         out.push_str(&text[last..start]);
-        out.push_str(&sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id())));
-        if let Some(sink) = sink {
-            sink.submit(media);
-        }
+        out.push_str(&referenced(media, sink));
         last = i;
     }
     if last > 0 {
@@ -221,10 +222,7 @@ fn externalize_data_urls(text: &mut String, sink: Option<&MediaSink>) {
         let modality = modality_of(mime);
         let media = Media::new(hash::content_id(data.as_bytes()), mime.map(str::to_owned), modality, data.to_owned());
         out.push_str(&rest[..i]);
-        out.push_str(&sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id())));
-        if let Some(sink) = sink {
-            sink.submit(media);
-        }
+        out.push_str(&referenced(media, sink));
         rest = &after[data_at + len..];
         changed = true;
     }
@@ -256,18 +254,11 @@ fn reference(mut blob: Map<String, Json>, sink: Option<&MediaSink>, lifted: &mut
     part.insert("mime_type".into(), mime_type.clone().map_or(Json::Null, Json::String));
     part.insert("modality".into(), Json::String(modality.clone()));
     let (uri, size) = match lift::placeholder_index(&content) {
-        Some(i) => {
-            let media = lifted_media(lifted, i, mime_type, Some(modality));
-            let size = media.as_ref().map_or(0, Media::size);
-            (hand_over(media, sink, lifted, i), size)
-        }
+        Some(i) => lifted_reference(lifted, i, mime_type, Some(modality), sink).unwrap_or_default(),
         None => {
             let media = Media::new(hash::content_id(content.as_bytes()), mime_type, modality, content);
-            let (uri, size) = (sink.map(|s| s.uri(&media)).unwrap_or_else(|| format!("{URN_PREFIX}{}", media.id())), media.size());
-            if let Some(sink) = sink {
-                sink.submit(media);
-            }
-            (uri, size)
+            let size = media.size();
+            (referenced(media, sink), size)
         }
     };
     part.insert("uri".into(), Json::String(uri));
