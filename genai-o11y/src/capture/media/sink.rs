@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 
 use super::uploader::{Media, MediaUploader};
 
@@ -24,6 +24,8 @@ struct Counters {
     processed: AtomicU64,
     /// Base64 bytes in the queue now.
     bytes_waiting: AtomicU64,
+    /// Signalled by the upload thread after each piece, for [`MediaSink::flush`].
+    progress: (Mutex<()>, Condvar),
 }
 
 /// What the media sink did.
@@ -87,7 +89,11 @@ impl MediaSink {
                     Err(_) => failed(&c, &media, "the uploader panicked"),
                 }
                 c.bytes_waiting.fetch_sub(len, Ordering::Relaxed);
+                // Counted under the lock, so that a flush checking the count under it cannot miss
+                // the signal.
+                let _held = c.progress.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 c.processed.fetch_add(1, Ordering::Release);
+                c.progress.1.notify_all();
             }
         });
         if spawned.is_err() {
@@ -138,16 +144,19 @@ impl MediaSink {
     /// they were. [`flush()`](crate::flush) and the guard's shutdown call it for the sink of the
     /// global capture settings, so a process that ends keeps its media.
     pub fn flush(&self, timeout: std::time::Duration) -> bool {
-        let target = self.counters.queued.load(Ordering::Relaxed);
+        let c = &self.counters;
+        let target = c.queued.load(Ordering::Relaxed);
         let deadline = std::time::Instant::now() + timeout;
+        let mut held = c.progress.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         loop {
-            if self.counters.processed.load(Ordering::Acquire) >= target {
+            if c.processed.load(Ordering::Acquire) >= target {
                 return true;
             }
-            if std::time::Instant::now() >= deadline {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
                 return false;
             }
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            held = c.progress.1.wait_timeout(held, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
         }
     }
 
