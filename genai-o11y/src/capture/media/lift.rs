@@ -12,6 +12,7 @@
 //! without this path.
 
 use serde::ser::{self, Serialize};
+use serde_json::value::Serializer as Plain;
 use serde_json::{Map, Value as Json};
 
 use super::{hash, MediaSink, INLINE_MAX};
@@ -142,7 +143,6 @@ impl<'a> Lifter<'a> {
 }
 
 type Error = serde_json::Error;
-use serde_json::value::Serializer as Plain;
 
 fn key_string<K: Serialize + ?Sized>(key: &K) -> Result<String, Error> {
     match key.serialize(Plain)? {
